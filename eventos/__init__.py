@@ -1,0 +1,50 @@
+"""Aplicación de foros y seminarios: fábrica de la aplicación."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+RAIZ = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        instance_path=str(RAIZ / "instance"),
+        template_folder=str(RAIZ / "plantillas"),
+        static_folder=str(RAIZ / "estaticos"),
+        static_url_path="/estaticos",
+    )
+    from .config import desde_entorno
+    app.config.from_mapping(desde_entorno(app.instance_path))
+    if config:
+        app.config.update(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from . import modelos  # noqa: F401  (registra las tablas antes de Migrate)
+    from .extensiones import babel, cache, csrf, db, migrate
+    from .preferencias import elegir_idioma, registrar_preferencias
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(RAIZ / "migraciones"), render_as_batch=True, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=elegir_idioma)
+    cache.init_app(app)
+    registrar_preferencias(app)
+
+    from .api.rutas import bp as api_bp
+    from .errores import registrar_errores
+    from .publico.rutas import bp as publico_bp
+    from .texto import registrar_filtros
+
+    app.register_blueprint(publico_bp)
+    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    csrf.exempt(api_bp)
+    registrar_errores(app)
+    registrar_filtros(app)
+
+    from .cli import registrar_comandos
+    registrar_comandos(app)
+    return app

@@ -1,0 +1,98 @@
+"""Objetos JSON de la API v1. Horas en ISO 8601 con el desfase de la zona del evento."""
+from __future__ import annotations
+
+from flask import url_for
+
+from ..zonas import iso
+
+
+def evento_resumen(evento) -> dict:
+    zona = evento.zona_horaria
+    return {
+        "slug": evento.slug,
+        "titulo": evento.titulo,
+        "lema": evento.lema,
+        "estado": evento.estado,
+        "modalidad": evento.modalidad,
+        "sede": evento.sede,
+        "organizadores": list(evento.organizadores or []),
+        "zona_horaria": zona,
+        "zonas_adicionales": list(evento.zonas_adicionales or []),
+        "fecha_inicio": evento.fecha_inicio.isoformat(),
+        "fecha_fin": evento.fecha_fin.isoformat(),
+        "fechas_ilustrativas": evento.fechas_ilustrativas,
+        "inicio": iso(evento.inicio, zona),
+        "fin": iso(evento.fin, zona),
+        "url": url_for("publico.evento", slug=evento.slug, _external=True),
+        "api": url_for("api.evento", slug=evento.slug, _external=True),
+    }
+
+
+def evento_completo(evento) -> dict:
+    datos = evento_resumen(evento)
+    datos.update({
+        "resumen": evento.resumen,
+        "nota_conceptual": evento.nota_conceptual,
+        "objetivos": evento.objetivos,
+        "resultados_esperados": evento.resultados_esperados,
+        "formato_y_metodologia": evento.formato_y_metodologia,
+        "nota_fechas": evento.nota_fechas,
+        "version_programa": evento.version_programa,
+        "sesiones": [sesion(s, evento) for s in evento.sesiones],
+        "mesas": [mesa(m) for m in evento.mesas],
+        "guias": [guia(g) for g in evento.guias],
+        "materiales": [material(m) for m in evento.materiales],
+    })
+    return datos
+
+
+def sesion(s, evento) -> dict:
+    zona = evento.zona_horaria
+    return {
+        "id": s.id,
+        "clave": s.clave,
+        "titulo": s.titulo,
+        "tipo": s.tipo,
+        "inicio": iso(s.inicio, zona),
+        "fin": iso(s.fin, zona),
+        "horario_ilustrativo": s.horario_ilustrativo,
+        "sesion_padre_id": s.padre_id,
+        "sala": s.sala,
+        "enlace": s.enlace,
+        "objetivo": s.objetivo,
+        "descripcion": s.descripcion,
+        "participantes": [{
+            "nombre": p.persona.nombre,
+            "tratamiento": p.persona.tratamiento,
+            "rol": p.rol,
+            "cargo": p.cargo,
+            "institucion": p.institucion,
+            "ciudad": p.ciudad,
+            "pais": p.pais,
+        } for p in s.participaciones],
+        "materiales": [material(m) for m in s.materiales],
+        "url": url_for("publico.sesion", slug=evento.slug, clave=s.clave, _external=True),
+    }
+
+
+def mesa(m) -> dict:
+    return {"id": m.id, "clave": m.clave, "nombre": m.nombre, "descripcion": m.descripcion, "cupo": m.cupo,
+            "sala": m.sala, "sesiones": [s.id for s in m.sesiones]}
+
+
+def guia(g) -> dict:
+    return {
+        "id": g.id,
+        "sesion_id": g.sesion_id,
+        "titulo": g.titulo,
+        "pregunta_rectora": g.pregunta_rectora or None,
+        "bloques": [{"id": b.id, "titulo": b.titulo,
+                     "preguntas": [{"id": p.id, "numero": p.numero, "texto": p.texto} for p in b.preguntas]}
+                    for b in g.bloques],
+    }
+
+
+def material(m) -> dict:
+    url = url_for("publico.material", material_id=m.id, nombre=m.nombre_archivo, _external=True) if m.archivo else m.url
+    return {"titulo": m.titulo, "tipo": m.tipo, "descripcion": m.descripcion, "url": url,
+            "tipo_mime": m.tipo_mime or None, "tamano": m.tamano or None}

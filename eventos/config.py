@@ -1,0 +1,51 @@
+"""Configuración desde variables de entorno; valores por omisión para funcionar sin configurar nada."""
+import os
+from pathlib import Path
+
+
+def normalizar_url_bd(url: str) -> str:
+    """Acepta `postgres://` y `postgresql://` y usa siempre el controlador psycopg 3."""
+    for prefijo in ("postgres://", "postgresql://"):
+        if url.startswith(prefijo):
+            return "postgresql+psycopg://" + url[len(prefijo):]
+    return url
+
+
+def desde_entorno(instance_path: str) -> dict:
+    instancia = Path(instance_path)
+    url_bd = normalizar_url_bd(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{instancia / 'eventos.sqlite3'}"
+    )
+    redis_url = os.environ.get("REDIS_URL") or None
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _clave_local(instancia),
+        "SQLALCHEMY_DATABASE_URI": url_bd,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if url_bd.startswith("postgresql") else {},
+        "REDIS_URL": redis_url,
+        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
+        "CACHE_REDIS_URL": redis_url,
+        "CACHE_DEFAULT_TIMEOUT": 3600,
+        "CACHE_KEY_PREFIX": "eventos:",
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "si", "sí", "yes"),
+        "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "eventos@localhost",
+        "MAIL_CARPETA": str(instancia / "correo"),
+        "MATERIALES_CARPETA": str(instancia / "materiales"),
+        "BABEL_DEFAULT_LOCALE": "es",
+        "BABEL_TRANSLATION_DIRECTORIES": "traducciones",
+        "IDIOMAS": ("es", "en", "pt"),
+        "ZONA_HORARIA_POR_OMISION": os.environ.get("ZONA_HORARIA", "America/Mexico_City"),
+    }
+
+
+def _clave_local(instancia: Path) -> str:
+    """Sin SECRET_KEY, guarda una clave aleatoria en instance/ para que sobreviva a reinicios."""
+    archivo = instancia / "secret_key"
+    if not archivo.exists():
+        instancia.mkdir(parents=True, exist_ok=True)
+        archivo.write_text(os.urandom(32).hex())
+        archivo.chmod(0o600)
+    return archivo.read_text().strip()

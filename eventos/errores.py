@@ -1,0 +1,34 @@
+"""Páginas y respuestas JSON de error, siempre con un mensaje claro en el idioma de la página."""
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+TITULOS = {
+    400: lambda: _("Solicitud no válida"),
+    403: lambda: _("Acceso denegado"),
+    404: lambda: _("No encontrado"),
+    405: lambda: _("Método no permitido"),
+    413: lambda: _("Archivo demasiado grande"),
+    429: lambda: _("Demasiadas solicitudes"),
+    500: lambda: _("Error del servidor"),
+}
+
+
+def _mensaje(error: HTTPException) -> str:
+    por_omision = {
+        404: _("La página que busca no existe o ya no está publicada."),
+        500: _("Algo falló de nuestro lado. Inténtelo de nuevo en unos minutos."),
+    }
+    descripcion = error.description if error.description != type(error).description else None
+    return descripcion or por_omision.get(error.code) or _("No se pudo atender la solicitud.")
+
+
+def registrar_errores(app):
+    @app.errorhandler(HTTPException)
+    def error_http(error: HTTPException):
+        codigo = error.code or 500
+        titulo = TITULOS.get(codigo, TITULOS[400])()
+        mensaje = _mensaje(error)
+        if request.path.startswith("/api/"):
+            return jsonify({"error": titulo, "mensaje": mensaje, "estado": codigo}), codigo
+        return render_template("error.html", codigo=codigo, titulo=titulo, mensaje=mensaje), codigo

@@ -1,0 +1,150 @@
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON, select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..extensiones import db
+from ..zonas import FechaHoraUTC, ahora, inicio_del_dia
+
+ESTADOS = {"borrador": _l("Borrador"), "publicado": _l("Publicado"), "cerrado": _l("Cerrado")}
+MODALIDADES = {"presencial": _l("Presencial"), "virtual": _l("Virtual"), "hibrida": _l("Híbrida")}
+
+
+class Evento(db.Model):
+    __tablename__ = "evento"
+
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(120), nullable=False, unique=True)
+    titulo = db.Column(db.String(300), nullable=False)
+    lema = db.Column(db.String(500), nullable=False, default="")
+    resumen = db.Column(db.Text, nullable=False, default="")
+    nota_conceptual = db.Column(db.Text, nullable=False, default="")
+    objetivos = db.Column(db.Text, nullable=False, default="")
+    resultados_esperados = db.Column(db.Text, nullable=False, default="")
+    formato_y_metodologia = db.Column(db.Text, nullable=False, default="")
+    organizadores = db.Column(JSON, nullable=False, default=list)
+    modalidad = db.Column(db.String(20), nullable=False, default="presencial")
+    sede = db.Column(db.String(500), nullable=False, default="")
+    enlace_virtual = db.Column(db.String(1000), nullable=False, default="")
+    zona_horaria = db.Column(db.String(64), nullable=False)
+    zonas_adicionales = db.Column(JSON, nullable=False, default=list)
+    fecha_inicio = db.Column(db.Date, nullable=False)
+    fecha_fin = db.Column(db.Date, nullable=False)
+    fechas_ilustrativas = db.Column(db.Boolean, nullable=False, default=False)
+    nota_fechas = db.Column(db.Text, nullable=False, default="")
+    estado = db.Column(db.String(20), nullable=False, default="borrador", index=True)
+    inscripcion_apertura = db.Column(FechaHoraUTC)
+    inscripcion_cierre = db.Column(FechaHoraUTC)
+    cupo = db.Column(db.Integer)
+    edicion_anterior_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="SET NULL"))
+    version_programa = db.Column(db.Integer, nullable=False, default=1)
+    creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+    actualizado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+
+    sesiones = db.relationship("Sesion", back_populates="evento", cascade="all, delete-orphan",
+                               order_by="(Sesion.inicio, Sesion.orden, Sesion.id)")
+    personas = db.relationship("Persona", back_populates="evento", cascade="all, delete-orphan")
+    mesas = db.relationship("Mesa", back_populates="evento", cascade="all, delete-orphan",
+                            order_by="(Mesa.orden, Mesa.id)")
+    guias = db.relationship("Guia", back_populates="evento", cascade="all, delete-orphan",
+                            order_by="(Guia.orden, Guia.id)")
+    todos_los_materiales = db.relationship("Material", back_populates="evento", cascade="all, delete-orphan")
+    materiales = db.relationship("Material", viewonly=True,
+                                 primaryjoin="and_(Material.evento_id == Evento.id, Material.sesion_id.is_(None))",
+                                 order_by="(Material.orden, Material.id)")
+    edicion_anterior = db.relationship("Evento", remote_side=[id])
+
+    @property
+    def publicado(self) -> bool:
+        return self.estado in ("publicado", "cerrado")
+
+    @property
+    def dias(self) -> list[date]:
+        return [self.fecha_inicio + timedelta(days=n) for n in range((self.fecha_fin - self.fecha_inicio).days + 1)]
+
+    @property
+    def inicio(self):
+        """Primer instante del programa: la primera sesión o, sin sesiones, el primer día."""
+        inicios = [s.inicio for s in self.sesiones]
+        return min(inicios) if inicios else inicio_del_dia(self.fecha_inicio, self.zona_horaria)
+
+    @property
+    def fin(self):
+        fines = [s.fin for s in self.sesiones]
+        return max(fines) if fines else inicio_del_dia(self.fecha_fin + timedelta(days=1), self.zona_horaria)
+
+    @property
+    def es_proximo(self) -> bool:
+        return self.fin >= ahora()
+
+    @property
+    def sesiones_raiz(self):
+        return [s for s in self.sesiones if s.padre_id is None]
+
+    def agenda_por_dia(self) -> list[tuple[date, list]]:
+        """Sesiones de primer nivel agrupadas por día local del evento, en orden."""
+        dias: dict[date, list] = {}
+        for sesion in self.sesiones_raiz:
+            dias.setdefault(sesion.dia_local, []).append(sesion)
+        return sorted(dias.items())
+
+    def guias_de_mesa(self, mesa) -> list:
+        ids_sesiones = {s.id for s in mesa.sesiones}
+        return [g for g in self.guias if g.sesion_id is None or g.sesion_id in ids_sesiones]
+
+    def marcar_cambio(self):
+        self.version_programa = (self.version_programa or 0) + 1
+        self.actualizado_en = ahora()
+
+    @classmethod
+    def consulta_publicados(cls):
+        return select(cls).where(cls.estado.in_(("publicado", "cerrado")))
+
+    @classmethod
+    def con_programa(cls, slug: str, solo_publicados: bool = True):
+        """El evento con todo su programa en nueve consultas, sea cual sea el número de sesiones."""
+        from .mesas import Bloque, Guia, Mesa
+        from .programa import Participacion, Sesion
+
+        consulta = select(cls).where(cls.slug == slug).options(
+            selectinload(cls.sesiones).selectinload(Sesion.participaciones).joinedload(Participacion.persona),
+            selectinload(cls.todos_los_materiales),
+            selectinload(cls.mesas).selectinload(Mesa.sesiones),
+            selectinload(cls.guias).selectinload(Guia.bloques).selectinload(Bloque.preguntas),
+        )
+        if solo_publicados:
+            consulta = consulta.where(cls.estado.in_(("publicado", "cerrado")))
+        evento = db.session.execute(consulta).unique().scalar_one_or_none()
+        if evento is not None:
+            evento._repartir_programa()
+        return evento
+
+    def _repartir_programa(self):
+        """Rellena en memoria las relaciones que se deducen de lo ya cargado (sin más consultas)."""
+        hijas = {s.id: [] for s in self.sesiones}
+        materiales = {s.id: [] for s in self.sesiones}
+        mesas = {s.id: [] for s in self.sesiones}
+        for s in self.sesiones:
+            if s.padre_id in hijas:
+                hijas[s.padre_id].append(s)
+        for m in sorted(self.todos_los_materiales, key=lambda m: (m.orden, m.id)):
+            materiales.get(m.sesion_id, []).append(m)
+        for mesa in self.mesas:
+            for s in mesa.sesiones:
+                mesas[s.id].append(mesa)
+        por_id = {s.id: s for s in self.sesiones}
+        for s in self.sesiones:
+            set_committed_value(s, "evento", self)
+            set_committed_value(s, "padre", por_id.get(s.padre_id))
+            set_committed_value(s, "hijas", hijas[s.id])
+            set_committed_value(s, "materiales", materiales[s.id])
+            set_committed_value(s, "mesas", mesas[s.id])
+        set_committed_value(self, "materiales", [m for m in sorted(self.todos_los_materiales, key=lambda m: (m.orden, m.id))
+                                                 if m.sesion_id is None])
+
+    def __repr__(self):
+        return f"<Evento {self.slug}>"

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from ..extensiones import db
+
+mesa_sesion = db.Table(
+    "mesa_sesion",
+    db.Column("mesa_id", db.Integer, db.ForeignKey("mesa.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("sesion_id", db.Integer, db.ForeignKey("sesion.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Mesa(db.Model):
+    """Grupo de trabajo (eje temático) que responde la guía de preguntas compartida."""
+    __tablename__ = "mesa"
+
+    id = db.Column(db.Integer, primary_key=True)
+    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), nullable=False, index=True)
+    clave = db.Column(db.String(80), nullable=False)
+    nombre = db.Column(db.String(300), nullable=False)
+    descripcion = db.Column(db.Text, nullable=False, default="")
+    cupo = db.Column(db.Integer)
+    sala = db.Column(db.String(200), nullable=False, default="")
+    enlace = db.Column(db.String(1000), nullable=False, default="")
+    orden = db.Column(db.Integer, nullable=False, default=0)
+
+    __table_args__ = (db.UniqueConstraint("evento_id", "clave", name="uq_mesa_evento_clave"),)
+
+    evento = db.relationship("Evento", back_populates="mesas")
+    sesiones = db.relationship("Sesion", secondary=mesa_sesion, back_populates="mesas",
+                               order_by="Sesion.inicio")
+
+
+class Guia(db.Model):
+    """Guía de preguntas compartida por todas las mesas de una sesión (o de todo el evento)."""
+    __tablename__ = "guia"
+
+    id = db.Column(db.Integer, primary_key=True)
+    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), nullable=False, index=True)
+    sesion_id = db.Column(db.Integer, db.ForeignKey("sesion.id", ondelete="CASCADE"), index=True)
+    titulo = db.Column(db.String(300), nullable=False, default="")
+    pregunta_rectora = db.Column(db.Text, nullable=False, default="")
+    orden = db.Column(db.Integer, nullable=False, default=0)
+
+    evento = db.relationship("Evento", back_populates="guias")
+    sesion = db.relationship("Sesion")
+    bloques = db.relationship("Bloque", back_populates="guia", cascade="all, delete-orphan",
+                              order_by="(Bloque.orden, Bloque.id)")
+
+    @property
+    def preguntas(self):
+        return [p for b in self.bloques for p in b.preguntas]
+
+
+class Bloque(db.Model):
+    """Bloque o ronda de preguntas ('Ronda 1', 'Modernización de los mecanismos de cooperación')."""
+    __tablename__ = "bloque"
+
+    id = db.Column(db.Integer, primary_key=True)
+    guia_id = db.Column(db.Integer, db.ForeignKey("guia.id", ondelete="CASCADE"), nullable=False, index=True)
+    titulo = db.Column(db.String(300), nullable=False)
+    orden = db.Column(db.Integer, nullable=False, default=0)
+
+    guia = db.relationship("Guia", back_populates="bloques")
+    preguntas = db.relationship("Pregunta", back_populates="bloque", cascade="all, delete-orphan",
+                                order_by="(Pregunta.orden, Pregunta.id)")
+
+
+class Pregunta(db.Model):
+    __tablename__ = "pregunta"
+
+    id = db.Column(db.Integer, primary_key=True)
+    bloque_id = db.Column(db.Integer, db.ForeignKey("bloque.id", ondelete="CASCADE"), nullable=False, index=True)
+    numero = db.Column(db.Integer, nullable=False)
+    texto = db.Column(db.Text, nullable=False)
+    orden = db.Column(db.Integer, nullable=False, default=0)
+
+    bloque = db.relationship("Bloque", back_populates="preguntas")

@@ -1,0 +1,116 @@
+"""Páginas públicas: lista de eventos, evento con su agenda y página de cada sesión."""
+from __future__ import annotations
+
+import hashlib
+
+from flask import (Blueprint, abort, current_app, g, make_response, render_template, request,
+                   send_file)
+from markupsafe import Markup
+from sqlalchemy import select
+
+from .. import zonas
+from ..extensiones import cache, db
+from ..modelos import Evento, Material
+from ..servicios import materiales as almacen
+from .agenda import VistaHoraria, rango_de_fechas
+
+bp = Blueprint("publico", __name__)
+
+
+def _etag(*partes) -> str:
+    version_app = current_app.config.get("VERSION_DESPLIEGUE", "1")
+    datos = "|".join(str(p) for p in (version_app, g.idioma, g.zona_visitante, g.zona_detectada, *partes))
+    return hashlib.sha256(datos.encode()).hexdigest()[:32]
+
+
+def _cabecera(slug: str):
+    """Una consulta pequeña: lo justo para decidir si hay que generar la página."""
+    fila = db.session.execute(
+        select(Evento.id, Evento.version_programa, Evento.estado).where(Evento.slug == slug)
+    ).first()
+    if fila is None or fila.estado not in ("publicado", "cerrado"):
+        abort(404)
+    return fila
+
+
+def _pagina_condicional(etag: str, clave: str, generar):
+    """Responde 304 si el navegador ya tiene esta versión; si no, usa o genera el HTML en caché."""
+    if request.if_none_match.contains(etag):
+        respuesta = make_response("", 304)
+    else:
+        pagina = cache.get(clave)
+        if pagina is None:
+            pagina = generar()
+            cache.set(clave, pagina)
+        respuesta = make_response(render_template("publico/marco.html", contenido=Markup(pagina["html"]),
+                                                  titulo=pagina["titulo"], descripcion=pagina.get("descripcion", "")))
+    respuesta.set_etag(etag)
+    respuesta.headers["Cache-Control"] = "no-cache"
+    respuesta.vary.update(("Cookie", "Accept-Language"))
+    return respuesta
+
+
+def _contexto_zona(evento):
+    return {"vista": VistaHoraria(evento, g.zona_visitante, g.idioma),
+            "zonas_selector": zonas.zonas_para_selector(g.idioma),
+            "rango_fechas": rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma)}
+
+
+@bp.get("/")
+def inicio():
+    eventos = db.session.execute(
+        Evento.consulta_publicados().order_by(Evento.fecha_inicio)
+    ).scalars().all()
+    hoy = zonas.ahora().date()
+    proximos = [e for e in eventos if e.fecha_fin >= hoy]
+    pasados = sorted((e for e in eventos if e.fecha_fin < hoy), key=lambda e: e.fecha_inicio, reverse=True)
+    return render_template("publico/inicio.html", proximos=proximos, pasados=pasados,
+                           rango=lambda e: rango_de_fechas(e.fecha_inicio, e.fecha_fin, g.idioma))
+
+
+@bp.get("/eventos/<slug>/")
+def evento(slug):
+    fila = _cabecera(slug)
+    etag = _etag("evento", fila.id, fila.version_programa)
+
+    def generar():
+        evento = Evento.con_programa(slug)
+        html = render_template("publico/_evento.html", evento=evento, **_contexto_zona(evento))
+        return {"html": html, "titulo": evento.titulo, "descripcion": evento.lema}
+
+    return _pagina_condicional(etag, f"pagina:{etag}", generar)
+
+
+@bp.get("/eventos/<slug>/sesiones/<clave>")
+def sesion(slug, clave):
+    fila = _cabecera(slug)
+    etag = _etag("sesion", fila.id, fila.version_programa, clave)
+
+    def generar():
+        evento = Evento.con_programa(slug)
+        sesion = next((s for s in evento.sesiones if s.clave == clave), None)
+        if sesion is None:
+            abort(404)
+        mesas = [m for m in evento.mesas if sesion in m.sesiones]
+        guias = [gu for gu in evento.guias if gu.sesion_id == sesion.id or (gu.sesion_id is None and mesas)]
+        html = render_template("publico/_sesion.html", evento=evento, sesion=sesion, mesas=mesas, guias=guias,
+                               **_contexto_zona(evento))
+        return {"html": html, "titulo": f"{sesion.titulo} · {evento.titulo}", "descripcion": evento.titulo}
+
+    return _pagina_condicional(etag, f"pagina:{etag}", generar)
+
+
+@bp.get("/materiales/<int:material_id>/<path:nombre>")
+def material(material_id, nombre):
+    material = db.session.get(Material, material_id)
+    if material is None or not material.archivo or not material.evento.publicado or nombre != material.nombre_archivo:
+        abort(404)
+    ruta = almacen.ruta(material)
+    if not ruta.is_file():
+        abort(404)
+    # Se descarga siempre como adjunto: un archivo subido nunca se interpreta como página del sitio.
+    respuesta = send_file(ruta, mimetype=material.tipo_mime or "application/octet-stream", as_attachment=True,
+                          download_name=material.nombre_archivo, conditional=True, max_age=3600)
+    respuesta.headers["X-Content-Type-Options"] = "nosniff"
+    respuesta.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return respuesta

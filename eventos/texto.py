@@ -1,0 +1,32 @@
+"""Texto con formato sencillo (Markdown sin HTML) convertido a HTML seguro para las plantillas."""
+from markdown_it import MarkdownIt
+from markupsafe import Markup
+
+# "commonmark" con html=False: cualquier etiqueta escrita por un usuario se muestra como texto.
+_md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+
+
+def markdown_seguro(texto: str | None) -> Markup:
+    return Markup(_md.render(texto or ""))
+
+
+
+
+def tamano_archivo(octetos: int) -> str:
+    from flask_babel import format_decimal
+    if octetos < 1024:
+        return f"{octetos} B"
+    if octetos < 1024 * 1024:
+        return f"{format_decimal(round(octetos / 1024, 1))} KB"
+    return f"{format_decimal(round(octetos / 1024 / 1024, 1))} MB"
+
+
+def etiqueta_modalidad(valor: str) -> str:
+    from .modelos import MODALIDADES
+    return str(MODALIDADES.get(valor, valor))
+
+
+def registrar_filtros(app):
+    app.add_template_filter(markdown_seguro, "markdown")
+    app.add_template_filter(tamano_archivo, "tamano_archivo")
+    app.add_template_filter(etiqueta_modalidad, "modalidad")

@@ -1,0 +1,198 @@
+"""Todas las reglas de zonas horarias de la aplicación.
+
+- Los instantes se guardan en UTC (`FechaHoraUTC` convierte en la frontera con la base de datos).
+- Cada evento tiene su zona IANA; las horas que escriben los organizadores son horas locales de esa
+  zona y se convierten con pytz `localize()` (nunca `tzinfo=`), rechazando horas inexistentes o
+  ambiguas.
+- Al mostrar, la zona del evento siempre aparece y se rotula; las zonas adicionales del evento y la
+  del visitante se añaden al lado, nunca en su lugar.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import lru_cache
+
+import pytz
+from babel.dates import format_date, format_time, get_timezone_location
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.types import DateTime, TypeDecorator
+
+UTC = pytz.utc
+FORMATO_HORA_LOCAL = "%Y-%m-%d %H:%M"
+
+
+class ErrorDeZona(ValueError):
+    """Error de entrada con un mensaje legible para quien la escribió."""
+
+    def __init__(self, mensaje):
+        super().__init__(str(mensaje))
+        self.mensaje = mensaje
+
+
+class ZonaDesconocida(ErrorDeZona):
+    pass
+
+
+class HoraInexistente(ErrorDeZona):
+    pass
+
+
+class HoraAmbigua(ErrorDeZona):
+    pass
+
+
+class FormatoDeHoraInvalido(ErrorDeZona):
+    pass
+
+
+def zona(nombre: str) -> pytz.BaseTzInfo:
+    try:
+        return pytz.timezone(nombre)
+    except (pytz.UnknownTimeZoneError, AttributeError, ValueError):
+        raise ZonaDesconocida(_l("«%(zona)s» no es una zona horaria conocida (use un nombre IANA, p. ej. America/Mexico_City).", zona=nombre)) from None
+
+
+def es_zona_valida(nombre: str | None) -> bool:
+    return bool(nombre) and nombre in pytz.all_timezones_set
+
+
+def a_utc(hora_local: datetime, nombre_zona: str) -> datetime:
+    """Convierte una hora de reloj (sin zona) de `nombre_zona` al instante UTC correspondiente."""
+    if hora_local.tzinfo is not None:
+        raise ValueError("a_utc() espera una hora local sin zona")
+    tz = zona(nombre_zona)
+    try:
+        return tz.localize(hora_local, is_dst=None).astimezone(UTC)
+    except pytz.NonExistentTimeError:
+        raise HoraInexistente(_l(
+            "La hora %(hora)s no existe en %(zona)s: ese día el reloj se adelanta por el cambio de horario.",
+            hora=hora_local.strftime(FORMATO_HORA_LOCAL), zona=nombre_zona)) from None
+    except pytz.AmbiguousTimeError:
+        raise HoraAmbigua(_l(
+            "La hora %(hora)s ocurre dos veces en %(zona)s (el reloj se atrasa por el cambio de horario); elija otra hora.",
+            hora=hora_local.strftime(FORMATO_HORA_LOCAL), zona=nombre_zona)) from None
+
+
+def leer_hora_local(texto: str, nombre_zona: str) -> datetime:
+    """'2021-06-11 11:00' en la zona del evento → instante UTC."""
+    try:
+        hora_local = datetime.strptime(str(texto).strip(), FORMATO_HORA_LOCAL)
+    except ValueError:
+        raise FormatoDeHoraInvalido(_l("«%(texto)s» no es una fecha y hora válida (formato AAAA-MM-DD HH:MM).", texto=texto)) from None
+    return a_utc(hora_local, nombre_zona)
+
+
+def a_local(instante: datetime, nombre_zona: str) -> datetime:
+    return instante.astimezone(zona(nombre_zona))
+
+
+def hora_local_texto(instante: datetime, nombre_zona: str) -> str:
+    return a_local(instante, nombre_zona).strftime(FORMATO_HORA_LOCAL)
+
+
+def inicio_del_dia(dia: date, nombre_zona: str) -> datetime:
+    """Primer instante del día local (la medianoche puede no existir en algunas zonas)."""
+    tz = zona(nombre_zona)
+    return tz.normalize(tz.localize(datetime.combine(dia, time()), is_dst=False)).astimezone(UTC)
+
+
+def mover_conservando_hora_local(instante: datetime, nombre_zona: str, dias: int) -> datetime:
+    """El mismo reloj de pared `dias` después (p. ej. al duplicar un evento a otra fecha)."""
+    local = a_local(instante, nombre_zona).replace(tzinfo=None) + timedelta(days=dias)
+    return a_utc(local, nombre_zona)
+
+
+def desfase_texto(instante: datetime, nombre_zona: str) -> str:
+    """'UTC−05:00' con el signo menos tipográfico."""
+    desfase = a_local(instante, nombre_zona).utcoffset()
+    minutos = int(desfase.total_seconds() // 60)
+    signo = "+" if minutos >= 0 else "−"
+    horas, mins = divmod(abs(minutos), 60)
+    return f"UTC{signo}{horas:02d}:{mins:02d}"
+
+
+@lru_cache(maxsize=2048)
+def nombre_lugar(nombre_zona: str, idioma: str) -> str:
+    """Nombre legible de la zona en el idioma de la página: 'Ciudad de México', 'Montevideo'."""
+    if nombre_zona == "UTC":
+        return "UTC"
+    try:
+        return get_timezone_location(nombre_zona, locale=idioma, return_city=True)
+    except (LookupError, ValueError):
+        return nombre_zona.rsplit("/", 1)[-1].replace("_", " ")
+
+
+@lru_cache(maxsize=8)
+def zonas_para_selector(idioma: str) -> tuple[tuple[str, str], ...]:
+    """(id, etiqueta) de las zonas comunes, ordenadas por región y ciudad."""
+    opciones = []
+    for nombre in pytz.common_timezones:
+        region = nombre.split("/", 1)[0] if "/" in nombre else ""
+        opciones.append((region, nombre_lugar(nombre, idioma), nombre))
+    opciones.sort()
+    return tuple((nombre, f"{lugar} — {nombre}") for _, lugar, nombre in opciones)
+
+
+@dataclass(frozen=True)
+class ZonaVista:
+    """Una columna de horas en una página: la zona del evento, una adicional o la del visitante."""
+    nombre: str
+    lugar: str
+    es_del_evento: bool
+    es_del_visitante: bool
+
+
+def zonas_de_vista(zona_evento: str, adicionales, zona_visitante: str | None, idioma: str) -> list[ZonaVista]:
+    """La zona del evento primero y siempre; luego las adicionales; la del visitante si es otra."""
+    nombres = [zona_evento] + [z for z in (adicionales or []) if z != zona_evento]
+    vistas = [ZonaVista(n, nombre_lugar(n, idioma), n == zona_evento, n == zona_visitante) for n in nombres]
+    if zona_visitante and zona_visitante not in nombres:
+        vistas.append(ZonaVista(zona_visitante, nombre_lugar(zona_visitante, idioma), False, True))
+    return vistas
+
+
+@dataclass(frozen=True)
+class Tramo:
+    """Inicio y fin de una sesión en una zona, ya formateados para la página."""
+    zona: ZonaVista
+    inicio: str
+    fin: str
+    desfase: str
+    dia_distinto: str | None  # fecha local si no coincide con el día del evento
+
+
+def tramos(inicio: datetime, fin: datetime, vistas: list[ZonaVista], dia_evento: date, idioma: str) -> list[Tramo]:
+    resultado = []
+    for vista in vistas:
+        ini, fi = a_local(inicio, vista.nombre), a_local(fin, vista.nombre)
+        otro_dia = None if ini.date() == dia_evento else format_date(ini, "EEE d MMM", locale=idioma)
+        resultado.append(Tramo(vista, format_time(ini, "HH:mm", locale=idioma),
+                               format_time(fi, "HH:mm", locale=idioma),
+                               desfase_texto(inicio, vista.nombre), otro_dia))
+    return resultado
+
+
+def iso(instante: datetime | None, nombre_zona: str) -> str | None:
+    """ISO 8601 con el desfase de la zona del evento: '2021-06-11T11:00:00-05:00'."""
+    return a_local(instante, nombre_zona).isoformat() if instante else None
+
+
+class FechaHoraUTC(TypeDecorator):
+    """Columna de instante: acepta solo datetimes con zona, guarda UTC sin zona, devuelve UTC con zona."""
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, valor, dialect):
+        if valor is None:
+            return None
+        if valor.tzinfo is None:
+            raise ValueError("FechaHoraUTC necesita un datetime con zona horaria")
+        return valor.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, valor, dialect):
+        return None if valor is None else valor.replace(tzinfo=UTC)
+
+
+def ahora() -> datetime:
+    return datetime.now(UTC)
