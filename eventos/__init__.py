@@ -17,11 +17,13 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(RAIZ / "estaticos"),
         static_url_path="/estaticos",
     )
-    from .config import desde_entorno
+    from .config import clave_local, desde_entorno
     app.config.from_mapping(desde_entorno(app.instance_path))
     if config:
         app.config.update(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = clave_local(Path(app.instance_path))
 
     from . import modelos  # noqa: F401  (registra las tablas antes de Migrate)
     from .extensiones import babel, cache, csrf, db, migrate

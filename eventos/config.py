@@ -18,7 +18,7 @@ def desde_entorno(instance_path: str) -> dict:
     )
     redis_url = os.environ.get("REDIS_URL") or None
     return {
-        "SECRET_KEY": os.environ.get("SECRET_KEY") or _clave_local(instancia),
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": url_bd,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if url_bd.startswith("postgresql") else {},
         "REDIS_URL": redis_url,
@@ -41,7 +41,7 @@ def desde_entorno(instance_path: str) -> dict:
     }
 
 
-def _clave_local(instancia: Path) -> str:
+def clave_local(instancia: Path) -> str:
     """Sin SECRET_KEY, guarda una clave aleatoria en instance/ para que sobreviva a reinicios."""
     archivo = instancia / "secret_key"
     if not archivo.exists():

@@ -97,12 +97,6 @@ def inicio_del_dia(dia: date, nombre_zona: str) -> datetime:
     return tz.normalize(tz.localize(datetime.combine(dia, time()), is_dst=False)).astimezone(UTC)
 
 
-def mover_conservando_hora_local(instante: datetime, nombre_zona: str, dias: int) -> datetime:
-    """El mismo reloj de pared `dias` después (p. ej. al duplicar un evento a otra fecha)."""
-    local = a_local(instante, nombre_zona).replace(tzinfo=None) + timedelta(days=dias)
-    return a_utc(local, nombre_zona)
-
-
 def desfase_texto(instante: datetime, nombre_zona: str) -> str:
     """'UTC−05:00' con el signo menos tipográfico."""
     desfase = a_local(instante, nombre_zona).utcoffset()

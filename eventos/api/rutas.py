@@ -22,7 +22,7 @@ def evento(slug):
     evento = Evento.con_programa(slug)
     if evento is None:
         abort(404, description=_("No hay ningún evento publicado con ese identificador."))
-    etag = f"v{evento.id}-{evento.version_programa}"
+    etag = f"{evento.id}-{evento.version_programa}-{evento.actualizado_en.timestamp():.6f}"
     if request.if_none_match.contains(etag):
         respuesta = jsonify()
         respuesta.status_code = 304

@@ -26,7 +26,7 @@ def _etag(*partes) -> str:
 def _cabecera(slug: str):
     """Una consulta pequeña: lo justo para decidir si hay que generar la página."""
     fila = db.session.execute(
-        select(Evento.id, Evento.version_programa, Evento.estado).where(Evento.slug == slug)
+        select(Evento.id, Evento.version_programa, Evento.actualizado_en, Evento.estado).where(Evento.slug == slug)
     ).first()
     if fila is None or fila.estado not in ("publicado", "cerrado"):
         abort(404)
@@ -71,7 +71,7 @@ def inicio():
 @bp.get("/eventos/<slug>/")
 def evento(slug):
     fila = _cabecera(slug)
-    etag = _etag("evento", fila.id, fila.version_programa)
+    etag = _etag("evento", slug, fila.id, fila.version_programa, fila.actualizado_en.isoformat())
 
     def generar():
         evento = Evento.con_programa(slug)
@@ -84,7 +84,7 @@ def evento(slug):
 @bp.get("/eventos/<slug>/sesiones/<clave>")
 def sesion(slug, clave):
     fila = _cabecera(slug)
-    etag = _etag("sesion", fila.id, fila.version_programa, clave)
+    etag = _etag("sesion", slug, fila.id, fila.version_programa, fila.actualizado_en.isoformat(), clave)
 
     def generar():
         evento = Evento.con_programa(slug)

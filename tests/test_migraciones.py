@@ -1,0 +1,54 @@
+"""Las migraciones construyen exactamente el esquema de los modelos, y se pueden deshacer hasta el principio."""
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from flask_migrate import downgrade, upgrade
+from sqlalchemy import create_engine, inspect, text
+from sqlalchemy.engine import make_url
+
+from app import create_app
+from eventos.config import normalizar_url_bd
+from eventos.extensiones import db
+from apoyo import URL_PRUEBAS, configuracion, es_postgresql
+
+BD_MIGRACIONES = "eventos_prueba_migraciones"
+
+
+@pytest.fixture()
+def url_vacia(tmp_path):
+    """Una base de datos vacía y propia: archivo SQLite nuevo, o una base PostgreSQL creada para la prueba."""
+    if not (URL_PRUEBAS and es_postgresql(URL_PRUEBAS)):
+        yield f"sqlite:///{tmp_path / 'migraciones.sqlite3'}"
+        return
+    servidor = make_url(normalizar_url_bd(URL_PRUEBAS))
+    motor = create_engine(servidor, isolation_level="AUTOCOMMIT")
+    with motor.connect() as conexion:
+        conexion.execute(text(f"DROP DATABASE IF EXISTS {BD_MIGRACIONES}"))
+        conexion.execute(text(f"CREATE DATABASE {BD_MIGRACIONES}"))
+    yield servidor.set(database=BD_MIGRACIONES).render_as_string(hide_password=False)
+    with motor.connect() as conexion:
+        conexion.execute(text(f"DROP DATABASE IF EXISTS {BD_MIGRACIONES} WITH (FORCE)"))
+    motor.dispose()
+
+
+def diferencias(app) -> list:
+    with db.engine.connect() as conexion:
+        contexto = MigrationContext.configure(conexion, opts={"compare_type": True})
+        return compare_metadata(contexto, db.metadata)
+
+
+def tablas(app) -> set[str]:
+    return set(inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_migraciones_y_modelos_coinciden_y_se_deshacen(url_vacia, tmp_path):
+    app = create_app(configuracion(tmp_path, url_vacia))
+    with app.app_context():
+        upgrade()
+        assert tablas(app) == set(db.metadata.tables)
+        assert diferencias(app) == []
+        downgrade(revision="base")
+        assert tablas(app) == set()
+        upgrade()
+        assert diferencias(app) == []
+        db.engine.dispose()
