@@ -1,6 +1,7 @@
 """Aplicación de foros y seminarios: fábrica de la aplicación."""
 from __future__ import annotations
 
+import gc
 from pathlib import Path
 
 from flask import Flask
@@ -49,4 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     from .cli import registrar_comandos
     registrar_comandos(app)
+    # Lo creado al arrancar vive lo que el proceso: fuera del recolector de ciclos, que así solo
+    # recorre los objetos de cada petición (las pausas largas de la recolección completa desaparecen).
+    gc.freeze()
     return app

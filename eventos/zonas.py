@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from functools import lru_cache
 
 import pytz
-from babel.dates import format_date, format_time, get_timezone_location
+from babel.dates import format_date, get_timezone_location
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -46,6 +46,7 @@ class FormatoDeHoraInvalido(ErrorDeZona):
     pass
 
 
+@lru_cache(maxsize=1024)
 def zona(nombre: str) -> pytz.BaseTzInfo:
     try:
         return pytz.timezone(nombre)
@@ -152,18 +153,17 @@ class Tramo:
     zona: ZonaVista
     inicio: str
     fin: str
-    desfase: str
     dia_distinto: str | None  # fecha local si no coincide con el día del evento
 
 
 def tramos(inicio: datetime, fin: datetime, vistas: list[ZonaVista], dia_evento: date, idioma: str) -> list[Tramo]:
+    """Horas de reloj (24 h, igual en los tres idiomas) de una sesión en cada zona de la vista."""
     resultado = []
     for vista in vistas:
-        ini, fi = a_local(inicio, vista.nombre), a_local(fin, vista.nombre)
+        tz = zona(vista.nombre)
+        ini, fi = inicio.astimezone(tz), fin.astimezone(tz)
         otro_dia = None if ini.date() == dia_evento else format_date(ini, "EEE d MMM", locale=idioma)
-        resultado.append(Tramo(vista, format_time(ini, "HH:mm", locale=idioma),
-                               format_time(fi, "HH:mm", locale=idioma),
-                               desfase_texto(inicio, vista.nombre), otro_dia))
+        resultado.append(Tramo(vista, ini.strftime("%H:%M"), fi.strftime("%H:%M"), otro_dia))
     return resultado
 
 

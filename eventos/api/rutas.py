@@ -1,5 +1,5 @@
 """API JSON v1 (lectura pública de eventos publicados)."""
-from flask import Blueprint, abort, jsonify, request
+from flask import Blueprint, abort, jsonify, make_response, request
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
@@ -19,15 +19,14 @@ def eventos():
 
 @bp.get("/eventos/<slug>")
 def evento(slug):
-    evento = Evento.con_programa(slug)
-    if evento is None:
+    fila = Evento.version_publicada(slug)
+    if fila is None:
         abort(404, description=_("No hay ningún evento publicado con ese identificador."))
-    etag = f"{evento.id}-{evento.version_programa}-{evento.actualizado_en.timestamp():.6f}"
+    etag = "-".join(str(parte) for parte in fila)
     if request.if_none_match.contains(etag):
-        respuesta = jsonify()
-        respuesta.status_code = 304
+        respuesta = make_response("", 304)
     else:
-        respuesta = jsonify(serializar.evento_completo(evento))
+        respuesta = jsonify(serializar.evento_completo(Evento.con_programa(slug)))
     respuesta.set_etag(etag)
     respuesta.headers["Cache-Control"] = "no-cache"
     return respuesta

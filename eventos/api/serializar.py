@@ -62,14 +62,14 @@ def sesion(s, evento) -> dict:
         "objetivo": s.objetivo,
         "descripcion": s.descripcion,
         "participantes": [{
-            "nombre": p.persona.nombre,
-            "tratamiento": p.persona.tratamiento,
+            "nombre": p.nombre,
+            "tratamiento": p.tratamiento,
             "rol": p.rol,
             "cargo": p.cargo,
             "institucion": p.institucion,
             "ciudad": p.ciudad,
             "pais": p.pais,
-        } for p in s.participaciones],
+        } for p in s.participantes],
         "materiales": [material(m) for m in s.materiales],
         "url": url_for("publico.sesion", slug=evento.slug, clave=s.clave, _external=True),
     }

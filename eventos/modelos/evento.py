@@ -105,44 +105,77 @@ class Evento(db.Model):
         return select(cls).where(cls.estado.in_(("publicado", "cerrado")))
 
     @classmethod
+    def version_publicada(cls, slug: str):
+        """(id, version_programa, actualizado_en) de un evento publicado, o None: una consulta pequeña
+        que basta para responder 304 o encontrar la página en caché sin cargar el programa."""
+        return db.session.execute(
+            select(cls.id, cls.version_programa, cls.actualizado_en)
+            .where(cls.slug == slug, cls.estado.in_(("publicado", "cerrado")))
+        ).first()
+
+    @classmethod
     def con_programa(cls, slug: str, solo_publicados: bool = True):
-        """El evento con todo su programa en nueve consultas, sea cual sea el número de sesiones."""
-        from .mesas import Bloque, Guia, Mesa
-        from .programa import Participacion, Sesion
+        """El evento con todo su programa para mostrarlo, en un número fijo de consultas."""
+        from .mesas import Bloque, Guia, Mesa, mesa_sesion
 
         consulta = select(cls).where(cls.slug == slug).options(
-            selectinload(cls.sesiones).selectinload(Sesion.participaciones).joinedload(Participacion.persona),
+            selectinload(cls.sesiones),
             selectinload(cls.todos_los_materiales),
-            selectinload(cls.mesas).selectinload(Mesa.sesiones),
+            selectinload(cls.mesas),
             selectinload(cls.guias).selectinload(Guia.bloques).selectinload(Bloque.preguntas),
         )
         if solo_publicados:
             consulta = consulta.where(cls.estado.in_(("publicado", "cerrado")))
         evento = db.session.execute(consulta).unique().scalar_one_or_none()
         if evento is not None:
-            evento._repartir_programa()
+            pares = db.session.execute(
+                select(mesa_sesion.c.mesa_id, mesa_sesion.c.sesion_id).join(Mesa).where(Mesa.evento_id == evento.id)
+            ).all()
+            evento._repartir_programa(pares, cls._participantes(evento.id))
         return evento
 
-    def _repartir_programa(self):
+    @staticmethod
+    def _participantes(evento_id: int) -> dict[int, list]:
+        """Participaciones con su persona como filas ligeras, por sesión (una consulta, sin objetos ORM)."""
+        from .programa import Participacion, Participante, Persona, Sesion
+
+        filas = db.session.execute(
+            select(Participacion.sesion_id, Persona.nombre, Persona.tratamiento, Participacion.rol,
+                   Participacion.cargo, Participacion.institucion, Participacion.ciudad, Participacion.pais)
+            .join(Persona).join(Sesion).where(Sesion.evento_id == evento_id)
+            .order_by(Participacion.sesion_id, Participacion.orden, Participacion.id)
+        )
+        por_sesion: dict[int, list] = {}
+        for sesion_id, *campos in filas:
+            por_sesion.setdefault(sesion_id, []).append(Participante(*campos))
+        return por_sesion
+
+    def _repartir_programa(self, pares_mesa_sesion, participantes):
         """Rellena en memoria las relaciones que se deducen de lo ya cargado (sin más consultas)."""
         hijas = {s.id: [] for s in self.sesiones}
         materiales = {s.id: [] for s in self.sesiones}
         mesas = {s.id: [] for s in self.sesiones}
+        sesiones_de_mesa = {m.id: [] for m in self.mesas}
+        por_id = {s.id: s for s in self.sesiones}
         for s in self.sesiones:
             if s.padre_id in hijas:
                 hijas[s.padre_id].append(s)
         for m in sorted(self.todos_los_materiales, key=lambda m: (m.orden, m.id)):
             materiales.get(m.sesion_id, []).append(m)
+        for mesa_id, sesion_id in pares_mesa_sesion:
+            sesiones_de_mesa[mesa_id].append(por_id[sesion_id])
         for mesa in self.mesas:
-            for s in mesa.sesiones:
+            sesiones_de_mesa[mesa.id].sort(key=lambda s: s.inicio)
+            set_committed_value(mesa, "sesiones", sesiones_de_mesa[mesa.id])
+            for s in sesiones_de_mesa[mesa.id]:
                 mesas[s.id].append(mesa)
-        por_id = {s.id: s for s in self.sesiones}
         for s in self.sesiones:
             set_committed_value(s, "evento", self)
             set_committed_value(s, "padre", por_id.get(s.padre_id))
             set_committed_value(s, "hijas", hijas[s.id])
             set_committed_value(s, "materiales", materiales[s.id])
             set_committed_value(s, "mesas", mesas[s.id])
+            s.__dict__["_participantes"] = participantes.get(s.id, [])
         set_committed_value(self, "materiales", [m for m in sorted(self.todos_los_materiales, key=lambda m: (m.orden, m.id))
                                                  if m.sesion_id is None])
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
@@ -86,10 +87,18 @@ class Sesion(db.Model):
     def duracion_minutos(self) -> int:
         return int((self.fin - self.inicio).total_seconds() // 60)
 
-    def participaciones_por_rol(self) -> list[tuple[str, list]]:
-        """[(rol, [participaciones])] en el orden en que aparecen por primera vez."""
+    @property
+    def participantes(self) -> list["Participante"]:
+        """Personas de la sesión para mostrar; `Evento.con_programa` las deja ya cargadas."""
+        cargadas = self.__dict__.get("_participantes")
+        if cargadas is None:
+            cargadas = [Participante.de(p) for p in self.participaciones]
+        return cargadas
+
+    def participantes_por_rol(self) -> list[tuple[str, list]]:
+        """[(rol, [participantes])] en el orden en que aparecen por primera vez."""
         grupos: dict[str, list] = {}
-        for p in self.participaciones:
+        for p in self.participantes:
             grupos.setdefault(p.rol, []).append(p)
         return list(grupos.items())
 
@@ -119,7 +128,38 @@ class Persona(db.Model):
         return f"{self.tratamiento} {self.nombre}".strip()
 
 
-class Participacion(db.Model):
+class _Afiliacion:
+    @property
+    def etiqueta_rol(self):
+        return ROLES.get(self.rol, self.rol)
+
+    @property
+    def afiliacion(self) -> str:
+        """'Cargo, Institución, Ciudad, País' sin partes vacías."""
+        return ", ".join(p for p in (self.cargo, self.institucion, self.ciudad, self.pais) if p)
+
+
+@dataclass(slots=True)
+class Participante(_Afiliacion):
+    """Vista de solo lectura de una participación con los datos de su persona (para páginas y API)."""
+    nombre: str
+    tratamiento: str
+    rol: str
+    cargo: str
+    institucion: str
+    ciudad: str
+    pais: str
+
+    @property
+    def nombre_completo(self) -> str:
+        return f"{self.tratamiento} {self.nombre}".strip()
+
+    @classmethod
+    def de(cls, p: "Participacion") -> "Participante":
+        return cls(p.persona.nombre, p.persona.tratamiento, p.rol, p.cargo, p.institucion, p.ciudad, p.pais)
+
+
+class Participacion(_Afiliacion, db.Model):
     """Una persona en una sesión, con su rol y su cargo tal como constan en ese evento."""
     __tablename__ = "participacion"
 
@@ -135,15 +175,6 @@ class Participacion(db.Model):
 
     sesion = db.relationship("Sesion", back_populates="participaciones")
     persona = db.relationship("Persona", back_populates="participaciones")
-
-    @property
-    def etiqueta_rol(self):
-        return ROLES.get(self.rol, self.rol)
-
-    @property
-    def afiliacion(self) -> str:
-        """'Cargo, Institución, Ciudad, País' sin partes vacías."""
-        return ", ".join(p for p in (self.cargo, self.institucion, self.ciudad, self.pais) if p)
 
 
 class Material(db.Model):

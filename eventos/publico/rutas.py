@@ -4,7 +4,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import (Blueprint, abort, current_app, g, make_response, render_template, request,
-                   send_file)
+                   send_file, url_for)
 from markupsafe import Markup
 from sqlalchemy import select
 
@@ -12,7 +12,7 @@ from .. import zonas
 from ..extensiones import cache, db
 from ..modelos import Evento, Material
 from ..servicios import materiales as almacen
-from .agenda import VistaHoraria, rango_de_fechas
+from .agenda import VistaHoraria, opciones_de_zona, rango_de_fechas
 
 bp = Blueprint("publico", __name__)
 
@@ -23,12 +23,9 @@ def _etag(*partes) -> str:
     return hashlib.sha256(datos.encode()).hexdigest()[:32]
 
 
-def _cabecera(slug: str):
-    """Una consulta pequeña: lo justo para decidir si hay que generar la página."""
-    fila = db.session.execute(
-        select(Evento.id, Evento.version_programa, Evento.actualizado_en, Evento.estado).where(Evento.slug == slug)
-    ).first()
-    if fila is None or fila.estado not in ("publicado", "cerrado"):
+def _version(slug: str):
+    fila = Evento.version_publicada(slug)
+    if fila is None:
         abort(404)
     return fila
 
@@ -50,10 +47,12 @@ def _pagina_condicional(etag: str, clave: str, generar):
     return respuesta
 
 
-def _contexto_zona(evento):
+def _contexto_pagina(evento):
+    base_sesiones = url_for("publico.sesion", slug=evento.slug, clave="")
     return {"vista": VistaHoraria(evento, g.zona_visitante, g.idioma),
-            "zonas_selector": zonas.zonas_para_selector(g.idioma),
-            "rango_fechas": rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma)}
+            "opciones_zona": opciones_de_zona(g.idioma, g.zona_visitante),
+            "rango_fechas": rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma),
+            "url_sesion": lambda clave: base_sesiones + clave}
 
 
 @bp.get("/")
@@ -70,12 +69,12 @@ def inicio():
 
 @bp.get("/eventos/<slug>/")
 def evento(slug):
-    fila = _cabecera(slug)
-    etag = _etag("evento", slug, fila.id, fila.version_programa, fila.actualizado_en.isoformat())
+    fila = _version(slug)
+    etag = _etag("evento", slug, *fila)
 
     def generar():
         evento = Evento.con_programa(slug)
-        html = render_template("publico/_evento.html", evento=evento, **_contexto_zona(evento))
+        html = render_template("publico/_evento.html", evento=evento, **_contexto_pagina(evento))
         return {"html": html, "titulo": evento.titulo, "descripcion": evento.lema}
 
     return _pagina_condicional(etag, f"pagina:{etag}", generar)
@@ -83,8 +82,8 @@ def evento(slug):
 
 @bp.get("/eventos/<slug>/sesiones/<clave>")
 def sesion(slug, clave):
-    fila = _cabecera(slug)
-    etag = _etag("sesion", slug, fila.id, fila.version_programa, fila.actualizado_en.isoformat(), clave)
+    fila = _version(slug)
+    etag = _etag("sesion", slug, *fila, clave)
 
     def generar():
         evento = Evento.con_programa(slug)
@@ -94,7 +93,7 @@ def sesion(slug, clave):
         mesas = [m for m in evento.mesas if sesion in m.sesiones]
         guias = [gu for gu in evento.guias if gu.sesion_id == sesion.id or (gu.sesion_id is None and mesas)]
         html = render_template("publico/_sesion.html", evento=evento, sesion=sesion, mesas=mesas, guias=guias,
-                               **_contexto_zona(evento))
+                               **_contexto_pagina(evento))
         return {"html": html, "titulo": f"{sesion.titulo} · {evento.titulo}", "descripcion": evento.titulo}
 
     return _pagina_condicional(etag, f"pagina:{etag}", generar)

@@ -472,9 +472,9 @@ def _exportar_sesion(sesion: Sesion, zona: str) -> dict:
         "inicio": zonas.hora_local_texto(sesion.inicio, zona), "fin": zonas.hora_local_texto(sesion.fin, zona),
         "horario_ilustrativo": sesion.horario_ilustrativo, "sala": sesion.sala, "enlace": sesion.enlace,
         "objetivo": sesion.objetivo, "descripcion": sesion.descripcion,
-        "participantes": [_sin_vacios({"nombre": p.persona.nombre, "tratamiento": p.persona.tratamiento,
+        "participantes": [_sin_vacios({"nombre": p.nombre, "tratamiento": p.tratamiento,
                                        "rol": p.rol, "cargo": p.cargo, "institucion": p.institucion,
-                                       "ciudad": p.ciudad, "pais": p.pais}) for p in sesion.participaciones],
+                                       "ciudad": p.ciudad, "pais": p.pais}) for p in sesion.participantes],
         "materiales": [_exportar_material(m) for m in sesion.materiales],
         "sesiones": [_exportar_sesion(h, zona) for h in sesion.hijas],
     })
