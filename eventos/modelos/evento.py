@@ -63,10 +63,6 @@ class Evento(db.Model):
         return self.estado in ("publicado", "cerrado")
 
     @property
-    def dias(self) -> list[date]:
-        return [self.fecha_inicio + timedelta(days=n) for n in range((self.fecha_fin - self.fecha_inicio).days + 1)]
-
-    @property
     def inicio(self):
         """Primer instante del programa: la primera sesión o, sin sesiones, el primer día."""
         inicios = [s.inicio for s in self.sesiones]
@@ -76,10 +72,6 @@ class Evento(db.Model):
     def fin(self):
         fines = [s.fin for s in self.sesiones]
         return max(fines) if fines else inicio_del_dia(self.fecha_fin + timedelta(days=1), self.zona_horaria)
-
-    @property
-    def es_proximo(self) -> bool:
-        return self.fin >= ahora()
 
     @property
     def sesiones_raiz(self):
@@ -169,9 +161,8 @@ class Evento(db.Model):
             set_committed_value(mesa, "sesiones", sesiones_de_mesa[mesa.id])
             for s in sesiones_de_mesa[mesa.id]:
                 mesas[s.id].append(mesa)
+        # evento y padre (muchos a uno) se resuelven desde el mapa de identidad, sin consultas.
         for s in self.sesiones:
-            set_committed_value(s, "evento", self)
-            set_committed_value(s, "padre", por_id.get(s.padre_id))
             set_committed_value(s, "hijas", hijas[s.id])
             set_committed_value(s, "materiales", materiales[s.id])
             set_committed_value(s, "mesas", mesas[s.id])

@@ -18,8 +18,10 @@ bp = Blueprint("publico", __name__)
 
 
 def _etag(*partes) -> str:
+    """Identifica todo lo que cambia la página: programa, idioma, zonas y ruta (enlaces de idioma)."""
     version_app = current_app.config.get("VERSION_DESPLIEGUE", "1")
-    datos = "|".join(str(p) for p in (version_app, g.idioma, g.zona_visitante, g.zona_detectada, *partes))
+    datos = "|".join(str(p) for p in (version_app, request.path, g.idioma, g.zona_visitante, g.zona_detectada,
+                                      g.zona_sin_elegir, *partes))
     return hashlib.sha256(datos.encode()).hexdigest()[:32]
 
 
@@ -30,17 +32,21 @@ def _version(slug: str):
     return fila
 
 
-def _pagina_condicional(etag: str, clave: str, generar):
-    """Responde 304 si el navegador ya tiene esta versión; si no, usa o genera el HTML en caché."""
+def _pagina_condicional(etag: str, generar):
+    """Responde 304 si el navegador ya tiene esta versión; si no, sirve la página guardada en caché
+    (ya codificada) o la genera una vez: `generar()` devuelve (contenido, título, descripción)."""
     if request.if_none_match.contains(etag):
         respuesta = make_response("", 304)
     else:
+        clave = f"pagina:{etag}"
         pagina = cache.get(clave)
         if pagina is None:
-            pagina = generar()
+            contenido, titulo, descripcion = generar()
+            pagina = render_template("publico/marco.html", contenido=Markup(contenido), titulo=titulo,
+                                     descripcion=descripcion).encode()
             cache.set(clave, pagina)
-        respuesta = make_response(render_template("publico/marco.html", contenido=Markup(pagina["html"]),
-                                                  titulo=pagina["titulo"], descripcion=pagina.get("descripcion", "")))
+        respuesta = make_response(pagina)
+        respuesta.content_type = "text/html; charset=utf-8"
     respuesta.set_etag(etag)
     respuesta.headers["Cache-Control"] = "no-cache"
     respuesta.vary.update(("Cookie", "Accept-Language"))
@@ -75,9 +81,9 @@ def evento(slug):
     def generar():
         evento = Evento.con_programa(slug)
         html = render_template("publico/_evento.html", evento=evento, **_contexto_pagina(evento))
-        return {"html": html, "titulo": evento.titulo, "descripcion": evento.lema}
+        return html, evento.titulo, evento.lema
 
-    return _pagina_condicional(etag, f"pagina:{etag}", generar)
+    return _pagina_condicional(etag, generar)
 
 
 @bp.get("/eventos/<slug>/sesiones/<clave>")
@@ -94,9 +100,9 @@ def sesion(slug, clave):
         guias = [gu for gu in evento.guias if gu.sesion_id == sesion.id or (gu.sesion_id is None and mesas)]
         html = render_template("publico/_sesion.html", evento=evento, sesion=sesion, mesas=mesas, guias=guias,
                                **_contexto_pagina(evento))
-        return {"html": html, "titulo": f"{sesion.titulo} · {evento.titulo}", "descripcion": evento.titulo}
+        return html, f"{sesion.titulo} · {evento.titulo}", evento.titulo
 
-    return _pagina_condicional(etag, f"pagina:{etag}", generar)
+    return _pagina_condicional(etag, generar)
 
 
 @bp.get("/materiales/<int:material_id>/<path:nombre>")

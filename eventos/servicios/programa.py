@@ -24,7 +24,7 @@ FORMATO = "programa-eventos/1"
 PATRON_CLAVE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LARGOS = {"slug": 120, "titulo": 300, "lema": 500, "sede": 500, "enlace": 1000, "sala": 200,
           "nombre": 200, "tratamiento": 40, "cargo": 300, "institucion": 300, "ciudad": 120,
-          "pais": 120, "clave": 80, "url": 1000, "descripcion_corta": 300}
+          "pais": 120, "clave": 80, "url": 1000}
 
 
 @dataclass(frozen=True)
