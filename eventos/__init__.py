@@ -27,22 +27,30 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = clave_local(Path(app.instance_path))
 
     from . import modelos  # noqa: F401  (registra las tablas antes de Migrate)
-    from .extensiones import babel, cache, csrf, db, migrate
+    from .extensiones import babel, cache, csrf, db, limiter, login, migrate
     from .preferencias import elegir_idioma, registrar_preferencias
+    from .seguridad import registrar_seguridad
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(RAIZ / "migraciones"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=elegir_idioma)
     cache.init_app(app)
+    login.init_app(app)
+    limiter.init_app(app)
     registrar_preferencias(app)
+    registrar_seguridad(app)
 
     from .api.rutas import bp as api_bp
+    from .cuentas.rutas import bp as cuentas_bp
     from .errores import registrar_errores
+    from .organizacion import bp as organizacion_bp
     from .publico.rutas import bp as publico_bp
     from .texto import registrar_filtros
 
     app.register_blueprint(publico_bp)
+    app.register_blueprint(cuentas_bp, url_prefix="/cuentas")
+    app.register_blueprint(organizacion_bp, url_prefix="/organizacion")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
     registrar_errores(app)

@@ -17,6 +17,7 @@ def desde_entorno(instance_path: str) -> dict:
         os.environ.get("DATABASE_URL") or f"sqlite:///{instancia / 'eventos.sqlite3'}"
     )
     redis_url = os.environ.get("REDIS_URL") or None
+    https = os.environ.get("HTTPS", "").lower() in ("1", "true", "si", "sí", "yes")
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": url_bd,
@@ -26,6 +27,21 @@ def desde_entorno(instance_path: str) -> dict:
         "CACHE_REDIS_URL": redis_url,
         "CACHE_DEFAULT_TIMEOUT": 3600,
         "CACHE_KEY_PREFIX": "eventos:",
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LIMITE_INGRESO": os.environ.get("LIMITE_INGRESO", "10 per minute"),
+        # Detrás de un proxy con HTTPS: cookies solo por HTTPS, HSTS y cabeceras X-Forwarded-* de confianza.
+        "HTTPS": https,
+        "SESSION_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_SECURE": https,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": 25 * 1024 * 1024,
+        "MATERIALES_TAMANO_MAXIMO": 20 * 1024 * 1024,
+        "RESTABLECER_VALIDEZ_SEGUNDOS": 3600,
+        "INVITACION_VALIDEZ_SEGUNDOS": 7 * 24 * 3600,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": int(os.environ.get("MAIL_PORT") or 25),
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,

@@ -1,6 +1,7 @@
 """Páginas y respuestas JSON de error, siempre con un mensaje claro en el idioma de la página."""
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 TITULOS = {
@@ -19,6 +20,12 @@ def _mensaje(error: HTTPException) -> str:
         404: _("La página que busca no existe o ya no está publicada."),
         500: _("Algo falló de nuestro lado. Inténtelo de nuevo en unos minutos."),
     }
+    if isinstance(error, CSRFError):
+        return _("El formulario caducó o le falta su código de seguridad. Vuelva a cargar la página e inténtelo de nuevo.")
+    if error.code == 429:
+        return _("Demasiados intentos seguidos. Espere un minuto y vuelva a intentarlo.")
+    if error.code == 413:
+        return _("El archivo es demasiado grande.")
     descripcion = error.description if error.description != type(error).description else None
     return descripcion or por_omision.get(error.code) or _("No se pudo atender la solicitud.")
 

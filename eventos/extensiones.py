@@ -1,6 +1,10 @@
 """Extensiones de Flask, creadas una vez y enlazadas en create_app()."""
 from flask_babel import Babel
+from flask_babel import lazy_gettext as _l
 from flask_caching import Cache
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
@@ -20,3 +24,17 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 cache = Cache()
+login = LoginManager()
+login.login_view = "cuentas.entrar"
+login.login_message = _l("Inicie sesión para continuar.")
+login.login_message_category = "info"
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+@login.user_loader
+def cargar_usuario(identificador: str):
+    """El identificador lleva el sello de la contraseña: cambiarla cierra las demás sesiones."""
+    from .modelos import Usuario
+    id_texto, _, sello = identificador.partition(".")
+    usuario = db.session.get(Usuario, int(id_texto)) if id_texto.isdigit() else None
+    return usuario if usuario is not None and usuario.sello == sello and usuario.activo else None

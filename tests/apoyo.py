@@ -32,4 +32,37 @@ def configuracion(tmp, url: str) -> dict:
         "MATERIALES_CARPETA": str(tmp / "materiales"),
         "MAIL_CARPETA": str(tmp / "correo"),
         "CACHE_TYPE": "SimpleCache",
+        "LIMITE_INGRESO": "10000 per minute",  # las pruebas entran muchas veces desde 127.0.0.1
+        "ARGON2_PERFIL": "pruebas",
     }
+
+
+CLAVE = "clave-de-prueba-123"
+
+
+def crear_usuario(correo: str, nombre: str | None = None, admin: bool = False):
+    """Crea (o devuelve) una cuenta de prueba; hay que estar dentro de un contexto de la aplicación."""
+    from eventos.cuentas.servicios import buscar_por_correo, crear_usuario as crear
+    return buscar_por_correo(correo) or crear(correo, nombre or correo.split("@")[0], CLAVE, es_admin=admin)
+
+
+def token_csrf(cliente) -> str:
+    """El token CSRF de la sesión del cliente, leído de una página no guardada en caché."""
+    import re
+    for ruta in ("/organizacion/", "/cuentas/entrar"):
+        respuesta = cliente.get(ruta)
+        encontrado = re.search(r'<meta name="csrf-token" content="([^"]+)"', respuesta.get_data(as_text=True))
+        if respuesta.status_code == 200 and encontrado:
+            return encontrado.group(1)
+    raise AssertionError("no se encontró el token CSRF")
+
+
+def enviar(cliente, ruta: str, datos: dict | None = None, **opciones):
+    """POST con el token CSRF de la sesión, como lo haría el formulario."""
+    return cliente.post(ruta, data={**(datos or {}), "csrf_token": token_csrf(cliente)}, **opciones)
+
+
+def entrar(cliente, correo: str, clave: str = CLAVE):
+    respuesta = enviar(cliente, "/cuentas/entrar", {"correo": correo, "clave": clave})
+    assert respuesta.status_code == 302, respuesta.get_data(as_text=True)[-500:]
+    return respuesta

@@ -2,10 +2,12 @@
 from .evento import Evento, ESTADOS, MODALIDADES
 from .programa import Sesion, Persona, Participacion, Material, TIPOS_SESION, ROLES, TIPOS_MATERIAL
 from .mesas import Mesa, Guia, Bloque, Pregunta
-from . import versiones  # noqa: F401  (registra el contador de versiones del programa)
+from .usuarios import Usuario, RolEvento, Auditoria, ROLES_EVENTO
+from . import cambios  # noqa: F401  (versiones del programa y auditoría en cada flush)
 
 __all__ = [
     "Evento", "ESTADOS", "MODALIDADES",
     "Sesion", "Persona", "Participacion", "Material", "TIPOS_SESION", "ROLES", "TIPOS_MATERIAL",
     "Mesa", "Guia", "Bloque", "Pregunta",
+    "Usuario", "RolEvento", "Auditoria", "ROLES_EVENTO",
 ]

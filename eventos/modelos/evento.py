@@ -57,6 +57,21 @@ class Evento(db.Model):
                                  primaryjoin="and_(Material.evento_id == Evento.id, Material.sesion_id.is_(None))",
                                  order_by="(Material.orden, Material.id)")
     edicion_anterior = db.relationship("Evento", remote_side=[id])
+    roles = db.relationship("RolEvento", back_populates="evento", cascade="all, delete-orphan")
+
+    def tiene_rol(self, usuario, *roles: str) -> bool:
+        return bool(usuario and usuario.is_authenticated) and \
+            any(r.evento_id == self.id and r.rol in roles for r in usuario.roles)
+
+    def puede_gestionar(self, usuario) -> bool:
+        """Organizadores del evento y administradores del sitio."""
+        return bool(usuario and usuario.is_authenticated) and (usuario.es_admin or self.tiene_rol(usuario, "organizador"))
+
+    def puede_acreditar(self, usuario) -> bool:
+        return self.puede_gestionar(usuario) or self.tiene_rol(usuario, "acreditador")
+
+    def puede_asignar_organizadores(self, usuario) -> bool:
+        return bool(usuario and usuario.is_authenticated and usuario.es_admin)
 
     @property
     def publicado(self) -> bool:

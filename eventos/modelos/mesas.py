@@ -28,6 +28,18 @@ class Mesa(db.Model):
     evento = db.relationship("Evento", back_populates="mesas")
     sesiones = db.relationship("Sesion", secondary=mesa_sesion, back_populates="mesas",
                                order_by="Sesion.inicio")
+    moderadores = db.relationship("Usuario", secondary="moderador_mesa", back_populates="mesas_moderadas",
+                                  order_by="Usuario.nombre")
+
+    def puede_moderar(self, usuario) -> bool:
+        """Sus moderadores/relatores, y quien gestiona el evento."""
+        return self.evento.puede_gestionar(usuario) or \
+            bool(usuario and usuario.is_authenticated and any(m.id == usuario.id for m in self.moderadores))
+
+
+def en_orden(objetos):
+    """Por `orden` y, a igualdad, por antigüedad (los nuevos, aún sin id, al final)."""
+    return sorted(objetos, key=lambda o: (o.orden, o.id if o.id is not None else float("inf")))
 
 
 class Guia(db.Model):
@@ -49,6 +61,17 @@ class Guia(db.Model):
     @property
     def preguntas(self):
         return [p for b in self.bloques for p in b.preguntas]
+
+    def renumerar(self) -> None:
+        """Deja `orden` consecutivo y numera las preguntas 1..N a lo largo de toda la guía, como en los
+        programas de los foros (GSEF: Ronda 1 = 1–5, Ronda 2 = 6–10)."""
+        numero = 0
+        for orden_bloque, bloque in enumerate(en_orden(self.bloques)):
+            bloque.orden = orden_bloque
+            for orden_pregunta, pregunta in enumerate(en_orden(bloque.preguntas)):
+                pregunta.orden = orden_pregunta
+                numero += 1
+                pregunta.numero = numero
 
 
 class Bloque(db.Model):

@@ -1,0 +1,137 @@
+"""Cada cambio del programa sube la versión del evento (y la secuencia de la sesión afectada) y queda
+registrado en la auditoría del evento: quién, cuándo y qué campos pasaron de qué valor a cuál.
+
+Se hace en un solo punto (antes de cada flush) para que ninguna vista, importación o comando pueda
+olvidarlo. La versión invalida las páginas ya generadas (caché, ETag) y alimenta SEQUENCE y
+LAST-MODIFIED en iCalendar.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask import g, has_request_context
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from .evento import Evento
+from .mesas import Bloque, Guia, Mesa, Pregunta
+from .programa import Material, Participacion, Persona, Sesion
+from .usuarios import Auditoria, RolEvento
+
+_CAMPOS_DE_CONTROL = {"version_programa", "actualizado_en", "secuencia", "creado_en", "uid"}
+# Quién modera una mesa se audita, pero no cambia el programa publicado (ni invalida su caché).
+_CAMPOS_DE_EQUIPO = {"moderadores"}
+_MAX_CAMBIOS = 100
+_ETIQUETAS = {Evento: "Evento", Sesion: "Sesión", Participacion: "Participación", Persona: "Persona",
+              Material: "Material", Mesa: "Mesa", Guia: "Guía", Bloque: "Bloque", Pregunta: "Pregunta",
+              RolEvento: "Rol"}
+_AUDITADOS = tuple(_ETIQUETAS)
+
+
+def _afectados(obj):
+    """(evento, sesión) a los que pertenece un objeto del programa."""
+    if isinstance(obj, Evento):
+        return obj, None
+    if isinstance(obj, Sesion):
+        return obj.evento, obj
+    if isinstance(obj, (Participacion, Material)):
+        sesion = obj.sesion
+        evento = sesion.evento if sesion is not None else getattr(obj, "evento", None)
+        return evento, sesion
+    if isinstance(obj, (Persona, Mesa, Guia, RolEvento)):
+        return obj.evento, None
+    if isinstance(obj, Bloque):
+        return (obj.guia.evento if obj.guia else None), None
+    if isinstance(obj, Pregunta):
+        guia = obj.bloque.guia if obj.bloque else None
+        return (guia.evento if guia else None), None
+    return None, None
+
+
+def _nombre(obj) -> str:
+    etiqueta = _ETIQUETAS[type(obj)]
+    if isinstance(obj, Participacion):
+        persona = obj.persona.nombre if obj.persona else "?"
+        return f"{etiqueta} de «{persona}» ({obj.rol}) en «{obj.sesion.titulo if obj.sesion else '?'}»"
+    if isinstance(obj, RolEvento):
+        return f"{etiqueta} {obj.rol} de {obj.usuario.correo if obj.usuario else '?'}"
+    if isinstance(obj, Pregunta):
+        return f"{etiqueta} {obj.numero}: «{(obj.texto or '')[:80]}»"
+    texto = getattr(obj, "titulo", None) or getattr(obj, "nombre", None) or ""
+    return f"{etiqueta} «{texto[:80]}»"
+
+
+def _valor(valor):
+    if isinstance(valor, (datetime, date)):
+        return valor.isoformat()
+    if isinstance(valor, (list, tuple, set)):
+        return [_valor(v) for v in valor]
+    if valor is None or isinstance(valor, (str, int, float, bool)):
+        return valor
+    if hasattr(valor, "__table__"):
+        return getattr(valor, "correo", None) or getattr(valor, "titulo", None) or getattr(valor, "nombre", None) or str(valor)
+    return str(valor)
+
+
+def _campos_cambiados(obj) -> dict:
+    estado = inspect(obj)
+    campos = {}
+    for attr in estado.mapper.column_attrs:
+        historia = estado.attrs[attr.key].history
+        if attr.key not in _CAMPOS_DE_CONTROL and historia.has_changes():
+            antes = historia.deleted[0] if historia.deleted else None
+            despues = historia.added[0] if historia.added else None
+            campos[attr.key] = [_valor(antes), _valor(despues)]
+    for relacion in estado.mapper.relationships:
+        if relacion.secondary is not None and not relacion.viewonly:
+            historia = estado.attrs[relacion.key].history
+            if historia.has_changes():
+                actuales = list(historia.unchanged) + list(historia.added)
+                anteriores = list(historia.unchanged) + list(historia.deleted)
+                campos[relacion.key] = [_valor(anteriores), _valor(actuales)]
+    return campos
+
+
+def _usuario_actual_id():
+    if not has_request_context():
+        return None
+    from flask_login import current_user
+    return current_user.id if current_user and current_user.is_authenticated else None
+
+
+@event.listens_for(Session, "before_flush")
+def registrar_cambios(sesion_db: Session, contexto, instancias):
+    eventos, sesiones, cambios = set(), set(), {}
+    with sesion_db.no_autoflush:
+        for accion, objetos in (("modificó", sesion_db.dirty), ("creó", sesion_db.new), ("eliminó", sesion_db.deleted)):
+            for obj in list(objetos):
+                if not isinstance(obj, _AUDITADOS):
+                    continue
+                campos = _campos_cambiados(obj) if accion == "modificó" else {}
+                if accion == "modificó" and not campos:
+                    continue
+                evento, sesion = _afectados(obj)
+                if evento is None or (evento in sesion_db.deleted):
+                    continue
+                solo_equipo = isinstance(obj, RolEvento) or (accion == "modificó" and set(campos) <= _CAMPOS_DE_EQUIPO)
+                if not solo_equipo:
+                    eventos.add(evento)
+                    if sesion is not None and not (accion == "creó" and obj is sesion):
+                        sesiones.add(sesion)
+                cambio = {"accion": accion, "objeto": _nombre(obj)}
+                if campos:
+                    cambio["campos"] = campos
+                cambios.setdefault(evento, []).append(cambio)
+    for evento in eventos:
+        if evento not in sesion_db.new:
+            evento.marcar_cambio()
+    for sesion in sesiones:
+        if sesion not in sesion_db.deleted and sesion not in sesion_db.new:
+            sesion.marcar_cambio()
+    usuario_id = _usuario_actual_id()
+    accion = g.get("accion_auditoria") if has_request_context() else None
+    for evento, lista in cambios.items():
+        if len(lista) > _MAX_CAMBIOS:
+            lista = lista[:_MAX_CAMBIOS] + [{"accion": "…", "objeto": f"y {len(lista) - _MAX_CAMBIOS} cambios más"}]
+        sesion_db.add(Auditoria(evento=evento, usuario_id=usuario_id, cambios=lista,
+                                accion=accion or ("Creación del evento" if evento in sesion_db.new else "Cambios en el programa")))

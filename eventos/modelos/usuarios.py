@@ -1,0 +1,120 @@
+"""Cuentas, roles por evento y registro de cambios (auditoría)."""
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher, profiles
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from flask_login import UserMixin
+from sqlalchemy import JSON
+
+from ..extensiones import db
+from ..zonas import FechaHoraUTC, ahora
+
+_RESUMIDORES = {
+    "recomendado": PasswordHasher(),  # Argon2id con los parámetros recomendados por la biblioteca
+    "pruebas": PasswordHasher.from_parameters(profiles.CHEAPEST),  # solo para la batería de pruebas
+}
+
+
+def _hasher() -> PasswordHasher:
+    return _RESUMIDORES[current_app.config.get("ARGON2_PERFIL", "recomendado")]
+
+ROLES_EVENTO = {"organizador": _l("Organización"), "acreditador": _l("Acreditación")}
+
+
+def _sello_nuevo() -> str:
+    return secrets.token_hex(8)
+
+
+class Usuario(UserMixin, db.Model):
+    __tablename__ = "usuario"
+
+    id = db.Column(db.Integer, primary_key=True)
+    correo = db.Column(db.String(254), nullable=False, unique=True)
+    nombre = db.Column(db.String(200), nullable=False)
+    clave_hash = db.Column(db.String(255), nullable=False, default="")
+    es_admin = db.Column(db.Boolean, nullable=False, default=False)
+    activo = db.Column(db.Boolean, nullable=False, default=True)
+    # Cambia con la contraseña: invalida las sesiones abiertas y los enlaces de restablecimiento usados.
+    sello = db.Column(db.String(32), nullable=False, default=_sello_nuevo)
+    creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+    ultimo_acceso = db.Column(FechaHoraUTC)
+
+    roles = db.relationship("RolEvento", back_populates="usuario", cascade="all, delete-orphan")
+    mesas_moderadas = db.relationship("Mesa", secondary="moderador_mesa", back_populates="moderadores")
+
+    @staticmethod
+    def normalizar_correo(correo: str) -> str:
+        return (correo or "").strip().lower()
+
+    def fijar_clave(self, clave: str):
+        self.clave_hash = _hasher().hash(clave)
+        self.sello = _sello_nuevo()
+
+    def comprobar_clave(self, clave: str) -> bool:
+        if not self.clave_hash:
+            return False
+        try:
+            _hasher().verify(self.clave_hash, clave)
+        except (VerificationError, InvalidHashError):
+            return False
+        if _hasher().check_needs_rehash(self.clave_hash):
+            self.clave_hash = _hasher().hash(clave)
+        return True
+
+    def get_id(self) -> str:
+        return f"{self.id}.{self.sello}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.activo
+
+    def roles_en(self, evento) -> set[str]:
+        return {r.rol for r in self.roles if r.evento_id == evento.id}
+
+    def __repr__(self):
+        return f"<Usuario {self.correo}>"
+
+
+class RolEvento(db.Model):
+    """Organizador o acreditador de un evento (los moderadores lo son de mesas concretas)."""
+    __tablename__ = "rol_evento"
+
+    id = db.Column(db.Integer, primary_key=True)
+    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), nullable=False, index=True)
+    usuario_id = db.Column(db.Integer, db.ForeignKey("usuario.id", ondelete="CASCADE"), nullable=False, index=True)
+    rol = db.Column(db.String(20), nullable=False)
+
+    __table_args__ = (db.UniqueConstraint("evento_id", "usuario_id", "rol", name="uq_rol_evento_evento_usuario_rol"),)
+
+    evento = db.relationship("Evento", back_populates="roles")
+    usuario = db.relationship("Usuario", back_populates="roles")
+
+    @property
+    def etiqueta(self):
+        return ROLES_EVENTO.get(self.rol, self.rol)
+
+
+moderador_mesa = db.Table(
+    "moderador_mesa",
+    db.Column("mesa_id", db.Integer, db.ForeignKey("mesa.id", ondelete="CASCADE"), primary_key=True),
+    db.Column("usuario_id", db.Integer, db.ForeignKey("usuario.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Auditoria(db.Model):
+    """Quién cambió qué y cuándo en un evento."""
+    __tablename__ = "auditoria"
+
+    id = db.Column(db.Integer, primary_key=True)
+    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), index=True)
+    usuario_id = db.Column(db.Integer, db.ForeignKey("usuario.id", ondelete="SET NULL"))
+    accion = db.Column(db.String(200), nullable=False)
+    cambios = db.Column(JSON, nullable=False, default=list)
+    creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora, index=True)
+
+    evento = db.relationship("Evento")
+    usuario = db.relationship("Usuario")
