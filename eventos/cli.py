@@ -1,5 +1,15 @@
 """Comandos de `flask --app app …`."""
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
 import click
+import yaml
+from flask.cli import AppGroup
+
+from .extensiones import db
 
 
 def registrar_comandos(app):
@@ -9,3 +19,93 @@ def registrar_comandos(app):
         from .demo import cargar
         for linea in cargar():
             click.echo(linea)
+
+    app.cli.add_command(usuarios)
+    app.cli.add_command(programa)
+
+
+usuarios = AppGroup("usuarios", help="Cuentas de la oficina de organización.")
+
+
+@usuarios.command("crear")
+@click.option("--correo", required=True, help="Correo con el que entra.")
+@click.option("--nombre", required=True, help="Nombre que se muestra.")
+@click.option("--admin", is_flag=True, help="Administración del sitio: crea eventos y reparte roles.")
+def crear_usuario(correo, nombre, admin):
+    """Crea una cuenta. La contraseña se pregunta, o se lee de EVENTOS_PASSWORD."""
+    from .cuentas.servicios import DatosInvalidos, crear_usuario as crear
+
+    clave = os.environ.get("EVENTOS_PASSWORD") or click.prompt("Contraseña", hide_input=True, confirmation_prompt=True)
+    try:
+        usuario = crear(correo, nombre, clave, es_admin=admin)
+        db.session.commit()
+    except DatosInvalidos as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(f"Cuenta creada: {usuario.correo}{' (administración)' if usuario.es_admin else ''}")
+
+
+programa = AppGroup("programa", help="Importar y exportar el programa completo de un evento.")
+
+
+@programa.command("exportar")
+@click.argument("slug")
+@click.option("--formato", type=click.Choice(["yaml", "json"]), default="yaml")
+@click.option("--carpeta", type=click.Path(file_okay=False), help="Escribe programa.<formato> y los archivos de materiales en esta carpeta.")
+def exportar(slug, formato, carpeta):
+    """Escribe el programa de SLUG (a la salida estándar, o en --carpeta con sus materiales)."""
+    from .modelos import Evento
+    from .servicios import materiales as almacen
+    from .servicios.programa import exportar as exportar_programa
+
+    evento = Evento.con_programa(slug, solo_publicados=False)
+    if evento is None:
+        raise click.ClickException(f"No hay ningún evento «{slug}».")
+    datos = exportar_programa(evento)
+    if carpeta:
+        destino = Path(carpeta)
+        (destino / "materiales").mkdir(parents=True, exist_ok=True)
+        for material in _materiales(datos):
+            if "archivo" in material:
+                nombre = f"{material['archivo'][:12]}-{Path(material.get('nombre_archivo') or material['archivo']).name}"
+                shutil.copyfile(almacen.carpeta() / material["archivo"], destino / "materiales" / nombre)
+                material["archivo"] = f"materiales/{nombre}"
+    texto = (json.dumps(datos, ensure_ascii=False, indent=2, default=str) if formato == "json"
+             else yaml.safe_dump(datos, allow_unicode=True, sort_keys=False, width=100))
+    if carpeta:
+        (Path(carpeta) / f"programa.{formato}").write_text(texto, encoding="utf-8")
+        click.echo(f"Escrito {Path(carpeta) / f'programa.{formato}'}", err=True)
+    else:
+        sys.stdout.write(texto)
+
+
+def _materiales(datos):
+    yield from datos["evento"].get("materiales", [])
+    pendientes = list(datos["sesiones"])
+    while pendientes:
+        sesion = pendientes.pop()
+        yield from sesion.get("materiales", [])
+        pendientes.extend(sesion.get("sesiones", []))
+
+
+@programa.command("importar")
+@click.argument("archivo", type=click.Path(exists=True, dir_okay=False))
+@click.option("--slug", help="Identificador nuevo (para importar una copia).")
+def importar(archivo, slug):
+    """Crea un evento desde un archivo YAML o JSON. Si tiene errores, los lista todos y no cambia nada."""
+    from .servicios.programa import ProgramaInvalido, importar as importar_programa
+
+    ruta = Path(archivo)
+    texto = ruta.read_text(encoding="utf-8")
+    try:
+        datos = json.loads(texto) if ruta.suffix.lower() == ".json" else yaml.safe_load(texto)
+    except (ValueError, yaml.YAMLError) as error:
+        raise click.ClickException(f"No se pudo leer {archivo}: {error}") from None
+    try:
+        evento = importar_programa(datos, base=ruta.parent, slug=slug)
+        db.session.commit()
+    except ProgramaInvalido as error:
+        db.session.rollback()
+        for problema in error.problemas:
+            click.echo(f"  {problema}", err=True)
+        raise click.ClickException(f"{len(error.problemas)} problemas; no se importó nada.") from None
+    click.echo(f"Importado «{evento.slug}»: {len(evento.sesiones)} sesiones, {len(evento.mesas)} mesas.")

@@ -21,12 +21,32 @@ def tamano_archivo(octetos: int) -> str:
     return f"{format_decimal(round(octetos / 1024 / 1024, 1))} MB"
 
 
+def etiqueta_estado(valor: str) -> str:
+    from .modelos import ESTADOS
+    return str(ESTADOS.get(valor, valor))
+
+
+def fecha_larga(dia) -> str:
+    """'viernes, 11 de junio de 2021' en el idioma de la página."""
+    from flask_babel import format_date
+    return format_date(dia, "full")
+
+
 def etiqueta_modalidad(valor: str) -> str:
     from .modelos import MODALIDADES
     return str(MODALIDADES.get(valor, valor))
+
+
+def hora_evento(instante, evento, formato: str = "%Y-%m-%d %H:%M") -> str:
+    """Un instante como hora de reloj de la zona del evento (oficina, auditoría)."""
+    from .zonas import a_local
+    return a_local(instante, evento.zona_horaria).strftime(formato) if instante else ""
 
 
 def registrar_filtros(app):
     app.add_template_filter(markdown_seguro, "markdown")
     app.add_template_filter(tamano_archivo, "tamano_archivo")
     app.add_template_filter(etiqueta_modalidad, "modalidad")
+    app.add_template_filter(hora_evento, "hora_evento")
+    app.add_template_filter(etiqueta_estado, "estado")
+    app.add_template_filter(fecha_larga, "fecha_larga")

@@ -38,3 +38,52 @@ def contexto(app):
     with app.app_context():
         yield
         db.session.rollback()
+
+
+@pytest.fixture()
+def evento_con_equipo(app):
+    """Una copia de las Jornadas (5 mesas, guía común) con una persona por cada rol posible.
+
+    Devuelve un diccionario con el slug, los correos por rol y los ids de dos mesas. Se borra al final.
+    """
+    import uuid
+
+    from sqlalchemy import select
+
+    from apoyo import crear_usuario
+    from eventos.modelos import Evento, Mesa, Participacion, Persona, RolEvento
+    from eventos.servicios import programa
+
+    sufijo = uuid.uuid4().hex[:8]
+    with app.app_context():
+        original = Evento.con_programa("jornadas-mexico-ue")
+        evento = programa.duplicar(original, f"prueba-{sufijo}", original.fecha_inicio, estado="publicado")
+        otro = programa.duplicar(Evento.con_programa("gsef2021"), f"otro-{sufijo}", original.fecha_inicio)
+        db.session.flush()
+        correos = {rol: f"{rol}-{sufijo}@prueba.org" for rol in
+                   ("admin", "organizador", "organizador_otro", "moderador", "moderador_otro", "acreditador", "participante")}
+        usuarios = {rol: crear_usuario(correo, admin=(rol == "admin")) for rol, correo in correos.items()}
+        db.session.add_all([RolEvento(evento=evento, usuario=usuarios["organizador"], rol="organizador"),
+                            RolEvento(evento=otro, usuario=usuarios["organizador_otro"], rol="organizador"),
+                            RolEvento(evento=evento, usuario=usuarios["acreditador"], rol="acreditador")])
+        plenaria = evento.sesiones[0]
+        db.session.add(Participacion(sesion=plenaria, rol="ponente", cargo="Directora",
+                                     persona=Persona(evento=evento, nombre="Ponente de Prueba")))
+        mesas = db.session.execute(select(Mesa).where(Mesa.evento_id == evento.id).order_by(Mesa.orden)).scalars().all()
+        mesas[0].moderadores.append(usuarios["moderador"])
+        mesas[1].moderadores.append(usuarios["moderador_otro"])
+        db.session.commit()
+        datos = {"slug": evento.slug, "otro_slug": otro.slug, "correos": correos,
+                 "mesa_id": mesas[0].id, "mesa_otra_id": mesas[1].id}
+    yield datos
+    with app.app_context():
+        from eventos.modelos import Usuario
+        for slug in (datos["slug"], datos["otro_slug"]):
+            evento = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one_or_none()
+            if evento:
+                db.session.delete(evento)
+        for correo in correos.values():
+            usuario = db.session.execute(select(Usuario).where(Usuario.correo == correo)).scalar_one_or_none()
+            if usuario:
+                db.session.delete(usuario)
+        db.session.commit()

@@ -9,7 +9,7 @@ from babel.messages.pofile import read_po
 RAIZ = Path(__file__).resolve().parent.parent
 TRADUCCIONES = RAIZ / "eventos" / "traducciones"
 IDIOMAS = ("en", "pt")
-METODOS = [("eventos/**.py", "python"), ("plantillas/**.html", "jinja2")]
+METODOS = [("eventos/**.py", "python"), ("plantillas/**.html", "jinja2"), ("plantillas/**.txt", "jinja2")]
 PALABRAS_CLAVE = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
 
 

@@ -5,8 +5,8 @@ import hashlib
 
 from flask import (Blueprint, abort, current_app, g, make_response, render_template, request,
                    send_file, url_for)
+from flask_login import current_user
 from markupsafe import Markup
-from sqlalchemy import select
 
 from .. import zonas
 from ..extensiones import cache, db
@@ -33,22 +33,34 @@ def _version(slug: str):
 
 
 def _pagina_condicional(etag: str, generar):
-    """Responde 304 si el navegador ya tiene esta versión; si no, sirve la página guardada en caché
-    (ya codificada) o la genera una vez: `generar()` devuelve (contenido, título, descripción)."""
-    if request.if_none_match.contains(etag):
+    """Página pública guardada en caché por versión del programa, zona e idioma.
+
+    `generar()` devuelve (contenido, título, descripción). Sin sesión iniciada se guarda la página
+    entera ya codificada y se responde 304 a peticiones condicionales; con sesión, la cabecera lleva
+    el nombre y un token CSRF propios, así que solo se reutiliza el contenido.
+    """
+    anonimo = not current_user.is_authenticated
+    if anonimo and request.if_none_match.contains(etag):
         respuesta = make_response("", 304)
     else:
-        clave = f"pagina:{etag}"
-        pagina = cache.get(clave)
+        pagina = cache.get(f"pagina:{etag}") if anonimo else None
         if pagina is None:
-            contenido, titulo, descripcion = generar()
-            pagina = render_template("publico/marco.html", contenido=Markup(contenido), titulo=titulo,
+            contenido = cache.get(f"contenido:{etag}")
+            if contenido is None:
+                contenido = generar()
+                cache.set(f"contenido:{etag}", contenido)
+            html, titulo, descripcion = contenido
+            pagina = render_template("publico/marco.html", contenido=Markup(html), titulo=titulo,
                                      descripcion=descripcion).encode()
-            cache.set(clave, pagina)
+            if anonimo:
+                cache.set(f"pagina:{etag}", pagina)
         respuesta = make_response(pagina)
         respuesta.content_type = "text/html; charset=utf-8"
-    respuesta.set_etag(etag)
-    respuesta.headers["Cache-Control"] = "no-cache"
+    if anonimo:
+        respuesta.set_etag(etag)
+        respuesta.headers["Cache-Control"] = "no-cache"
+    else:
+        respuesta.headers["Cache-Control"] = "private, no-store"
     respuesta.vary.update(("Cookie", "Accept-Language"))
     return respuesta
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import mimetypes
+import re
 from pathlib import Path
 
 from flask import current_app
@@ -27,6 +28,21 @@ def guardar(contenido: bytes, nombre_original: str) -> dict:
         tipo_mime += "; charset=utf-8"
     return {"archivo": interno, "nombre_archivo": Path(nombre_original).name, "tipo_mime": tipo_mime,
             "tamano": len(contenido)}
+
+
+_NOMBRE_INTERNO = re.compile(r"^[0-9a-f]{64}(\.[a-z0-9]{1,9})?$")
+
+
+def es_nombre_interno(nombre: str) -> bool:
+    return bool(_NOMBRE_INTERNO.match(nombre or ""))
+
+
+def existe(nombre: str) -> bool:
+    return es_nombre_interno(nombre) and (carpeta() / nombre).is_file()
+
+
+def leer(nombre: str) -> bytes:
+    return (carpeta() / nombre).read_bytes()
 
 
 def ruta(material) -> Path:

@@ -137,7 +137,7 @@ class _Lector:
 
     def url(self, datos, campo, ubicacion) -> str:
         valor = self.texto(datos, campo, ubicacion)
-        if valor and not re.match(r"^https?://[^\s]+$", valor):
+        if valor and not re.match(r"^https?://[^\s]+$", valor, re.IGNORECASE):
             self.problema(f"{ubicacion}.{campo}", _("debe ser una dirección http:// o https://"))
             return ""
         return valor
@@ -163,6 +163,24 @@ def validar(datos, base: Path | None = None, slug: str | None = None) -> dict:
     if lector.problemas:
         raise ProgramaInvalido(lector.problemas)
     return plan
+
+
+def leer_evento(datos: dict, slug: str | None = None) -> tuple[dict, list[Problema]]:
+    """Valida solo los datos generales de un evento (formularios de la oficina)."""
+    lector = _Lector()
+    plan = _leer_evento(lector, datos, None, slug)
+    return plan, lector.problemas
+
+
+def leer_sesion(datos: dict, evento: Evento, padre: Sesion | None, claves_usadas: set[str]) -> tuple[dict, list[Problema]]:
+    """Valida una sesión con las mismas reglas que la importación (formularios de la oficina)."""
+    lector = _Lector()
+    contexto = {"fecha_inicio": evento.fecha_inicio, "fecha_fin": evento.fecha_fin}
+    claves = {c: {} for c in claves_usadas}
+    plan_padre = {"inicio": padre.inicio, "fin": padre.fin} if padre else None
+    plan = _leer_sesion(lector, {**datos, "participantes": [], "materiales": [], "sesiones": []}, "sesion",
+                        evento.zona_horaria, contexto, None, claves, plan_padre)
+    return plan, lector.problemas
 
 
 def _leer_evento(lector: _Lector, datos: dict, base, slug) -> dict:
@@ -267,6 +285,13 @@ def _leer_materiales(lector, lista, u, base) -> list[dict]:
         archivo = lector.texto(datos, "archivo", ui)
         if bool(archivo) == bool(material["url"]):
             lector.problema(ui, _("cada material necesita «archivo» o «url» (uno de los dos)"))
+        elif archivo and almacen.es_nombre_interno(archivo):
+            # Exportado de esta misma instalación: el archivo ya está en el almacén.
+            if not almacen.existe(archivo):
+                lector.problema(f"{ui}.archivo", _("no se encuentra el archivo «%(archivo)s»", archivo=archivo))
+            else:
+                material["contenido"] = almacen.leer(archivo)
+                material["nombre_archivo"] = lector.texto(datos, "nombre_archivo", ui, largo=255) or archivo
         elif archivo:
             if base is None:
                 lector.problema(f"{ui}.archivo", _("en esta importación los materiales solo pueden ser enlaces (url)"))
@@ -274,7 +299,7 @@ def _leer_materiales(lector, lista, u, base) -> list[dict]:
                 lector.problema(f"{ui}.archivo", _("no se encuentra el archivo «%(archivo)s»", archivo=archivo))
             else:
                 material["contenido"] = (Path(base) / archivo).read_bytes()
-                material["nombre_archivo"] = Path(archivo).name
+                material["nombre_archivo"] = lector.texto(datos, "nombre_archivo", ui, largo=255) or Path(archivo).name
         resultado.append(material)
     return resultado
 
@@ -408,8 +433,7 @@ def duplicar(original: Evento, slug: str, nueva_fecha_inicio: date, estado: str 
     e["fecha_fin"] = original.fecha_fin + timedelta(days=dias)
     e["estado"] = estado
     e.pop("inscripcion", None)
-    # Los materiales exportados nombran su archivo interno: se resuelven contra el almacén.
-    evento = importar(datos, base=almacen.carpeta(), slug=slug)
+    evento = importar(datos, slug=slug)
     evento.edicion_anterior = original
     return evento
 
@@ -484,6 +508,7 @@ def _exportar_material(material: Material) -> dict:
     datos = {"titulo": material.titulo, "tipo": material.tipo, "descripcion": material.descripcion}
     if material.archivo:
         datos["archivo"] = material.archivo
+        datos["nombre_archivo"] = material.nombre_archivo
     else:
         datos["url"] = material.url
     return _sin_vacios(datos)

@@ -1,0 +1,182 @@
+"""Eventos en la oficina: lista, crear, datos generales, estado, duplicar, importar/exportar, auditoría."""
+import json
+
+import yaml
+from flask import Response, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from .. import zonas
+from ..extensiones import db
+from ..modelos import Auditoria, Evento, RolEvento
+from ..servicios import programa
+from . import bp
+from .formularios import FormularioDuplicar, FormularioEvento, FormularioImportar, FormularioVacio
+from .permisos import auditar, evento_gestionable, exigir_admin, exigir_boton
+from .servicios import (anotar_problemas, aplicar_evento, datos_evento, importar_archivo,
+                        rellenar_formulario_evento)
+
+TRANSICIONES = {
+    "publicado": ("borrador", "cerrado"),
+    "cerrado": ("publicado",),
+    "borrador": ("publicado",),
+}
+
+
+def _formulario_evento(**kwargs) -> FormularioEvento:
+    formulario = FormularioEvento(**kwargs)
+    formulario.zona_horaria.choices = list(zonas.zonas_para_selector(g.idioma))
+    return formulario
+
+
+@bp.get("/")
+def inicio():
+    if current_user.es_admin:
+        eventos = db.session.execute(select(Evento).order_by(Evento.fecha_inicio.desc())).scalars().all()
+    else:
+        eventos = db.session.execute(
+            select(Evento).join(RolEvento).where(RolEvento.usuario_id == current_user.id, RolEvento.rol == "organizador")
+            .order_by(Evento.fecha_inicio.desc())).scalars().all()
+    return render_template("organizacion/inicio.html", eventos=eventos, mesas=current_user.mesas_moderadas)
+
+
+@bp.route("/eventos/nuevo", methods=["GET", "POST"])
+def nuevo_evento():
+    exigir_admin()
+    formulario = _formulario_evento()
+    if not formulario.is_submitted():
+        formulario.zona_horaria.data = "America/Mexico_City"
+    if formulario.validate_on_submit():
+        plan, problemas = programa.leer_evento(datos_evento(formulario))
+        if db.session.execute(select(Evento.id).where(Evento.slug == plan["slug"])).first():
+            formulario.slug.errors = [_("Ya existe un evento con ese identificador.")]
+        elif not problemas:
+            auditar(_l("Creación del evento"))
+            evento = Evento(estado="borrador")
+            aplicar_evento(evento, plan)
+            db.session.add(evento)
+            db.session.add(RolEvento(evento=evento, usuario=current_user, rol="organizador"))
+            db.session.commit()
+            flash(_("Evento creado como borrador. Añada la agenda y publíquelo cuando esté listo."), "info")
+            return redirect(url_for("organizacion.evento", slug=evento.slug))
+        anotar_problemas(formulario, problemas, {})
+    codigo = 400 if formulario.is_submitted() else 200
+    return render_template("organizacion/evento_datos.html", formulario=formulario, evento=None), codigo
+
+
+@bp.get("/eventos/<slug>/")
+def evento(slug):
+    evento = evento_gestionable(slug)
+    return render_template("organizacion/evento.html", evento=evento, acciones=FormularioVacio(),
+                           transiciones=TRANSICIONES[evento.estado])
+
+
+@bp.route("/eventos/<slug>/datos", methods=["GET", "POST"])
+def datos(slug):
+    evento = evento_gestionable(slug)
+    formulario = _formulario_evento()
+    if not formulario.is_submitted():
+        rellenar_formulario_evento(formulario, evento)
+    formulario.slug.data = evento.slug  # el identificador no cambia: enlaces y calendarios dependen de él
+    if formulario.validate_on_submit():
+        plan, problemas = programa.leer_evento(datos_evento(formulario), slug=evento.slug)
+        if not problemas:
+            auditar(_l("Edición de los datos generales"))
+            errores = aplicar_evento(evento, plan, conservar_horas_locales=formulario.conservar_horas.data)
+            if not errores:
+                db.session.commit()
+                flash(_("Datos guardados."), "info")
+                return redirect(url_for("organizacion.evento", slug=evento.slug))
+            db.session.rollback()
+            formulario.form_errors.extend(errores)
+        anotar_problemas(formulario, problemas, {})
+    codigo = 400 if formulario.is_submitted() else 200
+    return render_template("organizacion/evento_datos.html", formulario=formulario, evento=evento), codigo
+
+
+@bp.post("/eventos/<slug>/estado/<nuevo>")
+def cambiar_estado(slug, nuevo):
+    evento = evento_gestionable(slug)
+    exigir_boton()
+    if nuevo not in TRANSICIONES.get(evento.estado, ()):
+        abort(400, description=_("No se puede pasar de «%(de)s» a «%(a)s».", de=evento.estado, a=nuevo))
+    auditar({"publicado": _l("Publicación del evento"), "cerrado": _l("Cierre del evento"),
+             "borrador": _l("Retirada del evento (vuelve a borrador)")}[nuevo])
+    evento.estado = nuevo
+    db.session.commit()
+    flash({"publicado": _("El evento está publicado."), "cerrado": _("El evento está cerrado."),
+           "borrador": _("El evento volvió a borrador: ya no es público.")}[nuevo], "info")
+    return redirect(url_for("organizacion.evento", slug=slug))
+
+
+@bp.route("/eventos/<slug>/duplicar", methods=["GET", "POST"])
+def duplicar(slug):
+    evento = evento_gestionable(slug)
+    formulario = FormularioDuplicar()
+    if formulario.validate_on_submit():
+        if db.session.execute(select(Evento.id).where(Evento.slug == formulario.slug.data)).first():
+            formulario.slug.errors = [_("Ya existe un evento con ese identificador.")]
+        else:
+            auditar(_l("Duplicado desde «%(slug)s»", slug=evento.slug))
+            try:
+                copia = programa.duplicar(evento, formulario.slug.data, formulario.fecha_inicio.data)
+            except programa.ProgramaInvalido as error:
+                db.session.rollback()
+                formulario.form_errors.extend(str(p) for p in error.problemas)
+            else:
+                db.session.add(RolEvento(evento=copia, usuario=current_user, rol="organizador"))
+                db.session.commit()
+                flash(_("Copia creada como borrador, con las mismas horas locales."), "info")
+                return redirect(url_for("organizacion.evento", slug=copia.slug))
+    codigo = 400 if formulario.is_submitted() else 200
+    return render_template("organizacion/duplicar.html", formulario=formulario, evento=evento), codigo
+
+
+@bp.get("/eventos/<slug>/exportar.<formato>")
+def exportar(slug, formato):
+    evento = evento_gestionable(slug)
+    if formato not in ("yaml", "json"):
+        abort(404)
+    datos = programa.exportar(Evento.con_programa(slug, solo_publicados=False))
+    if formato == "json":
+        cuerpo, tipo = json.dumps(datos, ensure_ascii=False, indent=2, default=str), "application/json"
+    else:
+        cuerpo, tipo = yaml.safe_dump(datos, allow_unicode=True, sort_keys=False, width=100), "application/yaml"
+    return Response(cuerpo, content_type=f"{tipo}; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{evento.slug}.{formato}"'})
+
+
+@bp.route("/importar", methods=["GET", "POST"])
+def importar():
+    exigir_admin()
+    formulario = FormularioImportar()
+    problemas = []
+    if formulario.validate_on_submit():
+        archivo = request.files.get("archivo")
+        if not archivo or not archivo.filename:
+            formulario.archivo.errors = [_("Elija un archivo YAML o JSON.")]
+        else:
+            auditar(_l("Importación del programa desde «%(archivo)s»", archivo=archivo.filename[:100]))
+            try:
+                evento = importar_archivo(archivo.read(), archivo.filename, formulario.slug.data)
+            except programa.ProgramaInvalido as error:
+                db.session.rollback()
+                problemas = error.problemas
+            else:
+                db.session.add(RolEvento(evento=evento, usuario=current_user, rol="organizador"))
+                db.session.commit()
+                flash(_("Programa importado."), "info")
+                return redirect(url_for("organizacion.evento", slug=evento.slug))
+    codigo = 400 if formulario.is_submitted() else 200
+    return render_template("organizacion/importar.html", formulario=formulario, problemas=problemas), codigo
+
+
+@bp.get("/eventos/<slug>/auditoria")
+def auditoria(slug):
+    evento = evento_gestionable(slug)
+    registros = db.session.execute(
+        select(Auditoria).where(Auditoria.evento_id == evento.id).order_by(Auditoria.creado_en.desc(), Auditoria.id.desc())
+        .limit(300)).scalars().all()
+    return render_template("organizacion/auditoria.html", evento=evento, registros=registros)

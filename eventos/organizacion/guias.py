@@ -1,0 +1,246 @@
+"""Guías de preguntas en la oficina: la guía (de todo el evento o de una sesión), sus bloques o rondas
+en orden y las preguntas numeradas de cada bloque. La numeración es continua en toda la guía
+(Ronda 1 = 1–5, Ronda 2 = 6–10), como en los programas de los eventos, y se rehace tras cada cambio."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ..extensiones import db
+from ..modelos import Bloque, Guia, Pregunta, Sesion
+from ..modelos.mesas import en_orden
+from . import bp
+from .formularios import FormularioBloque, FormularioGuia, FormularioPregunta, FormularioVacio
+from .permisos import auditar, de_evento, evento_gestionable, exigir_boton
+from .servicios import etiqueta_sesion, mover
+
+def _con_ids(formulario, prefijo: str):
+    """Ids únicos para los campos: en la página de la guía hay un formulario por bloque."""
+    for campo in formulario:
+        if campo.type not in ("CSRFTokenField", "HiddenField"):
+            campo.id = f"{prefijo}-{campo.name}"
+            campo.label.field_id = campo.id
+    return formulario
+
+
+def _formulario_guia(evento, **kwargs) -> FormularioGuia:
+    formulario = FormularioGuia(**kwargs)
+    formulario.sesion.choices = [(0, _("Todo el evento (todas las mesas)"))] + [
+        (s.id, etiqueta_sesion(s)) for s in evento.sesiones]
+    return formulario
+
+
+def _aplicar_guia(guia: Guia, formulario, evento) -> None:
+    guia.titulo = (formulario.titulo.data or "").strip()
+    guia.pregunta_rectora = (formulario.pregunta_rectora.data or "").strip()
+    guia.sesion = de_evento(Sesion, formulario.sesion.data, evento) if formulario.sesion.data else None
+
+
+def _nombre(guia: Guia) -> str:
+    return guia.titulo or (_("Guía de «%(sesion)s»", sesion=guia.sesion.titulo) if guia.sesion
+                           else _("Guía de todo el evento"))
+
+
+def _pagina_guia(evento, guia, codigo=200, formulario=None, nuevo_bloque=None, renombrar=None, nueva_pregunta=None):
+    """La página de la guía. Un formulario enviado con errores ocupa su sitio en la página (código 400);
+    `renombrar` y `nueva_pregunta` son (bloque_id, formulario)."""
+    if formulario is None:
+        formulario = _formulario_guia(evento, formdata=None, obj=guia)
+        formulario.sesion.data = guia.sesion_id or 0
+    bloques = []
+    for bloque in guia.bloques:
+        f_renombrar = FormularioBloque(formdata=None, obj=bloque)
+        if renombrar and renombrar[0] == bloque.id:
+            f_renombrar = renombrar[1]
+        f_pregunta = FormularioPregunta(formdata=None)
+        if nueva_pregunta and nueva_pregunta[0] == bloque.id:
+            f_pregunta = nueva_pregunta[1]
+        # Etiquetas con el nombre del bloque: hay un par de campos iguales por bloque en la página.
+        f_renombrar.titulo.label.text = _("Título de «%(titulo)s»", titulo=bloque.titulo)
+        f_pregunta.texto.label.text = _("Nueva pregunta para «%(titulo)s»", titulo=bloque.titulo)
+        bloques.append((bloque, _con_ids(f_renombrar, f"bloque-{bloque.id}"),
+                        _con_ids(f_pregunta, f"bloque-{bloque.id}-nueva")))
+    return render_template("organizacion/guia.html", evento=evento, guia=guia, nombre=_nombre(guia),
+                           formulario=_con_ids(formulario, "guia"), bloques=bloques,
+                           nuevo_bloque=_con_ids(nuevo_bloque or FormularioBloque(formdata=None), "nuevo-bloque"),
+                           acciones=FormularioVacio()), codigo
+
+
+def _volver(guia, ancla: str = ""):
+    return redirect(url_for("organizacion.guia", slug=guia.evento.slug, guia_id=guia.id) + (f"#{ancla}" if ancla else ""))
+
+
+
+
+# --- Guías -----------------------------------------------------------------------------------------
+
+@bp.get("/eventos/<slug>/guias")
+def guias(slug):
+    evento = evento_gestionable(slug)
+    return render_template("organizacion/guias.html", evento=evento, nombre=_nombre,
+                           formulario=_formulario_guia(evento, formdata=None))
+
+
+@bp.post("/eventos/<slug>/guias")
+def nueva_guia(slug):
+    evento = evento_gestionable(slug)
+    formulario = _formulario_guia(evento)
+    if not formulario.validate_on_submit():
+        return render_template("organizacion/guias.html", evento=evento, nombre=_nombre, formulario=formulario), 400
+    auditar(_l("Nueva guía de preguntas"))
+    guia = Guia(evento=evento, orden=len(evento.guias))
+    db.session.add(guia)
+    _aplicar_guia(guia, formulario, evento)
+    db.session.commit()
+    flash(_("Guía creada. Añada ahora sus bloques o rondas y sus preguntas."), "info")
+    return _volver(guia, "nuevo-bloque")
+
+
+@bp.route("/eventos/<slug>/guias/<int:guia_id>", methods=["GET", "POST"])
+def guia(slug, guia_id):
+    evento = evento_gestionable(slug)
+    guia = de_evento(Guia, guia_id, evento)
+    formulario = _formulario_guia(evento)
+    if not formulario.is_submitted():
+        return _pagina_guia(evento, guia)
+    if not formulario.validate_on_submit():
+        return _pagina_guia(evento, guia, 400, formulario=formulario)
+    auditar(_l("Edición de una guía de preguntas"))
+    _aplicar_guia(guia, formulario, evento)
+    db.session.commit()
+    flash(_("Guía guardada."), "info")
+    return _volver(guia)
+
+
+@bp.post("/eventos/<slug>/guias/<int:guia_id>/borrar")
+def borrar_guia(slug, guia_id):
+    evento = evento_gestionable(slug)
+    guia = de_evento(Guia, guia_id, evento)
+    exigir_boton()
+    auditar(_l("Guía de preguntas eliminada"))
+    nombre = _nombre(guia)
+    db.session.delete(guia)
+    db.session.commit()
+    flash(_("Guía «%(nombre)s» eliminada.", nombre=nombre), "info")
+    return redirect(url_for("organizacion.guias", slug=slug))
+
+
+# --- Bloques o rondas ------------------------------------------------------------------------------
+
+@bp.post("/eventos/<slug>/guias/<int:guia_id>/bloques")
+def nuevo_bloque(slug, guia_id):
+    evento = evento_gestionable(slug)
+    guia = de_evento(Guia, guia_id, evento)
+    formulario = FormularioBloque()
+    if not formulario.validate_on_submit():
+        return _pagina_guia(evento, guia, 400, nuevo_bloque=formulario)
+    auditar(_l("Nuevo bloque en una guía de preguntas"))
+    bloque = Bloque(guia=guia, titulo=formulario.titulo.data.strip(), orden=len(guia.bloques))
+    db.session.add(bloque)
+    guia.renumerar()
+    db.session.commit()
+    flash(_("Bloque «%(titulo)s» añadido.", titulo=bloque.titulo), "info")
+    return _volver(guia, f"bloque-{bloque.id}")
+
+
+@bp.post("/eventos/<slug>/bloques/<int:bloque_id>")
+def bloque(slug, bloque_id):
+    evento = evento_gestionable(slug)
+    bloque = de_evento(Bloque, bloque_id, evento)
+    formulario = FormularioBloque()
+    if not formulario.validate_on_submit():
+        return _pagina_guia(evento, bloque.guia, 400, renombrar=(bloque.id, formulario))
+    auditar(_l("Cambio del título de un bloque"))
+    bloque.titulo = formulario.titulo.data.strip()
+    db.session.commit()
+    flash(_("Bloque «%(titulo)s» guardado.", titulo=bloque.titulo), "info")
+    return _volver(bloque.guia, f"bloque-{bloque.id}")
+
+
+@bp.post("/eventos/<slug>/bloques/<int:bloque_id>/borrar")
+def borrar_bloque(slug, bloque_id):
+    evento = evento_gestionable(slug)
+    bloque = de_evento(Bloque, bloque_id, evento)
+    exigir_boton()
+    auditar(_l("Bloque eliminado de una guía de preguntas"))
+    guia = bloque.guia
+    guia.bloques.remove(bloque)  # delete-orphan: se borra con sus preguntas
+    guia.renumerar()
+    db.session.commit()
+    flash(_("Bloque «%(titulo)s» eliminado con sus preguntas.", titulo=bloque.titulo), "info")
+    return _volver(guia)
+
+
+@bp.post("/eventos/<slug>/bloques/<int:bloque_id>/mover/<direccion>")
+def mover_bloque(slug, bloque_id, direccion):
+    evento = evento_gestionable(slug)
+    bloque = de_evento(Bloque, bloque_id, evento)
+    exigir_boton(direccion)
+    auditar(_l("Cambio del orden de los bloques de una guía"))
+    guia = bloque.guia
+    mover(en_orden(guia.bloques), bloque, direccion)
+    guia.renumerar()
+    db.session.commit()
+    return _volver(guia, f"bloque-{bloque.id}")
+
+
+# --- Preguntas -------------------------------------------------------------------------------------
+
+@bp.post("/eventos/<slug>/bloques/<int:bloque_id>/preguntas")
+def nueva_pregunta(slug, bloque_id):
+    evento = evento_gestionable(slug)
+    bloque = de_evento(Bloque, bloque_id, evento)
+    formulario = FormularioPregunta()
+    if not formulario.validate_on_submit():
+        return _pagina_guia(evento, bloque.guia, 400, nueva_pregunta=(bloque.id, formulario))
+    auditar(_l("Nueva pregunta en una guía"))
+    pregunta = Pregunta(bloque=bloque, texto=formulario.texto.data.strip(), orden=len(bloque.preguntas), numero=0)
+    db.session.add(pregunta)
+    bloque.guia.renumerar()
+    db.session.commit()
+    flash(_("Pregunta %(numero)d añadida.", numero=pregunta.numero), "info")
+    # De vuelta al formulario del mismo bloque, para seguir escribiendo preguntas.
+    return _volver(bloque.guia, f"bloque-{bloque.id}-nueva-texto")
+
+
+@bp.route("/eventos/<slug>/preguntas/<int:pregunta_id>", methods=["GET", "POST"])
+def pregunta(slug, pregunta_id):
+    evento = evento_gestionable(slug)
+    pregunta = de_evento(Pregunta, pregunta_id, evento)
+    formulario = FormularioPregunta(obj=pregunta)
+    if formulario.validate_on_submit():
+        auditar(_l("Edición de una pregunta de una guía"))
+        pregunta.texto = formulario.texto.data.strip()
+        db.session.commit()
+        flash(_("Pregunta %(numero)d guardada.", numero=pregunta.numero), "info")
+        return _volver(pregunta.bloque.guia, f"pregunta-{pregunta.id}")
+    codigo = 400 if formulario.is_submitted() else 200
+    return render_template("organizacion/pregunta.html", evento=evento, pregunta=pregunta, guia=pregunta.bloque.guia,
+                           nombre=_nombre(pregunta.bloque.guia), formulario=formulario), codigo
+
+
+@bp.post("/eventos/<slug>/preguntas/<int:pregunta_id>/borrar")
+def borrar_pregunta(slug, pregunta_id):
+    evento = evento_gestionable(slug)
+    pregunta = de_evento(Pregunta, pregunta_id, evento)
+    exigir_boton()
+    auditar(_l("Pregunta eliminada de una guía"))
+    bloque = pregunta.bloque
+    numero = pregunta.numero
+    bloque.preguntas.remove(pregunta)  # delete-orphan
+    bloque.guia.renumerar()
+    db.session.commit()
+    flash(_("Pregunta %(numero)d eliminada; las siguientes se han renumerado.", numero=numero), "info")
+    return _volver(bloque.guia, f"bloque-{bloque.id}")
+
+
+@bp.post("/eventos/<slug>/preguntas/<int:pregunta_id>/mover/<direccion>")
+def mover_pregunta(slug, pregunta_id, direccion):
+    evento = evento_gestionable(slug)
+    pregunta = de_evento(Pregunta, pregunta_id, evento)
+    exigir_boton(direccion)
+    auditar(_l("Cambio del orden de las preguntas de una guía"))
+    bloque = pregunta.bloque
+    mover(en_orden(bloque.preguntas), pregunta, direccion)
+    bloque.guia.renumerar()
+    db.session.commit()
+    return _volver(bloque.guia, f"pregunta-{pregunta.id}")

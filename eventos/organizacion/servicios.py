@@ -1,0 +1,172 @@
+"""Reglas de la oficina que no son de un solo modelo: pasar formularios por los lectores del programa,
+aplicar cambios conservando horas locales, avisos de salas ocupadas, claves únicas."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from datetime import datetime
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from .. import zonas
+from ..extensiones import db
+from ..modelos import Evento, Sesion
+from ..servicios import programa
+
+CAMPOS_EVENTO_TEXTO = ("titulo", "lema", "resumen", "nota_conceptual", "objetivos", "resultados_esperados",
+                       "formato_y_metodologia", "sede", "enlace_virtual", "nota_fechas", "modalidad")
+
+
+def clave_desde(texto: str, usadas: set[str], por_omision: str = "sesion", largo: int = 60) -> str:
+    """'Panel 1: Alianzas…' → 'panel-1-alianzas', única entre `usadas`."""
+    ascii_ = unicodedata.normalize("NFKD", texto).encode("ascii", "ignore").decode()
+    base = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:largo].strip("-") or por_omision
+    clave, n = base, 2
+    while clave in usadas:
+        clave, n = f"{base}-{n}", n + 1
+    return clave
+
+
+def etiqueta_sesion(sesion) -> str:
+    """'vie, 11 jun 2021 11:15 · Panel 1…' para elegir una sesión en un formulario (hora local del evento)."""
+    from flask_babel import format_date
+    local = zonas.a_local(sesion.inicio, sesion.evento.zona_horaria)
+    return f"{format_date(local.date(), 'EEE d MMM y')} {local:%H:%M} · {'↳ ' if sesion.padre_id else ''}{sesion.titulo}"
+
+
+def lineas(texto: str | None) -> list[str]:
+    return [linea.strip() for linea in (texto or "").splitlines() if linea.strip()]
+
+
+def anotar_problemas(formulario, problemas, campos: dict[str, str]) -> None:
+    """Pone cada problema de los lectores del programa en el campo del formulario que corresponde."""
+    for problema in problemas:
+        nombre = problema.ubicacion.rsplit(".", 1)[-1]
+        campo = getattr(formulario, campos.get(nombre, nombre), None)
+        if campo is not None and hasattr(campo, "errors"):
+            campo.errors = list(campo.errors) + [problema.mensaje]
+        else:
+            formulario.form_errors.append(problema.mensaje)
+
+
+def datos_evento(formulario) -> dict:
+    """El formulario del evento en el formato de importación (horas locales como texto)."""
+    datos = {campo: getattr(formulario, campo).data or "" for campo in CAMPOS_EVENTO_TEXTO}
+    datos.update({
+        "slug": formulario.slug.data,
+        "organizadores": lineas(formulario.organizadores.data),
+        "zona_horaria": formulario.zona_horaria.data,
+        "zonas_adicionales": lineas(formulario.zonas_adicionales.data),
+        "fecha_inicio": formulario.fecha_inicio.data,
+        "fecha_fin": formulario.fecha_fin.data,
+        "fechas_ilustrativas": bool(formulario.fechas_ilustrativas.data),
+        "inscripcion": {k: v for k, v in {
+            "apertura": _texto_local(formulario.inscripcion_apertura.data),
+            "cierre": _texto_local(formulario.inscripcion_cierre.data),
+            "cupo": formulario.cupo.data,
+        }.items() if v is not None},
+    })
+    return datos
+
+
+def _texto_local(valor: datetime | None) -> str | None:
+    return valor.strftime(zonas.FORMATO_HORA_LOCAL) if valor else None
+
+
+def rellenar_formulario_evento(formulario, evento: Evento) -> None:
+    for campo in CAMPOS_EVENTO_TEXTO + ("slug", "zona_horaria", "fecha_inicio", "fecha_fin", "fechas_ilustrativas", "cupo"):
+        getattr(formulario, campo).data = getattr(evento, campo)
+    formulario.organizadores.data = "\n".join(evento.organizadores or [])
+    formulario.zonas_adicionales.data = "\n".join(evento.zonas_adicionales or [])
+    for campo in ("inscripcion_apertura", "inscripcion_cierre"):
+        instante = getattr(evento, campo)
+        getattr(formulario, campo).data = zonas.a_local(instante, evento.zona_horaria).replace(tzinfo=None) if instante else None
+
+
+def aplicar_evento(evento: Evento, plan: dict, conservar_horas_locales: bool = True) -> list[str]:
+    """Guarda los datos generales validados. Devuelve problemas que impiden guardarlos (o [])."""
+    zona_anterior = evento.zona_horaria
+    if evento.id and (plan["fecha_inicio"] != evento.fecha_inicio or plan["fecha_fin"] != evento.fecha_fin
+                      or plan["zona_horaria"] != zona_anterior):
+        fuera = _sesiones_fuera(evento, plan, conservar_horas_locales)
+        if fuera:
+            return [_("Hay sesiones fuera de las nuevas fechas: %(lista)s. Muévalas antes, o use «Duplicar» para "
+                      "copiar el evento a otras fechas.", lista=", ".join(f"«{s.titulo}»" for s in fuera[:5]))]
+    for campo, valor in plan.items():
+        if campo != "materiales":
+            setattr(evento, campo, valor)
+    if evento.id and conservar_horas_locales and plan["zona_horaria"] != zona_anterior:
+        for sesion in evento.sesiones:
+            sesion.inicio = _misma_hora_en(sesion.inicio, zona_anterior, plan["zona_horaria"])
+            sesion.fin = _misma_hora_en(sesion.fin, zona_anterior, plan["zona_horaria"])
+    return []
+
+
+def _misma_hora_en(instante, zona_anterior: str, zona_nueva: str):
+    return zonas.a_utc(zonas.a_local(instante, zona_anterior).replace(tzinfo=None), zona_nueva)
+
+
+def _sesiones_fuera(evento: Evento, plan: dict, conservar: bool) -> list[Sesion]:
+    # Conservando horas locales, el día local no cambia; si no, cuenta el día en la zona nueva.
+    zona_del_dia = evento.zona_horaria if conservar else plan["zona_horaria"]
+    fuera = []
+    for sesion in evento.sesiones:
+        dia = zonas.a_local(sesion.inicio, zona_del_dia).date()
+        if not plan["fecha_inicio"] <= dia <= plan["fecha_fin"]:
+            fuera.append(sesion)
+    return fuera
+
+
+def datos_sesion(formulario, evento: Evento) -> dict:
+    dia = formulario.dia.data
+    return {
+        "clave": formulario.clave.data, "titulo": formulario.titulo.data, "tipo": formulario.tipo.data,
+        "inicio": f"{dia} {formulario.hora_inicio.data:%H:%M}" if formulario.hora_inicio.data else None,
+        "fin": f"{dia} {formulario.hora_fin.data:%H:%M}" if formulario.hora_fin.data else None,
+        "horario_ilustrativo": bool(formulario.horario_ilustrativo.data), "sala": formulario.sala.data or "",
+        "enlace": formulario.enlace.data or "", "objetivo": formulario.objetivo.data or "",
+        "descripcion": formulario.descripcion.data or "",
+    }
+
+
+def salas_ocupadas(sesion: Sesion) -> list[Sesion]:
+    """Otras sesiones del evento en la misma sala que se solapan con esta (es un aviso, no un error)."""
+    if not sesion.sala:
+        return []
+    return db.session.execute(
+        select(Sesion).where(Sesion.evento_id == sesion.evento_id, Sesion.id != sesion.id,
+                             Sesion.sala == sesion.sala, Sesion.inicio < sesion.fin, Sesion.fin > sesion.inicio)
+        .order_by(Sesion.inicio)
+    ).scalars().all()
+
+
+def aplicar_sesion(sesion: Sesion, plan: dict) -> None:
+    for campo in ("clave", "titulo", "tipo", "inicio", "fin", "horario_ilustrativo", "sala", "enlace",
+                  "objetivo", "descripcion"):
+        setattr(sesion, campo, plan[campo])
+
+
+def importar_archivo(contenido: bytes, nombre: str, slug: str | None) -> Evento:
+    """Un archivo YAML o JSON subido desde la oficina (materiales: enlaces o archivos de esta instalación)."""
+    import json
+
+    import yaml
+
+    try:
+        texto = contenido.decode("utf-8")
+        datos = json.loads(texto) if nombre.lower().endswith(".json") else yaml.safe_load(texto)
+    except (UnicodeDecodeError, ValueError, yaml.YAMLError) as error:
+        raise programa.ProgramaInvalido([programa.Problema("(archivo)", _("no se pudo leer como YAML o JSON: %(error)s", error=str(error)[:300]))]) from None
+    return programa.importar(datos, slug=slug or None)
+
+
+def mover(lista, elemento, direccion: str) -> None:
+    """Intercambia el elemento con su vecino y deja `orden` consecutivo (0, 1, 2…)."""
+    lista = list(lista)
+    i = lista.index(elemento)
+    j = i - 1 if direccion == "arriba" else i + 1
+    if 0 <= j < len(lista):
+        lista[i], lista[j] = lista[j], lista[i]
+    for n, item in enumerate(lista):
+        item.orden = n

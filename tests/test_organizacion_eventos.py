@@ -1,0 +1,272 @@
+"""Oficina: crear y editar eventos, estado, duplicar, importar/exportar, sesiones, personas y auditoría."""
+import io
+import json
+import re
+
+import pytest
+import yaml
+from sqlalchemy import select
+
+from apoyo import enviar, entrar
+from eventos import zonas
+from eventos.extensiones import db
+from eventos.modelos import Auditoria, Evento, RolEvento
+from eventos.servicios import programa
+
+
+def cargar(app, slug):
+    with app.app_context():
+        return Evento.con_programa(slug, solo_publicados=False)
+
+
+def borrar_evento(app, slug):
+    with app.app_context():
+        evento = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one_or_none()
+        if evento:
+            db.session.delete(evento)
+            db.session.commit()
+
+
+def datos_evento(**cambios):
+    datos = {"titulo": "Seminario de la oficina", "slug": "seminario-oficina", "modalidad": "hibrida",
+             "zona_horaria": "America/Mexico_City", "zonas_adicionales": "America/Montevideo",
+             "fecha_inicio": "2027-04-06", "fecha_fin": "2027-04-07", "organizadores": "SRE\nMercociudades",
+             "conservar_horas": "y"}
+    datos.update(cambios)
+    return datos
+
+
+def datos_sesion(**cambios):
+    datos = {"titulo": "Panel inaugural", "tipo": "panel", "padre": "0", "dia": "2027-04-06",
+             "hora_inicio": "10:00", "hora_fin": "11:30", "sala": "Sala A"}
+    datos.update(cambios)
+    return datos
+
+
+def texto(respuesta):
+    return re.sub(r"\s+", " ", respuesta.get_data(as_text=True))
+
+
+@pytest.fixture()
+def admin(app, evento_con_equipo):
+    cliente = app.test_client()
+    entrar(cliente, evento_con_equipo["correos"]["admin"])
+    yield cliente
+    borrar_evento(app, "seminario-oficina")
+
+
+def test_admin_crea_evento_y_queda_como_organizador(app, admin, evento_con_equipo):
+    r = enviar(admin, "/organizacion/eventos/nuevo", datos_evento())
+    assert r.status_code == 302 and r.headers["Location"].endswith("/organizacion/eventos/seminario-oficina/")
+    evento = cargar(app, "seminario-oficina")
+    assert evento.estado == "borrador" and evento.organizadores == ["SRE", "Mercociudades"]
+    assert evento.zonas_adicionales == ["America/Montevideo"]
+    with app.app_context():
+        roles = db.session.execute(select(RolEvento).where(RolEvento.evento_id == evento.id)).scalars().all()
+        assert [(r.usuario.correo, r.rol) for r in roles] == [(evento_con_equipo["correos"]["admin"], "organizador")]
+    assert app.test_client().get("/eventos/seminario-oficina/").status_code == 404  # borrador: no es público
+
+
+@pytest.mark.parametrize("cambios, mensaje", [
+    ({"fecha_fin": "2027-04-01"}, "termina antes de empezar"),
+    ({"zonas_adicionales": "Marte/Base"}, "no es una zona horaria IANA"),
+    ({"slug": "Con Espacios"}, "Solo minúsculas"),
+    ({"enlace_virtual": "javascript:alert(1)"}, "http:// o https://"),
+    ({"titulo": ""}, "obligatorio"),
+    ({"inscripcion_apertura": "2027-03-10T10:00", "inscripcion_cierre": "2027-03-01T10:00"}, "posterior a la apertura"),
+    ({"inscripcion_cierre": "2027-03-14T02:30"}, "no existe"),  # 14-mar-2027, 02:30 no existe en Nueva York
+])
+def test_datos_del_evento_invalidos_dan_400_y_no_guardan(app, admin, cambios, mensaje):
+    zona = "America/New_York" if "02:30" in str(cambios) else "America/Mexico_City"
+    r = enviar(admin, "/organizacion/eventos/nuevo", datos_evento(zona_horaria=zona, **cambios))
+    assert r.status_code == 400 and mensaje in texto(r)
+    assert cargar(app, "seminario-oficina") is None
+
+
+def test_cambiar_zona_conserva_horas_locales(app, admin):
+    enviar(admin, "/organizacion/eventos/nuevo", datos_evento())
+    enviar(admin, "/organizacion/eventos/seminario-oficina/sesiones/nueva", datos_sesion())
+    r = enviar(admin, "/organizacion/eventos/seminario-oficina/datos",
+               datos_evento(zona_horaria="America/Montevideo", zonas_adicionales=""))
+    assert r.status_code == 302
+    evento = cargar(app, "seminario-oficina")
+    assert zonas.hora_local_texto(evento.sesiones[0].inicio, "America/Montevideo") == "2027-04-06 10:00"
+    # Sin conservar: el instante se queda y la hora de reloj cambia.
+    datos = datos_evento(zona_horaria="America/Mexico_City")
+    del datos["conservar_horas"]
+    enviar(admin, "/organizacion/eventos/seminario-oficina/datos", datos)
+    evento = cargar(app, "seminario-oficina")
+    assert zonas.hora_local_texto(evento.sesiones[0].inicio, "America/Mexico_City") == "2027-04-06 07:00"
+
+
+def test_nuevas_fechas_que_dejan_sesiones_fuera_se_rechazan(app, admin):
+    enviar(admin, "/organizacion/eventos/nuevo", datos_evento())
+    enviar(admin, "/organizacion/eventos/seminario-oficina/sesiones/nueva", datos_sesion())
+    r = enviar(admin, "/organizacion/eventos/seminario-oficina/datos", datos_evento(fecha_inicio="2027-04-07"))
+    assert r.status_code == 400 and "Hay sesiones fuera de las nuevas fechas" in texto(r)
+    assert cargar(app, "seminario-oficina").fecha_inicio.isoformat() == "2027-04-06"
+
+
+def test_publicar_cerrar_reabrir(app, admin):
+    enviar(admin, "/organizacion/eventos/nuevo", datos_evento())
+    base = "/organizacion/eventos/seminario-oficina/estado/"
+    assert enviar(admin, base + "cerrado").status_code == 400  # de borrador no se cierra
+    assert enviar(admin, base + "publicado").status_code == 302
+    assert app.test_client().get("/eventos/seminario-oficina/").status_code == 200
+    assert enviar(admin, base + "cerrado").status_code == 302
+    assert cargar(app, "seminario-oficina").estado == "cerrado"
+    assert enviar(admin, base + "publicado").status_code == 302
+    assert enviar(admin, base + "borrador").status_code == 302
+    assert app.test_client().get("/eventos/seminario-oficina/").status_code == 404
+
+
+def test_sesiones_horas_locales_invalidas(app, admin):
+    enviar(admin, "/organizacion/eventos/nuevo", datos_evento(zona_horaria="America/New_York", zonas_adicionales="",
+                                                              fecha_inicio="2027-03-13", fecha_fin="2027-03-14"))
+    nueva = "/organizacion/eventos/seminario-oficina/sesiones/nueva"
+    r = enviar(admin, nueva, datos_sesion(dia="2027-03-14", hora_inicio="02:30", hora_fin="04:00"))
+    assert r.status_code == 400 and "no existe" in texto(r)
+    r = enviar(admin, nueva, datos_sesion(dia="2027-03-13", hora_inicio="11:00", hora_fin="10:00"))
+    assert r.status_code == 400 and "debe terminar después de empezar" in texto(r)
+    r = enviar(admin, nueva, datos_sesion(dia="2027-03-20"))
+    assert r.status_code == 400
+    assert cargar(app, "seminario-oficina").sesiones == []
+
+
+def test_sesion_anidada_y_aviso_de_sala_ocupada(app, admin):
+    enviar(admin, "/organizacion/eventos/nuevo", datos_evento())
+    nueva = "/organizacion/eventos/seminario-oficina/sesiones/nueva"
+    enviar(admin, nueva, datos_sesion())
+    panel = cargar(app, "seminario-oficina").sesiones[0]
+    r = enviar(admin, nueva, datos_sesion(titulo="Preguntas", tipo="preguntas_y_respuestas", padre=str(panel.id),
+                                          hora_inicio="11:00", hora_fin="12:00"))
+    assert r.status_code == 400 and "debe caber en el horario" in texto(r)
+    r = enviar(admin, nueva, datos_sesion(titulo="Preguntas", tipo="preguntas_y_respuestas", padre=str(panel.id),
+                                          hora_inicio="11:10", hora_fin="11:30", sala=""))
+    assert r.status_code == 302
+    r = enviar(admin, nueva, datos_sesion(titulo="Otro panel", hora_inicio="11:00", hora_fin="12:00"), follow_redirects=True)
+    assert "la sala «Sala A» también está ocupada por «Panel inaugural»" in texto(r)
+    evento = cargar(app, "seminario-oficina")
+    assert [h.titulo for h in evento.sesiones_raiz[0].hijas] == ["Preguntas"]
+    assert {s.clave for s in evento.sesiones} == {"panel-inaugural", "preguntas", "otro-panel"}
+
+
+def test_personas_de_una_sesion(app, admin):
+    enviar(admin, "/organizacion/eventos/nuevo", datos_evento())
+    enviar(admin, "/organizacion/eventos/seminario-oficina/sesiones/nueva", datos_sesion())
+    enviar(admin, "/organizacion/eventos/seminario-oficina/sesiones/nueva", datos_sesion(titulo="Cierre", tipo="cierre",
+                                                                                        hora_inicio="12:00", hora_fin="12:30"))
+    evento = cargar(app, "seminario-oficina")
+    panel, cierre = evento.sesiones
+    base = f"/organizacion/eventos/seminario-oficina/sesiones/{panel.id}/participantes"
+    for nombre, rol in (("Jorge Rodríguez", "facilitador"), ("Carina Lucero", "panelista"), ("Sofía Arce", "panelista")):
+        assert enviar(admin, base, {"nombre": nombre, "rol": rol, "cargo": "Cargo", "pais": "Uruguay"}).status_code == 302
+    enviar(admin, f"/organizacion/eventos/seminario-oficina/sesiones/{cierre.id}/participantes",
+           {"nombre": "Jorge Rodríguez", "rol": "orador", "tratamiento": "Lic."})
+    assert enviar(admin, base, {"nombre": "", "rol": "panelista"}).status_code == 400
+
+    def nombres():
+        with app.app_context():
+            evento = Evento.con_programa("seminario-oficina", solo_publicados=False)
+            return [p.nombre for p in evento.sesiones[0].participantes], len(evento.personas), \
+                evento.sesiones[0].participaciones[-1].id
+    orden, personas, ultima = nombres()
+    assert orden == ["Jorge Rodríguez", "Carina Lucero", "Sofía Arce"]
+    assert personas == 3  # Jorge Rodríguez es la misma persona en las dos sesiones
+    enviar(admin, f"/organizacion/eventos/seminario-oficina/participaciones/{ultima}/mover/arriba")
+    assert nombres()[0] == ["Jorge Rodríguez", "Sofía Arce", "Carina Lucero"]
+    enviar(admin, f"/organizacion/eventos/seminario-oficina/participaciones/{ultima}/borrar")
+    assert nombres()[0] == ["Jorge Rodríguez", "Carina Lucero"]
+
+
+def test_duplicar_a_otras_fechas(app, evento_con_equipo):
+    organizador = app.test_client()
+    entrar(organizador, evento_con_equipo["correos"]["organizador"])
+    slug = evento_con_equipo["slug"]
+    r = enviar(organizador, f"/organizacion/eventos/{slug}/duplicar", {"slug": f"{slug}-copia", "fecha_inicio": "2031-11-04"})
+    try:
+        assert r.status_code == 302
+        original, copia = cargar(app, slug), cargar(app, f"{slug}-copia")
+        assert copia.estado == "borrador" and copia.fecha_inicio.isoformat() == "2031-11-04"
+        assert [zonas.hora_local_texto(s.inicio, copia.zona_horaria)[11:] for s in copia.sesiones] == \
+               [zonas.hora_local_texto(s.inicio, original.zona_horaria)[11:] for s in original.sesiones]
+        assert organizador.get(f"/organizacion/eventos/{slug}-copia/").status_code == 200
+        r = enviar(organizador, f"/organizacion/eventos/{slug}/duplicar", {"slug": f"{slug}-copia", "fecha_inicio": "2031-11-04"})
+        assert r.status_code == 400 and "Ya existe un evento con ese identificador" in texto(r)
+    finally:
+        borrar_evento(app, f"{slug}-copia")
+
+
+def test_exportar_e_importar_desde_la_oficina(app, admin, evento_con_equipo):
+    slug = evento_con_equipo["slug"]
+    for formato in ("yaml", "json"):
+        r = admin.get(f"/organizacion/eventos/{slug}/exportar.{formato}")
+        assert r.status_code == 200 and "attachment" in r.headers["Content-Disposition"]
+        datos = json.loads(r.data) if formato == "json" else yaml.safe_load(r.data)
+        assert datos["formato"] == programa.FORMATO and len(datos["mesas"]) == 5
+    r = enviar(admin, "/organizacion/importar", {"archivo": (io.BytesIO(r.data), "programa.json"), "slug": "seminario-oficina"},
+               content_type="multipart/form-data")
+    assert r.status_code == 302
+    with app.app_context():
+        assert programa.exportar(Evento.con_programa("seminario-oficina", solo_publicados=False))["sesiones"] == \
+               programa.exportar(Evento.con_programa(slug, solo_publicados=False))["sesiones"]
+
+
+def test_importar_archivo_con_errores_los_lista_todos_y_no_crea_nada(app, admin):
+    malo = {"formato": programa.FORMATO, "evento": {"slug": "seminario-oficina", "titulo": "X",
+                                                    "zona_horaria": "Marte/Base", "fecha_inicio": "2027-01-01",
+                                                    "fecha_fin": "2026-01-01"},
+            "sesiones": [{"clave": "a", "titulo": "A", "inicio": "2027-01-01 10:00", "fin": "2027-01-01 11:00"}],
+            "mesas": [{"clave": "m", "nombre": "M", "sesiones": ["z"]}]}
+    r = enviar(admin, "/organizacion/importar", {"archivo": (io.BytesIO(yaml.safe_dump(malo).encode()), "malo.yaml")},
+               content_type="multipart/form-data")
+    assert r.status_code == 400
+    cuerpo = texto(r)
+    for ubicacion in ("evento.zona_horaria", "evento.fecha_fin", "mesas[0].sesiones[0]"):
+        assert ubicacion in cuerpo
+    assert cargar(app, "seminario-oficina") is None
+    r = enviar(admin, "/organizacion/importar", {"archivo": (io.BytesIO(b"\xff\xfe no es texto: ["), "roto.yaml")},
+               content_type="multipart/form-data")
+    assert r.status_code == 400 and "no se pudo leer" in texto(r)
+
+
+def test_auditoria_registra_quien_cambio_que(app, evento_con_equipo):
+    organizador = app.test_client()
+    entrar(organizador, evento_con_equipo["correos"]["organizador"])
+    slug = evento_con_equipo["slug"]
+    sesion = cargar(app, slug).sesiones[0]
+    datos = datos_sesion(titulo="Plenaria renovada", tipo="plenaria", dia=zonas.a_local(sesion.inicio, "America/Mexico_City").date().isoformat(),
+                         hora_inicio="09:30", hora_fin="10:30", sala="")
+    assert enviar(organizador, f"/organizacion/eventos/{slug}/sesiones/{sesion.id}", datos).status_code == 302
+    with app.app_context():
+        ultima = db.session.execute(select(Auditoria).join(Evento).where(Evento.slug == slug)
+                                    .order_by(Auditoria.id.desc())).scalars().first()
+        assert ultima.usuario.correo == evento_con_equipo["correos"]["organizador"]
+        assert ultima.accion == "Edición de una sesión"
+        cambio, = ultima.cambios
+        assert cambio["campos"]["titulo"] == ["Sesión plenaria 1", "Plenaria renovada"]
+    r = organizador.get(f"/organizacion/eventos/{slug}/auditoria")
+    assert "Plenaria renovada" in texto(r) and "Edición de una sesión" in texto(r)
+
+
+def test_cli_exportar_e_importar_con_materiales(app, tmp_path):
+    runner = app.test_cli_runner()
+    r = runner.invoke(args=["programa", "exportar", "jornadas-mexico-ue", "--carpeta", str(tmp_path / "exp")])
+    assert r.exit_code == 0, r.output
+    assert list((tmp_path / "exp" / "materiales").iterdir())
+    r = runner.invoke(args=["programa", "importar", str(tmp_path / "exp" / "programa.yaml"), "--slug", "jornadas-cli"])
+    try:
+        assert r.exit_code == 0, r.output
+        with app.app_context():
+            copia = Evento.con_programa("jornadas-cli")
+            original = Evento.con_programa("jornadas-mexico-ue")
+            assert programa.exportar(copia)["guias"] == programa.exportar(original)["guias"]
+            material, = [m for s in copia.sesiones for m in s.materiales]
+            assert material.nombre_archivo == "oea-cooperacion-laboral-en-las-americas.txt"
+        salida = runner.invoke(args=["programa", "exportar", "jornadas-mexico-ue"]).output
+        assert yaml.safe_load(salida)["evento"]["slug"] == "jornadas-mexico-ue"
+        (tmp_path / "malo.yaml").write_text("formato: otro\nevento: {}\n")
+        r = runner.invoke(args=["programa", "importar", str(tmp_path / "malo.yaml")])
+        assert r.exit_code != 0 and "evento.titulo" in r.output and "no se importó nada" in r.output
+    finally:
+        borrar_evento(app, "jornadas-cli")
