@@ -95,7 +95,7 @@ def test_recuperar_no_revela_si_existe_la_cuenta(app, cliente):
     assert correos_para(app, "nadie.aqui@prueba.org") == []
 
 
-def test_limite_de_intentos_de_entrada(tmp_path, url_bd):
+def test_limite_de_intentos_de_entrada(app, tmp_path, url_bd):
     app = create_app({**configuracion(tmp_path, url_bd), "LIMITE_INGRESO": "3 per minute"})
     cliente = app.test_client()
     codigos = [enviar(cliente, "/cuentas/entrar", {"correo": "x@prueba.org", "clave": "mala-clave-000"}).status_code
@@ -146,7 +146,7 @@ def test_cabeceras_de_seguridad(cliente, ruta):
     assert r.headers["Referrer-Policy"] == "same-origin"
 
 
-def test_cookies_seguras_detras_de_https(tmp_path, url_bd, monkeypatch):
+def test_cookies_seguras_detras_de_https(app, tmp_path, url_bd, monkeypatch):
     monkeypatch.setenv("HTTPS", "1")
     app = create_app(configuracion(tmp_path, url_bd))
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
@@ -161,3 +161,27 @@ def test_plantillas_sin_scripts_ni_estilos_en_linea():
         texto = plantilla.read_text(encoding="utf-8")
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", texto), plantilla
         assert not re.search(r"\sstyle=\"|\son[a-z]+=\"", texto), plantilla
+
+
+def _redis_disponible(url: str) -> bool:
+    import redis
+    try:
+        return redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+def test_limite_compartido_en_redis_entre_procesos(app, tmp_path, url_bd, monkeypatch):
+    """Con REDIS_URL, dos procesos (aquí, dos aplicaciones) comparten el contador de intentos."""
+    url_redis = "redis://127.0.0.1:6379/15"
+    if not _redis_disponible(url_redis):
+        pytest.skip("No hay Redis en 127.0.0.1:6379: redis-server --daemonize yes --bind 127.0.0.1")
+    import redis
+    redis.Redis.from_url(url_redis).flushdb()
+    monkeypatch.setenv("REDIS_URL", url_redis)
+    apps = [create_app({**configuracion(tmp_path / str(n), url_bd), "LIMITE_INGRESO": "3 per minute"}) for n in range(2)]
+    assert apps[0].config["RATELIMIT_STORAGE_URI"] == url_redis
+    codigos = [enviar(apps[n % 2].test_client(), "/cuentas/entrar", {"correo": "r@prueba.org", "clave": "mala-clave-000"}).status_code
+               for n in range(4)]
+    assert codigos == [401, 401, 401, 429]
+    redis.Redis.from_url(url_redis).flushdb()
