@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from itertools import groupby
+from operator import itemgetter
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, select
@@ -153,8 +155,8 @@ class Evento(db.Model):
             .order_by(Participacion.sesion_id, Participacion.orden, Participacion.id)
         )
         por_sesion: dict[int, list] = {}
-        for sesion_id, *campos in filas:
-            por_sesion.setdefault(sesion_id, []).append(Participante(*campos))
+        for sesion_id, grupo in groupby(filas, key=itemgetter(0)):
+            por_sesion[sesion_id] = [Participante._make(fila[1:]) for fila in grupo]
         return por_sesion
 
     def _repartir_programa(self, pares_mesa_sesion, participantes):

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
 
@@ -139,9 +139,10 @@ class _Afiliacion:
         return ", ".join(p for p in (self.cargo, self.institucion, self.ciudad, self.pais) if p)
 
 
-@dataclass(slots=True)
-class Participante(_Afiliacion):
-    """Vista de solo lectura de una participación con los datos de su persona (para páginas y API)."""
+class Participante(NamedTuple):
+    """Vista de solo lectura de una participación con los datos de su persona (páginas y API).
+
+    Una tupla con nombre: un foro grande tiene miles y se crean en cada página sin caché."""
     nombre: str
     tratamiento: str
     rol: str
@@ -153,6 +154,9 @@ class Participante(_Afiliacion):
     @property
     def nombre_completo(self) -> str:
         return f"{self.tratamiento} {self.nombre}".strip()
+
+    etiqueta_rol = _Afiliacion.etiqueta_rol
+    afiliacion = _Afiliacion.afiliacion
 
     @classmethod
     def de(cls, p: "Participacion") -> "Participante":
