@@ -18,10 +18,11 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(RAIZ / "estaticos"),
         static_url_path="/estaticos",
     )
-    from .config import clave_local, desde_entorno
+    from .config import clave_local, desde_entorno, opciones_motor
     app.config.from_mapping(desde_entorno(app.instance_path))
     if config:
         app.config.update(config)
+    app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", opciones_motor(app.config["SQLALCHEMY_DATABASE_URI"]))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = clave_local(Path(app.instance_path))
@@ -32,6 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .seguridad import registrar_seguridad
 
     db.init_app(app)
+    _preparar_sqlite(app, db)
     migrate.init_app(app, db, directory=str(RAIZ / "migraciones"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=elegir_idioma)
@@ -44,17 +46,22 @@ def create_app(config: dict | None = None) -> Flask:
     from .api.rutas import bp as api_bp
     from .cuentas.rutas import bp as cuentas_bp
     from .errores import registrar_errores
+    from .inscripciones.rutas import bp as inscripciones_bp
     from .organizacion import bp as organizacion_bp
     from .publico.rutas import bp as publico_bp
     from .texto import registrar_filtros
 
     app.register_blueprint(publico_bp)
+    app.register_blueprint(inscripciones_bp)
     app.register_blueprint(cuentas_bp, url_prefix="/cuentas")
     app.register_blueprint(organizacion_bp, url_prefix="/organizacion")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
     registrar_errores(app)
     registrar_filtros(app)
+
+    from .correo import registrar_entrega
+    registrar_entrega(app)
 
     from .cli import registrar_comandos
     registrar_comandos(app)
@@ -64,3 +71,22 @@ def create_app(config: dict | None = None) -> Flask:
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
     return app
+
+
+def _preparar_sqlite(app, db) -> None:
+    """SQLite: claves foráneas activas (los ON DELETE CASCADE dependen de ello) y registro WAL, para que
+    las lecturas no esperen a las escrituras cuando hay varios procesos."""
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        return
+    from sqlalchemy import event
+
+    with app.app_context():
+        motor = db.engine
+
+    @event.listens_for(motor, "connect")
+    def pragmas(conexion, _registro):
+        cursor = conexion.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()

@@ -22,6 +22,7 @@ def registrar_comandos(app):
 
     app.cli.add_command(usuarios)
     app.cli.add_command(programa)
+    app.cli.add_command(correo)
 
 
 usuarios = AppGroup("usuarios", help="Cuentas de la oficina de organización.")
@@ -109,3 +110,24 @@ def importar(archivo, slug):
             click.echo(f"  {problema}", err=True)
         raise click.ClickException(f"{len(error.problemas)} problemas; no se importó nada.") from None
     click.echo(f"Importado «{evento.slug}»: {len(evento.sesiones)} sesiones, {len(evento.mesas)} mesas.")
+
+
+correo = AppGroup("correo", help="Bandeja de salida de correo.")
+
+
+@correo.command("enviar")
+@click.option("--continuo", is_flag=True, help="No termina: revisa la bandeja cada --cada segundos (proceso de correo aparte).")
+@click.option("--cada", default=2.0, show_default=True, help="Segundos entre revisiones con --continuo.")
+def enviar_correo(continuo, cada):
+    """Compone y entrega los correos pendientes o fallidos cuyo reintento ya toca."""
+    import time
+
+    from .correo import entregar_pendientes
+    while True:
+        enviados, fallidos = entregar_pendientes(limite=500)
+        if enviados or fallidos or not continuo:
+            click.echo(f"Enviados: {enviados}; fallidos: {fallidos}")
+        if not continuo:
+            sys.exit(1 if fallidos else 0)
+        if enviados < 500:
+            time.sleep(cada)

@@ -21,7 +21,6 @@ def desde_entorno(instance_path: str) -> dict:
     return {
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": url_bd,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True} if url_bd.startswith("postgresql") else {},
         "REDIS_URL": redis_url,
         "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
         "CACHE_REDIS_URL": redis_url,
@@ -30,6 +29,7 @@ def desde_entorno(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LIMITE_INGRESO": os.environ.get("LIMITE_INGRESO", "10 per minute"),
+        "LIMITE_INSCRIPCION": os.environ.get("LIMITE_INSCRIPCION", "20 per minute"),
         # Detrás de un proxy con HTTPS: cookies solo por HTTPS, HSTS y cabeceras X-Forwarded-* de confianza.
         "HTTPS": https,
         "SESSION_COOKIE_SECURE": https,
@@ -48,13 +48,24 @@ def desde_entorno(instance_path: str) -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "si", "sí", "yes"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "eventos@localhost",
-        "MAIL_CARPETA": str(instancia / "correo"),
-        "MATERIALES_CARPETA": str(instancia / "materiales"),
+        "MAIL_CARPETA": os.environ.get("MAIL_CARPETA") or str(instancia / "correo"),
+        # Con un proceso de correo aparte (`flask correo enviar --continuo`), los procesos web solo anotan.
+        "CORREO_AL_RESPONDER": os.environ.get("CORREO_PROCESO_APARTE", "").lower() not in ("1", "true", "si", "sí", "yes"),
+        "URL_PUBLICA": os.environ.get("URL_PUBLICA") or None,
+        "MATERIALES_CARPETA": os.environ.get("MATERIALES_CARPETA") or str(instancia / "materiales"),
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_TRANSLATION_DIRECTORIES": "traducciones",
         "IDIOMAS": ("es", "en", "pt"),
         "ZONA_HORARIA_POR_OMISION": os.environ.get("ZONA_HORARIA", "America/Mexico_City"),
     }
+
+
+def opciones_motor(url_bd: str) -> dict:
+    """PostgreSQL: comprobar conexiones del pool. SQLite: varios procesos escriben por turnos y se
+    espera hasta 30 s en vez de fallar con «database is locked»."""
+    if url_bd.startswith("postgresql"):
+        return {"pool_pre_ping": True}
+    return {"connect_args": {"timeout": 30}}
 
 
 def clave_local(instancia: Path) -> str:

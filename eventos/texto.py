@@ -43,6 +43,20 @@ def hora_evento(instante, evento, formato: str = "%Y-%m-%d %H:%M") -> str:
     return a_local(instante, evento.zona_horaria).strftime(formato) if instante else ""
 
 
+def fecha_hora_en(instante, zona: str) -> str:
+    """'lunes, 7 de junio de 2027, 23:59' en esa zona y en el idioma de la página."""
+    from flask_babel import format_date
+    from .zonas import a_local
+    local = a_local(instante, zona)
+    return f"{format_date(local.date(), 'full')}, {local:%H:%M}"
+
+
+def lugar_zona(zona: str) -> str:
+    from flask import g
+    from .zonas import nombre_lugar
+    return nombre_lugar(zona, g.get("idioma", "es"))
+
+
 def registrar_filtros(app):
     app.add_template_filter(markdown_seguro, "markdown")
     app.add_template_filter(tamano_archivo, "tamano_archivo")
@@ -50,3 +64,5 @@ def registrar_filtros(app):
     app.add_template_filter(hora_evento, "hora_evento")
     app.add_template_filter(etiqueta_estado, "estado")
     app.add_template_filter(fecha_larga, "fecha_larga")
+    app.add_template_filter(fecha_hora_en, "fecha_hora_en")
+    app.add_template_filter(lugar_zona, "lugar_zona")

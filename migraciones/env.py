@@ -101,6 +101,10 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            # Las migraciones por lotes recrean tablas: con claves foráneas activas, SQLite borraría en cascada.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()  # si no, Alembic creería que la transacción es ajena y no confirmaría nada
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -109,6 +113,9 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")  # la conexión vuelve al pool como las demás
+            connection.commit()
 
 
 if context.is_offline_mode():

@@ -34,6 +34,7 @@ def configuracion(tmp, url: str) -> dict:
         "CACHE_TYPE": "SimpleCache",
         "LIMITE_INGRESO": "10000 per minute",  # las pruebas entran muchas veces desde 127.0.0.1
         "ARGON2_PERFIL": "pruebas",
+        "LIMITE_INSCRIPCION": "10000 per minute",
     }
 
 

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from apoyo import entrar, token_csrf
 from eventos.extensiones import db
-from eventos.modelos import (Bloque, Evento, Guia, Material, Participacion, Pregunta, RolEvento, Sesion,
-                             Usuario)
+from eventos.modelos import (Bloque, Evento, Guia, Inscripcion, Material, Participacion, Pregunta,
+                             PreguntaInscripcion, RolEvento, Sesion, Usuario)
+from eventos.zonas import ahora
 from eventos.servicios import programa
 
 PERSONAS = ("anonimo", "participante", "moderador_otro", "acreditador", "organizador_otro", "organizador", "admin")
@@ -51,6 +52,13 @@ def valores(app, datos) -> dict:
         guia_id = primero(Guia, Guia.evento_id == evento.id)
         bloque_id = primero(Bloque, Bloque.guia_id == guia_id)
         moderador = db.session.execute(select(Usuario).where(Usuario.correo == datos["correos"]["moderador"])).scalar_one()
+        # Una inscripción y una pregunta del formulario, para las rutas que las piden.
+        if primero(Inscripcion, Inscripcion.evento_id == evento.id) is None:
+            db.session.add(Inscripcion(evento_id=evento.id, nombre="Persona", correo="matriz@prueba.org",
+                                       estado="en_espera", consentimiento_en=ahora()))
+        if primero(PreguntaInscripcion, PreguntaInscripcion.evento_id == evento.id) is None:
+            db.session.add(PreguntaInscripcion(evento_id=evento.id, texto="¿Pregunta?", tipo="texto_corto"))
+        db.session.commit()
         return {
             "slug": evento.slug,
             "sesion_id": sesion_id,
@@ -63,6 +71,8 @@ def valores(app, datos) -> dict:
             "pregunta_id": primero(Pregunta, Pregunta.bloque_id == bloque_id),
             "material_id": primero(Material, Material.evento_id == evento.id),
             "rol_id": primero(RolEvento, RolEvento.evento_id == evento.id, RolEvento.rol == "organizador"),
+            "inscripcion_id": primero(Inscripcion, Inscripcion.evento_id == evento.id),
+            "pregunta_inscripcion_id": primero(PreguntaInscripcion, PreguntaInscripcion.evento_id == evento.id),
             "direccion": "abajo",
             "nuevo": "cerrado",
             "formato": "yaml",

@@ -52,3 +52,23 @@ def test_migraciones_y_modelos_coinciden_y_se_deshacen(url_vacia, tmp_path):
         upgrade()
         assert diferencias(app) == []
         db.engine.dispose()
+
+
+def test_subir_con_datos_existentes(url_vacia, tmp_path):
+    """Una base con eventos de una versión anterior sube a la última sin perder ni romper filas."""
+    app = create_app(configuracion(tmp_path, url_vacia))
+    with app.app_context():
+        upgrade(revision="0002_cuentas")
+        with db.engine.begin() as conexion:
+            conexion.execute(text(
+                "INSERT INTO evento (slug, titulo, lema, resumen, nota_conceptual, objetivos, resultados_esperados, "
+                "formato_y_metodologia, organizadores, modalidad, sede, enlace_virtual, zona_horaria, zonas_adicionales, "
+                "fecha_inicio, fecha_fin, fechas_ilustrativas, nota_fechas, estado, version_programa, creado_en, actualizado_en) "
+                "VALUES ('antiguo', 'Evento antiguo', '', '', '', '', '', '', '[]', 'presencial', '', '', 'America/Mexico_City', "
+                "'[]', '2021-06-11', '2021-06-11', false, '', 'publicado', 1, '2021-01-01 00:00:00', '2021-01-01 00:00:00')"))
+        upgrade()
+        fila = db.session.execute(text(
+            "SELECT requiere_aprobacion, aviso_privacidad, version_inscripciones FROM evento WHERE slug = 'antiguo'")).one()
+        assert (bool(fila[0]), fila[1], fila[2]) == (False, "", 0)
+        db.session.remove()
+        db.engine.dispose()

@@ -5,6 +5,7 @@ from sqlalchemy.orm import selectinload
 
 from ..extensiones import db
 from ..modelos import Evento
+from ..inscripciones.servicios import disponibilidad, disponibilidades
 from . import serializar
 
 bp = Blueprint("api", __name__)
@@ -14,7 +15,8 @@ bp = Blueprint("api", __name__)
 def eventos():
     consulta = Evento.consulta_publicados().options(selectinload(Evento.sesiones)).order_by(Evento.fecha_inicio)
     lista = db.session.execute(consulta).scalars().all()
-    return jsonify({"eventos": [serializar.evento_resumen(e) for e in lista]})
+    cifras = disponibilidades(lista)
+    return jsonify({"eventos": [serializar.evento_resumen(e, cifras[e.id]) for e in lista]})
 
 
 @bp.get("/eventos/<slug>")
@@ -22,11 +24,12 @@ def evento(slug):
     fila = Evento.version_publicada(slug)
     if fila is None:
         abort(404, description=_("No hay ningún evento publicado con ese identificador."))
-    etag = "-".join(str(parte) for parte in fila)
+    etag = "-".join(str(parte) for parte in fila)  # incluye la versión de las inscripciones (recuentos)
     if request.if_none_match.contains(etag):
         respuesta = make_response("", 304)
     else:
-        respuesta = jsonify(serializar.evento_completo(Evento.con_programa(slug)))
+        evento = Evento.con_programa(slug)
+        respuesta = jsonify(serializar.evento_completo(evento, disponibilidad(evento)))
     respuesta.set_etag(etag)
     respuesta.headers["Cache-Control"] = "no-cache"
     return respuesta

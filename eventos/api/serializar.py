@@ -6,7 +6,7 @@ from flask import url_for
 from ..zonas import iso
 
 
-def evento_resumen(evento) -> dict:
+def evento_resumen(evento, disponibilidad) -> dict:
     zona = evento.zona_horaria
     return {
         "slug": evento.slug,
@@ -25,11 +25,26 @@ def evento_resumen(evento) -> dict:
         "fin": iso(evento.fin, zona),
         "url": url_for("publico.evento", slug=evento.slug, _external=True),
         "api": url_for("api.evento", slug=evento.slug, _external=True),
+        "inscripcion": inscripcion(evento, disponibilidad),
     }
 
 
-def evento_completo(evento) -> dict:
-    datos = evento_resumen(evento)
+def inscripcion(evento, disponibilidad) -> dict:
+    zona = evento.zona_horaria
+    return {
+        "abierta": evento.inscripcion_abierta,
+        "apertura": iso(evento.inscripcion_apertura, zona),
+        "cierre": iso(evento.inscripcion_cierre, zona),
+        "cupo": evento.cupo,
+        "confirmadas": disponibilidad.confirmadas,
+        "en_espera": disponibilidad.en_espera,
+        "requiere_aprobacion": evento.requiere_aprobacion,
+        "url": url_for("inscripciones.formulario", slug=evento.slug, _external=True) if evento.inscripcion_cierre else None,
+    }
+
+
+def evento_completo(evento, disponibilidad) -> dict:
+    datos = evento_resumen(evento, disponibilidad)
     datos.update({
         "resumen": evento.resumen,
         "nota_conceptual": evento.nota_conceptual,
@@ -58,7 +73,6 @@ def sesion(s, evento) -> dict:
         "horario_ilustrativo": s.horario_ilustrativo,
         "sesion_padre_id": s.padre_id,
         "sala": s.sala,
-        "enlace": s.enlace,
         "objetivo": s.objetivo,
         "descripcion": s.descripcion,
         "participantes": [{

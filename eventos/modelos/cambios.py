@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from .evento import Evento
 from .mesas import Bloque, Guia, Mesa, Pregunta
 from .programa import Material, Participacion, Persona, Sesion
+from .inscripciones import Inscripcion, PreguntaInscripcion
 from .usuarios import Auditoria, RolEvento
 
 _CAMPOS_DE_CONTROL = {"version_programa", "actualizado_en", "secuencia", "creado_en", "uid"}
@@ -24,7 +25,9 @@ _CAMPOS_DE_EQUIPO = {"moderadores"}
 _MAX_CAMBIOS = 100
 _ETIQUETAS = {Evento: "Evento", Sesion: "Sesión", Participacion: "Participación", Persona: "Persona",
               Material: "Material", Mesa: "Mesa", Guia: "Guía", Bloque: "Bloque", Pregunta: "Pregunta",
-              RolEvento: "Rol"}
+              RolEvento: "Rol", PreguntaInscripcion: "Pregunta del formulario", Inscripcion: "Inscripción"}
+# Se auditan, pero no forman parte del programa publicado (no cambian su versión ni su caché).
+_FUERA_DEL_PROGRAMA = (RolEvento, PreguntaInscripcion, Inscripcion)
 _AUDITADOS = tuple(_ETIQUETAS)
 
 
@@ -40,6 +43,8 @@ def _afectados(obj):
         return evento, sesion
     if isinstance(obj, (Persona, Mesa, Guia, RolEvento)):
         return obj.evento, None
+    if isinstance(obj, (PreguntaInscripcion, Inscripcion)):
+        return obj.evento or inspect(obj).session.get(Evento, obj.evento_id), None
     if isinstance(obj, Bloque):
         return (obj.guia.evento if obj.guia else None), None
     if isinstance(obj, Pregunta):
@@ -57,6 +62,10 @@ def _nombre(obj) -> str:
         return f"{etiqueta} {obj.rol} de {obj.usuario.correo if obj.usuario else '?'}"
     if isinstance(obj, Pregunta):
         return f"{etiqueta} {obj.numero}: «{(obj.texto or '')[:80]}»"
+    if isinstance(obj, Inscripcion):
+        return f"{etiqueta} de {obj.correo}"
+    if isinstance(obj, PreguntaInscripcion):
+        return f"{etiqueta} «{(obj.texto or '')[:80]}»"
     texto = getattr(obj, "titulo", None) or getattr(obj, "nombre", None) or ""
     return f"{etiqueta} «{texto[:80]}»"
 
@@ -102,18 +111,21 @@ def _usuario_actual_id():
 @event.listens_for(Session, "before_flush")
 def registrar_cambios(sesion_db: Session, contexto, instancias):
     eventos, sesiones, cambios = set(), set(), {}
+    usuario_id = _usuario_actual_id()
     with sesion_db.no_autoflush:
         for accion, objetos in (("modificó", sesion_db.dirty), ("creó", sesion_db.new), ("eliminó", sesion_db.deleted)):
             for obj in list(objetos):
                 if not isinstance(obj, _AUDITADOS):
                     continue
+                if isinstance(obj, Inscripcion) and usuario_id is None:
+                    continue  # las altas y bajas que hace cada participante no son cambios de la organización
                 campos = _campos_cambiados(obj) if accion == "modificó" else {}
                 if accion == "modificó" and not campos:
                     continue
                 evento, sesion = _afectados(obj)
                 if evento is None or (evento in sesion_db.deleted):
                     continue
-                solo_equipo = isinstance(obj, RolEvento) or (accion == "modificó" and set(campos) <= _CAMPOS_DE_EQUIPO)
+                solo_equipo = isinstance(obj, _FUERA_DEL_PROGRAMA) or (accion == "modificó" and set(campos) <= _CAMPOS_DE_EQUIPO)
                 if not solo_equipo:
                     eventos.add(evento)
                     if sesion is not None and not (accion == "creó" and obj is sesion):
@@ -128,7 +140,6 @@ def registrar_cambios(sesion_db: Session, contexto, instancias):
     for sesion in sesiones:
         if sesion not in sesion_db.deleted and sesion not in sesion_db.new:
             sesion.marcar_cambio()
-    usuario_id = _usuario_actual_id()
     accion = g.get("accion_auditoria") if has_request_context() else None
     for evento, lista in cambios.items():
         if len(lista) > _MAX_CAMBIOS:

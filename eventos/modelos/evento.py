@@ -1,16 +1,38 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import NamedTuple
 from itertools import groupby
 from operator import itemgetter
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensiones import db
 from ..zonas import FechaHoraUTC, ahora, inicio_del_dia
+
+class VersionPublicada(NamedTuple):
+    """Lo que identifica lo que se ve de un evento publicado en este momento (para cachés y ETag)."""
+    id: int
+    version_programa: int
+    actualizado_en: object
+    version_inscripciones: int
+    estado_inscripcion: str
+
+
+def estado_de_inscripcion(estado_evento: str, apertura, cierre, momento=None) -> str:
+    """'sin_configurar', 'no_publicado', 'aun_no', 'abierta' o 'cerrada' en ese momento."""
+    momento = momento or ahora()
+    if not cierre:
+        return "sin_configurar"
+    if estado_evento != "publicado":
+        return "no_publicado" if estado_evento == "borrador" else "cerrada"
+    if apertura and momento < apertura:
+        return "aun_no"
+    return "abierta" if momento < cierre else "cerrada"
+
 
 ESTADOS = {"borrador": _l("Borrador"), "publicado": _l("Publicado"), "cerrado": _l("Cerrado")}
 MODALIDADES = {"presencial": _l("Presencial"), "virtual": _l("Virtual"), "hibrida": _l("Híbrida")}
@@ -42,6 +64,10 @@ class Evento(db.Model):
     inscripcion_apertura = db.Column(FechaHoraUTC)
     inscripcion_cierre = db.Column(FechaHoraUTC)
     cupo = db.Column(db.Integer)
+    requiere_aprobacion = db.Column(db.Boolean, nullable=False, default=False)
+    aviso_privacidad = db.Column(db.Text, nullable=False, default="")
+    # Se incrementa al empezar cada alta o baja: la fila bloqueada ordena las inscripciones simultáneas.
+    version_inscripciones = db.Column(db.Integer, nullable=False, default=0)
     edicion_anterior_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="SET NULL"))
     version_programa = db.Column(db.Integer, nullable=False, default=1)
     creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
@@ -60,6 +86,22 @@ class Evento(db.Model):
                                  order_by="(Material.orden, Material.id)")
     edicion_anterior = db.relationship("Evento", remote_side=[id])
     roles = db.relationship("RolEvento", back_populates="evento", cascade="all, delete-orphan")
+    inscripciones = db.relationship("Inscripcion", back_populates="evento", cascade="all, delete-orphan",
+                                    passive_deletes=True, lazy="dynamic")
+    preguntas_inscripcion = db.relationship("PreguntaInscripcion", back_populates="evento", cascade="all, delete-orphan",
+                                            order_by="(PreguntaInscripcion.orden, PreguntaInscripcion.id)")
+
+    def estado_inscripcion(self, momento=None) -> str:
+        return estado_de_inscripcion(self.estado, self.inscripcion_apertura, self.inscripcion_cierre, momento)
+
+    @property
+    def inscripcion_abierta(self) -> bool:
+        return self.estado_inscripcion() == "abierta"
+
+    @property
+    def ofrece_modalidad(self) -> bool:
+        """En un evento híbrido cada persona elige si asiste en persona o en línea."""
+        return self.modalidad == "hibrida"
 
     def tiene_rol(self, usuario, *roles: str) -> bool:
         return bool(usuario and usuario.is_authenticated) and \
@@ -117,10 +159,25 @@ class Evento(db.Model):
     def version_publicada(cls, slug: str):
         """(id, version_programa, actualizado_en) de un evento publicado, o None: una consulta pequeña
         que basta para responder 304 o encontrar la página en caché sin cargar el programa."""
-        return db.session.execute(
-            select(cls.id, cls.version_programa, cls.actualizado_en)
+        fila = db.session.execute(
+            select(cls.id, cls.version_programa, cls.actualizado_en, cls.estado, cls.inscripcion_apertura,
+                   cls.inscripcion_cierre, cls.version_inscripciones)
             .where(cls.slug == slug, cls.estado.in_(("publicado", "cerrado")))
         ).first()
+        if fila is None:
+            return None
+        return VersionPublicada(fila.id, fila.version_programa, fila.actualizado_en, fila.version_inscripciones,
+                                estado_de_inscripcion(fila.estado, fila.inscripcion_apertura, fila.inscripcion_cierre))
+
+    @classmethod
+    def para_inscripcion(cls, slug: str):
+        """El evento publicado con lo que necesita el formulario: sus mesas y sus preguntas propias."""
+        return db.session.execute(
+            select(cls).where(cls.slug == slug, cls.estado.in_(("publicado", "cerrado")))
+            .options(selectinload(cls.mesas), selectinload(cls.preguntas_inscripcion),
+                     defer(cls.resumen), defer(cls.nota_conceptual), defer(cls.objetivos),
+                     defer(cls.resultados_esperados), defer(cls.formato_y_metodologia), defer(cls.nota_fechas))
+        ).scalar_one_or_none()
 
     @classmethod
     def con_programa(cls, slug: str, solo_publicados: bool = True):
@@ -131,7 +188,7 @@ class Evento(db.Model):
             selectinload(cls.sesiones),
             selectinload(cls.todos_los_materiales),
             selectinload(cls.mesas),
-            selectinload(cls.guias).selectinload(Guia.bloques).selectinload(Bloque.preguntas),
+            selectinload(cls.guias).selectinload(Guia.bloques).joinedload(Bloque.preguntas),
         )
         if solo_publicados:
             consulta = consulta.where(cls.estado.in_(("publicado", "cerrado")))

@@ -88,7 +88,7 @@ def inicio():
 @bp.get("/eventos/<slug>/")
 def evento(slug):
     fila = _version(slug)
-    etag = _etag("evento", slug, *fila)
+    etag = _etag("evento", slug, fila.id, fila.version_programa, fila.actualizado_en, fila.estado_inscripcion)
 
     def generar():
         evento = Evento.con_programa(slug)
@@ -101,7 +101,7 @@ def evento(slug):
 @bp.get("/eventos/<slug>/sesiones/<clave>")
 def sesion(slug, clave):
     fila = _version(slug)
-    etag = _etag("sesion", slug, *fila, clave)
+    etag = _etag("sesion", slug, fila.id, fila.version_programa, fila.actualizado_en, clave)
 
     def generar():
         evento = Evento.con_programa(slug)

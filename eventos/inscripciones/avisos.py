@@ -1,0 +1,109 @@
+"""Los correos de cada paso de la inscripción, en el idioma y la zona horaria de la persona.
+
+Al inscribir solo se anota qué correo toca (`anotar`); el mensaje se compone al entregarlo
+(`componer`), fuera de la petición, para que inscribirse sea rápido incluso con muchas personas a la vez.
+"""
+from __future__ import annotations
+
+from babel.dates import format_date
+from flask import current_app, has_request_context, render_template, request, url_for
+from flask_babel import force_locale, get_locale
+from flask_babel import lazy_gettext as _l
+
+from .. import calendario, correo, qr, zonas
+from ..extensiones import cache, db
+from ..modelos import CorreoSaliente, Evento
+
+ASUNTOS = {
+    "confirmada": _l("Inscripción confirmada: {evento}"),
+    "en_espera": _l("Está en la lista de espera: {evento}"),
+    "pendiente": _l("Inscripción recibida, pendiente de aprobación: {evento}"),
+    "promovida": _l("Tiene plaza: inscripción confirmada en {evento}"),
+    "ya_inscrita": _l("Ya tiene una inscripción en {evento}"),
+    "cancelada": _l("Inscripción cancelada: {evento}"),
+}
+CON_QR = {"confirmada", "promovida"}
+
+
+def _url_base() -> str:
+    return current_app.config.get("URL_PUBLICA") or (request.host_url if has_request_context() else "http://localhost/")
+
+
+def anotar(inscripcion, tipo: str) -> CorreoSaliente:
+    """Deja el correo en la bandeja de salida, en la misma transacción que el cambio que lo origina."""
+    saliente = CorreoSaliente(evento_id=inscripcion.evento_id, inscripcion=inscripcion, tipo=tipo,
+                              url_base=_url_base(), destinatario=inscripcion.correo)
+    db.session.add(saliente)
+    correo.programar_entrega()
+    return saliente
+
+
+def alta(inscripcion):
+    anotar(inscripcion, inscripcion.estado)
+
+
+def promovida(inscripcion):
+    anotar(inscripcion, "promovida")
+
+
+def ya_inscrita(inscripcion):
+    anotar(inscripcion, "ya_inscrita")
+
+
+def baja(inscripcion):
+    anotar(inscripcion, "cancelada")
+
+
+def enlace_personal(inscripcion) -> str:
+    return url_for("inscripciones.personal", token=qr.firmar_gestion(inscripcion), _external=True)
+
+
+def enlace_conexion(inscripcion) -> str:
+    return url_for("inscripciones.entrar", token=qr.firmar_gestion(inscripcion), _external=True)
+
+
+def agenda_personal(evento, inscripcion) -> list[dict]:
+    """Cada sesión de la persona con su horario en su zona y en la del evento (correos y su página)."""
+    zona_persona = inscripcion.zona_horaria or evento.zona_horaria
+    filas = []
+    for sesion in calendario.sesiones_personales(evento, inscripcion):
+        inicio, fin = zonas.a_local(sesion.inicio, zona_persona), zonas.a_local(sesion.fin, zona_persona)
+        filas.append({
+            "fecha": format_date(inicio.date(), "EEE d MMM y", locale=str(get_locale())),
+            "horas": f"{inicio:%H:%M}–{fin:%H:%M}",
+            "horas_evento": f"{zonas.a_local(sesion.inicio, evento.zona_horaria):%H:%M}–"
+                            f"{zonas.a_local(sesion.fin, evento.zona_horaria):%H:%M}",
+            "sesion": sesion,
+        })
+    return filas
+
+
+def _calendario(evento, inscripcion) -> bytes:
+    """El .ics personal es igual para todas las personas de la misma mesa: uno por versión del programa."""
+    clave = f"ics:{evento.id}:{evento.version_programa}:{inscripcion.mesa_id}"
+    documento = cache.get(clave)
+    if documento is None:
+        documento = calendario.documento(evento, calendario.sesiones_personales(evento, inscripcion), evento.titulo)
+        cache.set(clave, documento)
+    return documento
+
+
+def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
+    """(asunto, mensaje MIME) de un correo anotado, con los datos actuales de la inscripción."""
+    inscripcion = saliente.inscripcion
+    evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
+    con_qr = saliente.tipo in CON_QR
+    with current_app.test_request_context(base_url=saliente.url_base), force_locale(inscripcion.idioma or "es"):
+        asunto = str(ASUNTOS[saliente.tipo]).format(evento=evento.titulo)
+        contexto = {"inscripcion": inscripcion, "evento": evento, "tipo": saliente.tipo, "con_qr": con_qr,
+                    "enlace": enlace_personal(inscripcion), "enlace_conexion": enlace_conexion(inscripcion),
+                    "agenda": agenda_personal(evento, inscripcion),
+                    "zona_persona": inscripcion.zona_horaria or evento.zona_horaria}
+        texto = render_template("inscripciones/correo.txt", **contexto)
+        html = render_template("inscripciones/correo.html", **contexto)
+        adjuntos, imagenes = [], []
+        if con_qr:
+            imagenes.append(("qr-inscripcion", qr.imagen_png(inscripcion)))
+            adjuntos.append((f"{evento.slug}.ics", "text/calendar", _calendario(evento, inscripcion)))
+        mensaje = correo.construir(inscripcion.correo, asunto, texto, html, tuple(adjuntos), tuple(imagenes))
+    return asunto, bytes(mensaje)

@@ -1,0 +1,110 @@
+"""Formulario de inscripción: campos fijos, mesa y modalidad según el evento, y las preguntas propias
+que la organización añade. Se construye una clase por evento."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from babel import Locale
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (BooleanField, EmailField, RadioField, SelectField, SelectMultipleField, StringField,
+                     TextAreaField)
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+REQUERIDO = _l("Este campo es obligatorio.")
+_MARCADO = re.compile(r"<\s*[a-zA-Z/!?]|javascript\s*:", re.IGNORECASE)
+
+
+def sin_marcado(formulario, campo):
+    """Texto normal: se rechaza cualquier etiqueta HTML o código (se mostraría tal cual, pero no es un nombre)."""
+    valores = campo.data if isinstance(campo.data, list) else [campo.data]
+    if any(isinstance(v, str) and _MARCADO.search(v) for v in valores):
+        raise ValidationError(_l("No use etiquetas HTML ni código («<…>») en este campo."))
+
+
+@lru_cache(maxsize=8)
+def paises(idioma: str) -> tuple[tuple[str, str], ...]:
+    """Países y territorios (ISO 3166-1) con su nombre en el idioma de la página, en orden alfabético."""
+    territorios = Locale.parse(idioma).territories
+    lista = [(codigo, nombre) for codigo, nombre in territorios.items()
+             if len(codigo) == 2 and codigo.isalpha() and codigo not in ("ZZ", "EU", "EZ", "UN", "QO", "XA", "XB")]
+    return tuple(sorted(lista, key=lambda par: par[1].casefold()))
+
+
+class CasillasMultiples(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class FormularioInscripcionBase(FlaskForm):
+    nombre = StringField(_l("Nombre"), validators=[DataRequired(REQUERIDO), Length(max=120), sin_marcado])
+    apellidos = StringField(_l("Apellidos"), validators=[DataRequired(REQUERIDO), Length(max=120), sin_marcado])
+    correo = EmailField(_l("Correo electrónico"), validators=[
+        DataRequired(REQUERIDO), Email(_l("Escriba una dirección de correo válida (nombre@dominio).")), Length(max=254)])
+    institucion = StringField(_l("Institución"), validators=[DataRequired(REQUERIDO), Length(max=300), sin_marcado])
+    cargo = StringField(_l("Cargo"), validators=[Optional(), Length(max=300), sin_marcado])
+    pais = SelectField(_l("País"), validators=[DataRequired(_l("Elija su país."))])
+    ciudad = StringField(_l("Ciudad"), validators=[Optional(), Length(max=120), sin_marcado])
+    consentimiento = BooleanField(_l("He leído el aviso de privacidad y acepto que se traten mis datos para esta inscripción."),
+                                  validators=[DataRequired(_l("Para inscribirse debe aceptar el aviso de privacidad."))])
+
+
+class FormularioDatosPersonales(FlaskForm):
+    """Lo que la persona puede corregir desde su enlace personal."""
+    nombre = FormularioInscripcionBase.nombre
+    apellidos = FormularioInscripcionBase.apellidos
+    institucion = FormularioInscripcionBase.institucion
+    cargo = FormularioInscripcionBase.cargo
+    pais = FormularioInscripcionBase.pais
+    ciudad = FormularioInscripcionBase.ciudad
+
+
+def _campo_pregunta(pregunta):
+    obligatoria = [InputRequired(REQUERIDO)] if pregunta.obligatoria else [Optional()]
+    if pregunta.tipo == "texto_largo":
+        return TextAreaField(pregunta.texto, validators=obligatoria + [Length(max=5000), sin_marcado])
+    if pregunta.tipo == "opcion_unica":
+        return RadioField(pregunta.texto, choices=[(o, o) for o in pregunta.opciones], validators=obligatoria)
+    if pregunta.tipo == "opcion_multiple":
+        return CasillasMultiples(pregunta.texto, choices=[(o, o) for o in pregunta.opciones],
+                                 validators=[DataRequired(_l("Elija al menos una opción."))] if pregunta.obligatoria else [Optional()])
+    if pregunta.tipo == "si_no":
+        return RadioField(pregunta.texto, choices=[("si", _l("Sí")), ("no", _l("No"))], validators=obligatoria)
+    return StringField(pregunta.texto, validators=obligatoria + [Length(max=500), sin_marcado])
+
+
+def clase_de_formulario(evento, base=FormularioInscripcionBase, con_preguntas=True):
+    """Clase de formulario para este evento (mesa, modalidad y preguntas propias, si las tiene)."""
+    atributos = {}
+    if evento.ofrece_modalidad:
+        atributos["modalidad"] = RadioField(_l("¿Cómo participará?"), choices=[
+            ("presencial", _l("Presencial")), ("en_linea", _l("En línea"))], validators=[InputRequired(_l("Elija cómo participará."))])
+    if evento.mesas:
+        atributos["mesa"] = RadioField(_l("Mesa de trabajo"), coerce=int, validators=[InputRequired(_l("Elija una mesa."))])
+    if con_preguntas:
+        for pregunta in evento.preguntas_inscripcion:
+            atributos[f"pregunta_{pregunta.id}"] = _campo_pregunta(pregunta)
+    return type("FormularioInscripcion", (base,), atributos)
+
+
+def datos_de_formulario(formulario, evento) -> dict:
+    """Los datos de un formulario de inscripción validado, como los espera servicios.inscribir."""
+    from flask import g
+
+    respuestas = {}
+    for pregunta in evento.preguntas_inscripcion:
+        valor = formulario[f"pregunta_{pregunta.id}"].data
+        if valor not in (None, "", []):
+            respuestas[str(pregunta.id)] = valor.strip() if isinstance(valor, str) else valor
+    datos = {campo: (formulario[campo].data or "").strip() for campo in
+             ("nombre", "apellidos", "correo", "institucion", "cargo", "pais", "ciudad")}
+    datos.update({
+        "modalidad": formulario.modalidad.data if "modalidad" in formulario else "",
+        "mesa_id": formulario.mesa.data if "mesa" in formulario else None,
+        "respuestas": respuestas,
+        "zona_horaria": g.zona_visitante or evento.zona_horaria,
+        "idioma": g.idioma,
+    })
+    return datos

@@ -1,0 +1,199 @@
+"""Vistas de la inscripción (participantes). Las reglas están en servicios.py."""
+from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request,
+                   session, url_for)
+from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
+
+from .. import calendario, qr, zonas
+from ..extensiones import db, limiter
+from ..modelos import Asistencia, Evento, Inscripcion
+from ..publico.agenda import rango_de_fechas
+from . import avisos, servicios
+from .formularios import FormularioDatosPersonales, clase_de_formulario, datos_de_formulario, paises
+
+bp = Blueprint("inscripciones", __name__)
+
+
+def _limite():
+    return current_app.config["LIMITE_INSCRIPCION"]
+
+
+def _evento_publicado(slug: str) -> Evento:
+    evento = Evento.para_inscripcion(slug)
+    if evento is None:
+        abort(404)
+    return evento
+
+
+def _opciones(formulario, evento, disponibilidad):
+    formulario.pais.choices = [("", _("— Elija —"))] + list(paises(g.idioma))
+    if "mesa" in formulario:
+        formulario.mesa.choices = [(m.id, _etiqueta_mesa(m, disponibilidad)) for m in evento.mesas]
+
+
+def _etiqueta_mesa(mesa, disponibilidad) -> str:
+    if mesa.cupo is None or disponibilidad is None:
+        return mesa.nombre
+    libres = max(0, mesa.cupo - disponibilidad.por_mesa.get(mesa.id, 0))
+    if libres == 0:
+        return _("%(mesa)s — completa: lista de espera", mesa=mesa.nombre)
+    return _("%(mesa)s — %(libres)d de %(cupo)d plazas libres", mesa=mesa.nombre, libres=libres, cupo=mesa.cupo)
+
+
+@bp.route("/eventos/<slug>/inscripcion", methods=["GET", "POST"])
+@limiter.limit(_limite, methods=["POST"])
+def formulario(slug):
+    evento = _evento_publicado(slug)
+    estado = evento.estado_inscripcion()
+    contexto = {"evento": evento, "estado": estado, "rango_fechas": rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma),
+                "zona_visitante": g.zona_visitante}
+    if estado != "abierta":
+        codigo = 403 if request.method == "POST" else 200
+        return render_template("inscripciones/no_disponible.html", **contexto), codigo
+    formulario = clase_de_formulario(evento)()
+    _opciones(formulario, evento, None)
+    if formulario.validate_on_submit():
+        datos = datos_de_formulario(formulario, evento)
+        try:
+            servicios.inscribir(evento.id, datos)
+        except servicios.InscripcionNoPosible as error:
+            return render_template("inscripciones/no_disponible.html", **contexto, mensaje=str(error)), 403
+        session["inscripcion_correo"] = datos["correo"]
+        return redirect(url_for("inscripciones.recibida", slug=slug))
+    disponibilidad = servicios.disponibilidad(evento)
+    _opciones(formulario, evento, disponibilidad)  # ahora con las plazas libres de cada mesa
+    codigo = 400 if formulario.is_submitted() else 200
+    return render_template("inscripciones/formulario.html", formulario=formulario, disponibilidad=disponibilidad,
+                           **contexto), codigo
+
+
+@bp.get("/eventos/<slug>/inscripcion/recibida")
+def recibida(slug):
+    """La misma respuesta para una dirección nueva y para una ya inscrita: el correo dice lo que pasó."""
+    evento = _evento_publicado(slug)
+    return render_template("inscripciones/recibida.html", evento=evento, correo=session.get("inscripcion_correo"))
+
+
+def _por_token(token: str) -> Inscripcion:
+    leido = qr.leer_gestion(token)
+    inscripcion = db.session.get(Inscripcion, leido[0]) if leido else None
+    if inscripcion is None or not qr.clave_coincide(inscripcion.clave_gestion, leido[1]):
+        abort(404, description=_("Este enlace personal no es válido. Use el enlace del último correo que recibió."))
+    return inscripcion
+
+
+def _formulario_datos(inscripcion, evento, **kwargs):
+    formulario = clase_de_formulario(evento, FormularioDatosPersonales, con_preguntas=False)(**kwargs)
+    _opciones(formulario, evento, servicios.disponibilidad(evento))
+    return formulario
+
+
+@bp.route("/inscripcion/<token>", methods=["GET", "POST"])
+@limiter.limit(_limite, methods=["POST"])
+def personal(token):
+    inscripcion = _por_token(token)
+    evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
+    formulario = _formulario_datos(inscripcion, evento, obj=inscripcion)
+    if request.method == "GET" and "mesa" in formulario:
+        formulario.mesa.data = inscripcion.mesa_id
+    if inscripcion.activa and formulario.validate_on_submit():
+        datos = {campo: (formulario[campo].data or "").strip() for campo in
+                 ("nombre", "apellidos", "institucion", "cargo", "pais", "ciudad")}
+        if "modalidad" in formulario:
+            datos["modalidad"] = formulario.modalidad.data
+        if "mesa" in formulario:
+            datos["mesa_id"] = formulario.mesa.data
+        try:
+            servicios.cambiar_datos(inscripcion.id, datos)
+        except servicios.InscripcionNoPosible as error:
+            flash(str(error), "error")
+            return redirect(url_for("inscripciones.personal", token=token), 303)
+        flash(_("Datos guardados."), "info")
+        return redirect(url_for("inscripciones.personal", token=token))
+    codigo = 400 if formulario.is_submitted() else 200
+    respuesta = make_response(render_template(
+        "inscripciones/personal.html", inscripcion=inscripcion, evento=evento, formulario=formulario, token=token,
+        agenda=avisos.agenda_personal(evento, inscripcion),
+        zona_persona=inscripcion.zona_horaria or evento.zona_horaria), codigo)
+    respuesta.headers["Cache-Control"] = "private, no-store"
+    return respuesta
+
+
+@bp.post("/inscripcion/<token>/cancelar")
+@limiter.limit(_limite)
+def cancelar(token):
+    inscripcion = _por_token(token)
+    from ..organizacion.formularios import FormularioVacio
+    if not FormularioVacio().validate_on_submit():
+        abort(400)
+    servicios.cancelar(inscripcion.id)
+    flash(_("Su inscripción quedó cancelada. Le enviamos la confirmación por correo."), "info")
+    return redirect(url_for("inscripciones.personal", token=token))
+
+
+@bp.get("/inscripcion/<token>/qr.<formato>")
+def codigo_qr(token, formato):
+    inscripcion = _por_token(token)
+    if formato not in ("png", "svg") or inscripcion.estado != "confirmada":
+        abort(404)
+    contenido = qr.imagen_png(inscripcion) if formato == "png" else qr.imagen_svg(inscripcion)
+    respuesta = make_response(contenido)
+    respuesta.content_type = "image/png" if formato == "png" else "image/svg+xml"
+    respuesta.headers["Cache-Control"] = "private, max-age=86400"
+    respuesta.set_etag(inscripcion.codigo)
+    if request.args.get("descargar"):
+        respuesta.headers["Content-Disposition"] = f'attachment; filename="qr-{inscripcion.evento.slug}.{formato}"'
+    return respuesta.make_conditional(request)
+
+
+@bp.get("/inscripcion/<token>/calendario.ics")
+def calendario_personal(token):
+    inscripcion = _por_token(token)
+    evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
+    if not inscripcion.activa:
+        abort(404)
+    respuesta = make_response(calendario.documento(evento, calendario.sesiones_personales(evento, inscripcion), evento.titulo))
+    respuesta.content_type = "text/calendar; charset=utf-8"
+    respuesta.headers["Content-Disposition"] = f'attachment; filename="{evento.slug}.ics"'
+    return respuesta
+
+
+@bp.get("/inscripcion/<token>/entrar", defaults={"sesion_id": None})
+@bp.get("/inscripcion/<token>/entrar/<int:sesion_id>")
+def entrar(token, sesion_id):
+    """Enlace personal a la reunión en línea: registra la conexión (cuenta como asistencia) y redirige."""
+    inscripcion = _por_token(token)
+    if inscripcion.estado != "confirmada":
+        abort(403, description=_("El enlace de conexión es solo para inscripciones confirmadas."))
+    evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
+    sesion = next((s for s in evento.sesiones if s.id == sesion_id), None) if sesion_id else _sesion_actual(evento)
+    if sesion_id and sesion is None:
+        abort(404)
+    destino = (sesion.enlace if sesion and sesion.enlace else "") or evento.enlace_virtual
+    if not destino:
+        abort(404, description=_("La organización todavía no ha publicado el enlace de conexión. Vuelva a intentarlo más cerca de la hora."))
+    _registrar_conexion(inscripcion, sesion)
+    return redirect(destino, 303)
+
+
+def _sesion_actual(evento):
+    """La sesión en curso o, si no hay ninguna, la siguiente (o la última si ya terminó todo)."""
+    momento = zonas.ahora()
+    principales = evento.sesiones_raiz
+    for sesion in principales:
+        if sesion.fin > momento:
+            return sesion
+    return principales[-1] if principales else None
+
+
+def _registrar_conexion(inscripcion, sesion):
+    alcance = sesion.id if sesion else 0
+    existe = db.session.query(Asistencia.id).filter_by(inscripcion_id=inscripcion.id, alcance=alcance).first()
+    if existe:
+        return
+    db.session.add(Asistencia(evento_id=inscripcion.evento_id, inscripcion=inscripcion, sesion=sesion, alcance=alcance,
+                              origen="en_linea"))
+    try:
+        db.session.commit()
+    except IntegrityError:  # otra pestaña registró la misma conexión a la vez
+        db.session.rollback()

@@ -1,0 +1,269 @@
+"""Reglas de la inscripción: cupo del evento y de cada mesa, lista de espera, aprobación, bajas con
+promoción automática y los correos que acompañan a cada paso.
+
+Concurrencia: toda alta o baja empieza escribiendo en la fila del evento (`_bloquear`). En PostgreSQL
+esa fila queda bloqueada hasta el final de la transacción; en SQLite, una escritura como primera
+sentencia hace que la conexión espere su turno. Así el recuento de plazas y la decisión se toman sin
+que otra inscripción simultánea se cuele: el cupo nunca se supera.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from flask_babel import gettext as _
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..extensiones import db
+from ..modelos import Evento, Inscripcion, Mesa
+from ..modelos.evento import estado_de_inscripcion
+from ..zonas import ahora
+from . import avisos
+
+
+class InscripcionNoPosible(ValueError):
+    """Un motivo claro, para mostrarlo a quien lo intentó (4xx)."""
+
+
+@dataclass
+class Disponibilidad:
+    cupo: int | None
+    confirmadas: int
+    en_espera: int
+    pendientes: int
+    por_mesa: dict  # mesa_id -> confirmadas
+
+    @property
+    def libres(self) -> int | None:
+        return None if self.cupo is None else max(0, self.cupo - self.confirmadas)
+
+
+def disponibilidades(eventos) -> dict[int, Disponibilidad]:
+    """Recuento por estado y por mesa de varios eventos, en una consulta."""
+    por_estado = {e.id: {} for e in eventos}
+    por_mesa = {e.id: {} for e in eventos}
+    for evento_id, estado, mesa_id, cuantas in db.session.execute(
+            select(Inscripcion.evento_id, Inscripcion.estado, Inscripcion.mesa_id, func.count())
+            .where(Inscripcion.evento_id.in_(list(por_estado)))
+            .group_by(Inscripcion.evento_id, Inscripcion.estado, Inscripcion.mesa_id)):
+        por_estado[evento_id][estado] = por_estado[evento_id].get(estado, 0) + cuantas
+        if estado == "confirmada" and mesa_id is not None:
+            por_mesa[evento_id][mesa_id] = cuantas
+    return {e.id: Disponibilidad(e.cupo, por_estado[e.id].get("confirmada", 0), por_estado[e.id].get("en_espera", 0),
+                                 por_estado[e.id].get("pendiente", 0), por_mesa[e.id]) for e in eventos}
+
+
+def disponibilidad(evento: Evento) -> Disponibilidad:
+    return disponibilidades([evento])[evento.id]
+
+
+class EventoBloqueado(NamedTuple):
+    """Lo que las reglas necesitan del evento, leído en la misma sentencia que lo bloquea."""
+    id: int
+    cupo: int | None
+    estado: str
+    inscripcion_apertura: object
+    inscripcion_cierre: object
+    requiere_aprobacion: bool
+
+    @property
+    def inscripcion_abierta(self) -> bool:
+        return estado_de_inscripcion(self.estado, self.inscripcion_apertura, self.inscripcion_cierre) == "abierta"
+
+
+def _bloquear(evento_id: int) -> EventoBloqueado:
+    """Primera sentencia de cada alta o baja: ordena las operaciones simultáneas sobre el mismo evento
+    (y devuelve sus datos actuales con RETURNING, sin otra consulta)."""
+    db.session.commit()  # cierra cualquier lectura previa de la petición
+    fila = db.session.execute(
+        update(Evento).where(Evento.id == evento_id)
+        .values(version_inscripciones=Evento.version_inscripciones + 1)
+        .returning(Evento.id, Evento.cupo, Evento.estado, Evento.inscripcion_apertura, Evento.inscripcion_cierre,
+                   Evento.requiere_aprobacion)
+    ).one()
+    return EventoBloqueado(*fila)
+
+
+def _hay_lugar(evento: EventoBloqueado, mesa_id: int | None) -> bool:
+    """Lugar en el evento y, si se eligió, en esa mesa."""
+    if evento.cupo is not None:
+        confirmadas = db.session.scalar(select(func.count()).where(
+            Inscripcion.evento_id == evento.id, Inscripcion.estado == "confirmada"))
+        if confirmadas >= evento.cupo:
+            return False
+    return mesa_id is None or _hay_lugar_en_mesa(mesa_id)
+
+
+def _hay_lugar_en_mesa(mesa_id: int) -> bool:
+    cupo_mesa = db.session.scalar(select(Mesa.cupo).where(Mesa.id == mesa_id))
+    if cupo_mesa is None:
+        return True
+    en_mesa = db.session.scalar(select(func.count()).where(
+        Inscripcion.mesa_id == mesa_id, Inscripcion.estado == "confirmada"))
+    return en_mesa < cupo_mesa
+
+
+def _confirmar(inscripcion: Inscripcion) -> None:
+    inscripcion.estado = "confirmada"
+    inscripcion.confirmada_en = ahora()
+    inscripcion.actualizado_en = ahora()
+
+
+CAMPOS = ("nombre", "apellidos", "institucion", "cargo", "pais", "ciudad", "modalidad", "mesa_id", "respuestas",
+          "zona_horaria", "idioma")
+
+
+def inscribir(evento_id: int, datos: dict, por_organizacion: bool = False) -> tuple[Inscripcion, bool]:
+    """Da de alta (confirmada, en espera o pendiente de aprobación) y encola el correo que corresponda.
+
+    Devuelve (inscripción, nueva). Si el correo ya estaba inscrito no cambia nada y se avisa a su dueño
+    por correo: quien rellenó el formulario no sabe si la dirección ya existía.
+    """
+    correo = datos["correo"].strip().lower()
+    return _inscribir(evento_id, correo, datos, por_organizacion, existente=None)
+
+
+def _inscribir(evento_id, correo, datos, por_organizacion, existente):
+    """El caso común (dirección nueva) no consulta antes si existe: la restricción única lo detecta."""
+    if existente is not None and existente.activa:
+        # Al participante se le avisa por correo; a la organización se le dice en la propia página.
+        return (existente, False) if por_organizacion else _ya_inscrita(existente)
+    evento = _bloquear(evento_id)  # desde aquí, hasta el commit, nadie más da altas en este evento
+    if not por_organizacion and not evento.inscripcion_abierta:
+        db.session.rollback()
+        raise InscripcionNoPosible(_("La inscripción a este evento no está abierta."))
+    if evento.requiere_aprobacion and not por_organizacion:
+        estado = "pendiente"
+    else:
+        estado = "confirmada" if _hay_lugar(evento, datos.get("mesa_id")) else "en_espera"
+    # Una inscripción cancelada se reutiliza (la dirección es única por evento).
+    inscripcion = (db.session.get(Inscripcion, existente.id, populate_existing=True) if existente
+                   else Inscripcion(evento_id=evento.id, correo=correo))
+    for campo in CAMPOS:
+        if campo in datos:
+            setattr(inscripcion, campo, datos[campo])
+    inscripcion.consentimiento_en = ahora()
+    inscripcion.creado_en = ahora()  # quien vuelve tras cancelar entra en la cola por el final
+    inscripcion.cancelada_en = None
+    inscripcion.estado = estado
+    if estado == "confirmada":
+        _confirmar(inscripcion)
+    db.session.add(inscripcion)
+    try:
+        db.session.flush()
+    except IntegrityError:  # la dirección ya tenía una fila en este evento (activa o cancelada)
+        db.session.rollback()
+        if existente is not None:
+            raise
+        return _inscribir(evento_id, correo, datos, por_organizacion, existente=_inscripcion_de(evento_id, correo))
+    avisos.alta(inscripcion)
+    db.session.commit()
+    return inscripcion, True
+
+
+def _inscripcion_de(evento_id: int, correo: str) -> Inscripcion | None:
+    return db.session.execute(
+        select(Inscripcion).where(Inscripcion.evento_id == evento_id, Inscripcion.correo == correo)).scalar_one_or_none()
+
+
+def _ya_inscrita(inscripcion: Inscripcion) -> tuple[Inscripcion, bool]:
+    avisos.ya_inscrita(inscripcion)
+    db.session.commit()
+    return inscripcion, False
+
+
+def cancelar(inscripcion_id: int) -> list[Inscripcion]:
+    """Baja de una inscripción; las plazas libres pasan, por orden, a la lista de espera."""
+    inscripcion = db.session.get(Inscripcion, inscripcion_id)
+    evento = _bloquear(inscripcion.evento_id)
+    inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
+    if inscripcion.estado == "cancelada":
+        db.session.rollback()
+        return []
+    inscripcion.estado = "cancelada"
+    inscripcion.cancelada_en = inscripcion.actualizado_en = ahora()
+    db.session.flush()
+    avisos.baja(inscripcion)
+    promovidas = _promover_en_orden(evento)
+    db.session.commit()
+    return promovidas
+
+
+def _promover_en_orden(evento: EventoBloqueado) -> list[Inscripcion]:
+    """Confirma a quien espera, por orden de llegada, mientras haya lugar (en el evento y en su mesa)."""
+    promovidas = []
+    esperando = db.session.execute(
+        select(Inscripcion).where(Inscripcion.evento_id == evento.id, Inscripcion.estado == "en_espera")
+        .order_by(Inscripcion.creado_en, Inscripcion.id)).scalars().all()
+    for candidata in esperando:
+        if evento.cupo is not None and not _hay_lugar(evento, None):
+            break
+        if _hay_lugar(evento, candidata.mesa_id):
+            _confirmar(candidata)
+            db.session.flush()
+            avisos.promovida(candidata)
+            promovidas.append(candidata)
+    return promovidas
+
+
+def promover(inscripcion_id: int) -> None:
+    """La organización confirma a alguien de la lista de espera (o pendiente), si hay lugar."""
+    inscripcion = db.session.get(Inscripcion, inscripcion_id)
+    evento = _bloquear(inscripcion.evento_id)
+    inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
+    if inscripcion.estado not in ("en_espera", "pendiente"):
+        db.session.rollback()
+        raise InscripcionNoPosible(_("Solo se confirma a quien está en espera o pendiente de aprobación."))
+    if not _hay_lugar(evento, inscripcion.mesa_id):
+        db.session.rollback()
+        raise InscripcionNoPosible(_("No hay plazas libres (en el evento o en su mesa). Aumente el cupo o cancele otra inscripción."))
+    _confirmar(inscripcion)
+    db.session.flush()
+    avisos.promovida(inscripcion)
+    db.session.commit()
+
+
+def aprobar(inscripcion_id: int) -> str:
+    """Aprobar una inscripción pendiente: se confirma si hay lugar; si no, pasa a la lista de espera."""
+    inscripcion = db.session.get(Inscripcion, inscripcion_id)
+    evento = _bloquear(inscripcion.evento_id)
+    inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
+    if inscripcion.estado != "pendiente":
+        db.session.rollback()
+        raise InscripcionNoPosible(_("Esta inscripción no está pendiente de aprobación."))
+    if _hay_lugar(evento, inscripcion.mesa_id):
+        _confirmar(inscripcion)
+        db.session.flush()
+        avisos.promovida(inscripcion)
+    else:
+        inscripcion.estado = "en_espera"
+        inscripcion.actualizado_en = ahora()
+        db.session.flush()
+        avisos.alta(inscripcion)
+    db.session.commit()
+    return inscripcion.estado
+
+
+def cambiar_datos(inscripcion_id: int, datos: dict) -> None:
+    """La persona corrige sus datos; cambiar de mesa exige lugar en la nueva (si no, se rechaza)."""
+    inscripcion = db.session.get(Inscripcion, inscripcion_id)
+    evento = _bloquear(inscripcion.evento_id)
+    inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
+    if inscripcion.estado == "cancelada":
+        db.session.rollback()
+        raise InscripcionNoPosible(_("La inscripción está cancelada."))
+    nueva_mesa = datos.get("mesa_id")
+    if inscripcion.estado == "confirmada" and nueva_mesa != inscripcion.mesa_id and nueva_mesa is not None \
+            and not _hay_lugar_en_mesa(nueva_mesa):
+        db.session.rollback()
+        raise InscripcionNoPosible(_("Esa mesa ya está completa. Su inscripción sigue en la mesa anterior."))
+    mesa_anterior = inscripcion.mesa_id
+    for campo in CAMPOS:
+        if campo in datos:
+            setattr(inscripcion, campo, datos[campo])
+    inscripcion.actualizado_en = ahora()
+    db.session.flush()
+    if inscripcion.estado == "confirmada" and mesa_anterior != inscripcion.mesa_id:
+        _promover_en_orden(evento)  # su lugar en la mesa anterior queda libre
+    db.session.commit()

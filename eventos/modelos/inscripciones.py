@@ -1,0 +1,150 @@
+"""Inscripciones, preguntas propias del formulario, asistencia y correo saliente."""
+from __future__ import annotations
+
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON
+
+from ..extensiones import db
+from ..zonas import FechaHoraUTC, ahora
+
+ESTADOS_INSCRIPCION = {
+    "confirmada": _l("Confirmada"),
+    "en_espera": _l("En lista de espera"),
+    "pendiente": _l("Pendiente de aprobación"),
+    "cancelada": _l("Cancelada"),
+}
+MODALIDADES_PARTICIPACION = {"presencial": _l("Presencial"), "en_linea": _l("En línea")}
+TIPOS_PREGUNTA = {
+    "texto_corto": _l("Texto corto"),
+    "texto_largo": _l("Texto largo"),
+    "opcion_unica": _l("Una opción"),
+    "opcion_multiple": _l("Varias opciones"),
+    "si_no": _l("Sí / no"),
+}
+
+
+def secreto() -> str:
+    """128 bits al azar, en texto apto para URL."""
+    return secrets.token_urlsafe(16)
+
+
+class PreguntaInscripcion(db.Model):
+    """Pregunta propia que el organizador añade al formulario de inscripción."""
+    __tablename__ = "pregunta_inscripcion"
+
+    id = db.Column(db.Integer, primary_key=True)
+    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), nullable=False, index=True)
+    texto = db.Column(db.String(500), nullable=False)
+    tipo = db.Column(db.String(20), nullable=False, default="texto_corto")
+    opciones = db.Column(JSON, nullable=False, default=list)
+    obligatoria = db.Column(db.Boolean, nullable=False, default=False)
+    orden = db.Column(db.Integer, nullable=False, default=0)
+
+    evento = db.relationship("Evento", back_populates="preguntas_inscripcion")
+
+    @property
+    def etiqueta_tipo(self):
+        return TIPOS_PREGUNTA.get(self.tipo, self.tipo)
+
+
+class Inscripcion(db.Model):
+    __tablename__ = "inscripcion"
+
+    id = db.Column(db.Integer, primary_key=True)
+    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), nullable=False, index=True)
+    mesa_id = db.Column(db.Integer, db.ForeignKey("mesa.id", ondelete="SET NULL"), index=True)
+    nombre = db.Column(db.String(120), nullable=False)
+    apellidos = db.Column(db.String(120), nullable=False, default="")
+    correo = db.Column(db.String(254), nullable=False)
+    institucion = db.Column(db.String(300), nullable=False, default="")
+    cargo = db.Column(db.String(300), nullable=False, default="")
+    pais = db.Column(db.String(2), nullable=False, default="")  # código ISO 3166-1
+    ciudad = db.Column(db.String(120), nullable=False, default="")
+    modalidad = db.Column(db.String(20), nullable=False, default="")
+    respuestas = db.Column(JSON, nullable=False, default=dict)  # {id de pregunta (texto): respuesta}
+    estado = db.Column(db.String(20), nullable=False, index=True)
+    # Secreto del enlace personal (firmado): cambiarlo invalida los enlaces anteriores.
+    clave_gestion = db.Column(db.String(32), nullable=False, default=secreto)
+    # Código del QR de acreditación (128 bits al azar, se busca en la base de datos).
+    codigo = db.Column(db.String(32), nullable=False, unique=True, default=secreto)
+    zona_horaria = db.Column(db.String(64), nullable=False, default="")
+    idioma = db.Column(db.String(5), nullable=False, default="es")
+    consentimiento_en = db.Column(FechaHoraUTC, nullable=False)
+    creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora, index=True)
+    actualizado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+    confirmada_en = db.Column(FechaHoraUTC)
+    cancelada_en = db.Column(FechaHoraUTC)
+
+    __table_args__ = (db.UniqueConstraint("evento_id", "correo", name="uq_inscripcion_evento_correo"),)
+
+    evento = db.relationship("Evento", back_populates="inscripciones")
+    mesa = db.relationship("Mesa")
+    asistencias = db.relationship("Asistencia", back_populates="inscripcion", cascade="all, delete-orphan")
+
+    @property
+    def nombre_completo(self) -> str:
+        return f"{self.nombre} {self.apellidos}".strip()
+
+    @property
+    def etiqueta_estado(self):
+        return ESTADOS_INSCRIPCION.get(self.estado, self.estado)
+
+    @property
+    def activa(self) -> bool:
+        return self.estado != "cancelada"
+
+    def __repr__(self):
+        return f"<Inscripcion {self.id} {self.estado}>"
+
+
+class Asistencia(db.Model):
+    """Una persona inscrita presente en el evento o en una sesión: por QR, a mano o en línea.
+
+    `alcance` es el id de la sesión, o 0 para el evento entero: con él, la base de datos garantiza una
+    sola asistencia por inscripción y alcance aunque dos dispositivos la registren a la vez.
+    """
+    __tablename__ = "asistencia"
+
+    id = db.Column(db.Integer, primary_key=True)
+    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), nullable=False, index=True)
+    inscripcion_id = db.Column(db.Integer, db.ForeignKey("inscripcion.id", ondelete="CASCADE"), nullable=False)
+    sesion_id = db.Column(db.Integer, db.ForeignKey("sesion.id", ondelete="CASCADE"), index=True)
+    alcance = db.Column(db.Integer, nullable=False, default=0)
+    origen = db.Column(db.String(20), nullable=False)  # qr, manual, en_linea
+    registrada_en = db.Column(FechaHoraUTC, nullable=False, default=ahora, index=True)
+    usuario_id = db.Column(db.Integer, db.ForeignKey("usuario.id", ondelete="SET NULL"))
+    id_cliente = db.Column(db.String(64))
+
+    __table_args__ = (db.UniqueConstraint("inscripcion_id", "alcance", name="uq_asistencia_inscripcion_alcance"),)
+
+    inscripcion = db.relationship("Inscripcion", back_populates="asistencias")
+    sesion = db.relationship("Sesion")
+    usuario = db.relationship("Usuario")
+
+
+class CorreoSaliente(db.Model):
+    """Bandeja de salida. La inscripción solo anota qué hay que enviar (`tipo`), en su misma transacción;
+    el mensaje se compone y se entrega después (al terminar la respuesta, o en un proceso aparte con
+    `flask correo enviar --continuo`). Un fallo de entrega no deshace nada: queda con su error, se
+    reintenta con espera creciente y la organización lo ve.
+    """
+    __tablename__ = "correo_saliente"
+
+    id = db.Column(db.Integer, primary_key=True)
+    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), index=True)
+    inscripcion_id = db.Column(db.Integer, db.ForeignKey("inscripcion.id", ondelete="CASCADE"), index=True)
+    tipo = db.Column(db.String(30), nullable=False)  # confirmada, en_espera, pendiente, promovida, ya_inscrita, cancelada
+    url_base = db.Column(db.String(300), nullable=False)  # para componer enlaces fuera de la petición
+    destinatario = db.Column(db.String(254), nullable=False)
+    asunto = db.Column(db.String(300), nullable=False, default="")
+    mensaje = db.Column(db.LargeBinary)  # el mensaje MIME, una vez compuesto (los reintentos envían el mismo)
+    estado = db.Column(db.String(20), nullable=False, default="pendiente", index=True)  # pendiente, enviado, fallido
+    intentos = db.Column(db.Integer, nullable=False, default=0)
+    ultimo_error = db.Column(db.Text, nullable=False, default="")
+    proximo_intento = db.Column(FechaHoraUTC, nullable=False, default=ahora, index=True)
+    creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+    enviado_en = db.Column(FechaHoraUTC)
+
+    inscripcion = db.relationship("Inscripcion")

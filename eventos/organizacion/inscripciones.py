@@ -1,0 +1,562 @@
+"""Inscripciones en la oficina: lista con búsqueda y filtros, ficha de cada persona, altas a mano,
+confirmar / aprobar / cancelar / reenviar, exportación a CSV y Excel, preguntas propias del formulario,
+ajustes de la inscripción y bandeja de correo saliente del evento.
+
+Las reglas (cupo, lista de espera, aprobación, correos de cada paso) están solo en
+inscripciones/servicios.py: aquí se llaman, nunca se repiten.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+
+from flask import Response, abort, flash, g, make_response, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
+from flask_wtf import FlaskForm
+from sqlalchemy import func, or_, select
+from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
+
+from .. import correo as bandeja
+from ..extensiones import db
+from ..inscripciones import avisos, servicios
+from ..inscripciones.formularios import FormularioInscripcionBase, clase_de_formulario, datos_de_formulario, paises
+from ..modelos import (ESTADOS_INSCRIPCION, MODALIDADES_PARTICIPACION, TIPOS_PREGUNTA, CorreoSaliente, Inscripcion,
+                       Mesa, PreguntaInscripcion)
+from ..zonas import a_local, ahora
+from . import bp
+from .formularios import REQUERIDO, FormularioVacio
+from .permisos import auditar, de_evento, evento_gestionable, exigir_boton
+from .servicios import lineas, mover
+
+POR_PAGINA = 100
+TIPOS_CON_OPCIONES = ("opcion_unica", "opcion_multiple")
+
+
+# --- Formularios ---------------------------------------------------------------------------------
+
+class FormularioInscripcionManual(FormularioInscripcionBase):
+    """Los campos del formulario público; el consentimiento aquí solo se anota (no es obligatorio)."""
+    consentimiento = BooleanField(_l("La persona dio su consentimiento al aviso de privacidad por otro medio "
+                                     "(correo, papel, teléfono…)."))
+
+
+class FormularioAjustesInscripcion(FlaskForm):
+    requiere_aprobacion = BooleanField(_l("Revisar y aprobar cada inscripción antes de confirmarla"))
+    aviso_privacidad = TextAreaField(_l("Aviso de privacidad"), validators=[Optional(), Length(max=20000)])
+
+
+class FormularioPreguntaInscripcion(FlaskForm):
+    texto = StringField(_l("Pregunta"), validators=[DataRequired(REQUERIDO), Length(max=500)])
+    tipo = SelectField(_l("Tipo de respuesta"), choices=list(TIPOS_PREGUNTA.items()))
+    opciones = TextAreaField(_l("Opciones (una por línea)"), validators=[Optional(), Length(max=5000)])
+    obligatoria = BooleanField(_l("Respuesta obligatoria"))
+
+    def validate_opciones(self, campo):
+        if self.tipo.data not in TIPOS_CON_OPCIONES:
+            return
+        opciones = lineas(campo.data)
+        if len(opciones) < 2:
+            raise ValidationError(_l("Escriba al menos dos opciones, una por línea."))
+        if len(opciones) > 50:
+            raise ValidationError(_l("Como máximo 50 opciones."))
+        if any(len(o) > 200 for o in opciones):
+            raise ValidationError(_l("Cada opción puede tener como máximo 200 caracteres."))
+        if len({o.casefold() for o in opciones}) != len(opciones):
+            raise ValidationError(_l("Hay opciones repetidas."))
+
+
+# --- Utilidades ----------------------------------------------------------------------------------
+
+def _privado(respuesta, codigo: int = 200) -> Response:
+    """Datos personales: que ningún proxy ni el navegador los guarden."""
+    respuesta = make_response(respuesta, codigo)
+    respuesta.headers["Cache-Control"] = "private, no-store"
+    return respuesta
+
+
+def _mesas(evento) -> dict[int, Mesa]:
+    """Las mesas del evento en una consulta (la lista nunca toca `inscripcion.mesa`, que sería una por fila)."""
+    return {m.id: m for m in db.session.execute(
+        select(Mesa).where(Mesa.evento_id == evento.id).order_by(Mesa.orden, Mesa.id)).scalars()}
+
+
+def _volver(evento, por_omision: str) -> str:
+    """Adónde volver tras una acción: solo páginas de inscripciones de este evento (nunca otro sitio)."""
+    base = url_for("organizacion.inscripciones", slug=evento.slug)
+    destino = request.args.get("volver", "")
+    if (destino.startswith(base) and destino[len(base):len(base) + 1] in ("", "?", "/", "#")
+            and "\\" not in destino and destino.isprintable()):
+        return destino
+    return por_omision
+
+
+def _respuesta_legible(pregunta, valor) -> str:
+    if valor in (None, "", []):
+        return ""
+    if isinstance(valor, list):
+        return ", ".join(str(v) for v in valor)
+    if pregunta is not None and pregunta.tipo == "si_no":
+        return {"si": _("Sí"), "no": _("No")}.get(valor, str(valor))
+    return str(valor)
+
+
+# --- Filtros (lista y exportaciones) ---------------------------------------------------------------
+
+@dataclass
+class Filtro:
+    q: str = ""
+    estado: str = ""
+    mesa: int | None = None
+    pais: str = ""
+    institucion: str = ""
+
+    def argumentos(self) -> dict:
+        """Los filtros activos, para repetirlos en enlaces (páginas, exportar)."""
+        return {clave: valor for clave, valor in vars(self).items() if valor not in ("", None)}
+
+    @property
+    def activo(self) -> bool:
+        return bool(self.argumentos())
+
+
+def _leer_filtro(mesas: dict) -> Filtro:
+    """Los filtros de la URL; un valor que no existe es un error claro (400), no una lista vacía."""
+    args = request.args
+    filtro = Filtro(q=args.get("q", "").strip(), estado=args.get("estado", "").strip(),
+                    pais=args.get("pais", "").strip().upper(), institucion=args.get("institucion", "").strip())
+    if len(filtro.q) > 200:
+        abort(400, description=_("La búsqueda es demasiado larga (máximo 200 caracteres)."))
+    if len(filtro.institucion) > 300:
+        abort(400, description=_("La institución es demasiado larga (máximo 300 caracteres)."))
+    if filtro.estado and filtro.estado not in ESTADOS_INSCRIPCION:
+        abort(400, description=_("Estado desconocido: elija uno de la lista."))
+    mesa = args.get("mesa", "").strip()
+    if mesa:
+        if not mesa.isdigit() or int(mesa) not in mesas:
+            abort(400, description=_("Esa mesa no es de este evento: elija una de la lista."))
+        filtro.mesa = int(mesa)
+    if filtro.pais and filtro.pais not in dict(paises(g.idioma)):
+        abort(400, description=_("País desconocido: elija uno de la lista."))
+    return filtro
+
+
+def _consulta(evento, filtro: Filtro):
+    """Las inscripciones del evento que cumplen los filtros (sin orden ni límites).
+
+    `icontains` compara en minúsculas en los dos lados (lower … LIKE lower …) y escapa % y _: funciona
+    igual en SQLite y en PostgreSQL.
+    """
+    consulta = select(Inscripcion).where(Inscripcion.evento_id == evento.id)
+    if filtro.q:
+        consulta = consulta.where(or_(*(columna.icontains(filtro.q, autoescape=True) for columna in (
+            Inscripcion.nombre, Inscripcion.apellidos, Inscripcion.correo, Inscripcion.institucion))))
+    if filtro.estado:
+        consulta = consulta.where(Inscripcion.estado == filtro.estado)
+    if filtro.mesa is not None:
+        consulta = consulta.where(Inscripcion.mesa_id == filtro.mesa)
+    if filtro.pais:
+        consulta = consulta.where(Inscripcion.pais == filtro.pais)
+    if filtro.institucion:
+        consulta = consulta.where(Inscripcion.institucion.icontains(filtro.institucion, autoescape=True))
+    return consulta
+
+
+def _pagina() -> int:
+    texto = request.args.get("pagina", "1").strip()
+    if not texto.isdigit() or int(texto) < 1:
+        abort(400, description=_("Número de página no válido."))
+    return int(texto)
+
+
+# --- Lista ----------------------------------------------------------------------------------------
+
+def _lista(evento, ajustes=None, codigo=200):
+    mesas = _mesas(evento)
+    filtro = _leer_filtro(mesas)
+    disponibilidad = servicios.disponibilidad(evento)
+    canceladas = db.session.scalar(select(func.count()).where(
+        Inscripcion.evento_id == evento.id, Inscripcion.estado == "cancelada"))
+    consulta = _consulta(evento, filtro)
+    total = db.session.scalar(select(func.count()).select_from(consulta.subquery()))
+    paginas = max(1, -(-total // POR_PAGINA))
+    pagina = min(_pagina(), paginas)
+    filas = db.session.execute(consulta.order_by(Inscripcion.creado_en, Inscripcion.id)
+                               .offset((pagina - 1) * POR_PAGINA).limit(POR_PAGINA)).scalars().all()
+    paises_usados = db.session.execute(
+        select(Inscripcion.pais).where(Inscripcion.evento_id == evento.id, Inscripcion.pais != "").distinct()).scalars().all()
+    instituciones = db.session.execute(
+        select(Inscripcion.institucion).where(Inscripcion.evento_id == evento.id, Inscripcion.institucion != "")
+        .distinct().order_by(Inscripcion.institucion).limit(1000)).scalars().all()
+    correos_por_estado = dict(db.session.execute(
+        select(CorreoSaliente.estado, func.count()).where(
+            CorreoSaliente.evento_id == evento.id, CorreoSaliente.estado.in_(("pendiente", "fallido")))
+        .group_by(CorreoSaliente.estado)).all())
+    nombres_pais = dict(paises(g.idioma))
+    if ajustes is None:
+        ajustes = FormularioAjustesInscripcion(formdata=None, obj=evento)
+    return _privado(render_template(
+        "organizacion/inscripciones.html", evento=evento, mesas=mesas, filtro=filtro, disponibilidad=disponibilidad,
+        canceladas=canceladas, total=total, pagina=pagina, paginas=paginas, filas=filas, nombres_pais=nombres_pais,
+        paises_usados=sorted(paises_usados, key=lambda c: nombres_pais.get(c, c).casefold()),
+        instituciones=instituciones, correos_por_estado=correos_por_estado, estados=ESTADOS_INSCRIPCION,
+        modalidades=MODALIDADES_PARTICIPACION, ajustes=ajustes, estado_inscripcion=evento.estado_inscripcion(),
+        volver=url_for("organizacion.inscripciones", slug=evento.slug, **filtro.argumentos(),
+                       **({"pagina": pagina} if pagina > 1 else {}))), codigo)
+
+
+@bp.get("/eventos/<slug>/inscripciones")
+def inscripciones(slug):
+    evento = evento_gestionable(slug)
+    return _lista(evento)
+
+
+@bp.post("/eventos/<slug>/inscripciones/ajustes")
+def ajustes_inscripcion(slug):
+    evento = evento_gestionable(slug)
+    formulario = FormularioAjustesInscripcion()
+    if not formulario.validate_on_submit():
+        return _lista(evento, formulario, 400)
+    auditar(_l("Ajustes de la inscripción"))
+    evento.requiere_aprobacion = bool(formulario.requiere_aprobacion.data)
+    evento.aviso_privacidad = (formulario.aviso_privacidad.data or "").strip()
+    db.session.commit()
+    flash(_("Ajustes de la inscripción guardados."), "info")
+    return redirect(url_for("organizacion.inscripciones", slug=slug) + "#ajustes")
+
+
+# --- Ficha de una inscripción --------------------------------------------------------------------
+
+@bp.get("/eventos/<slug>/inscripciones/<int:inscripcion_id>")
+def inscripcion(slug, inscripcion_id):
+    evento = evento_gestionable(slug)
+    inscripcion = de_evento(Inscripcion, inscripcion_id, evento)
+    mesas = _mesas(evento)
+    preguntas = list(evento.preguntas_inscripcion)
+    respuestas = [(p.texto, _respuesta_legible(p, inscripcion.respuestas.get(str(p.id)))) for p in preguntas]
+    vigentes = {str(p.id) for p in preguntas}
+    # Respuestas a preguntas que ya se quitaron del formulario: se conservan y se muestran aparte.
+    antiguas = [_respuesta_legible(None, valor) for clave, valor in (inscripcion.respuestas or {}).items()
+                if clave not in vigentes]
+    correos = db.session.execute(select(CorreoSaliente).where(CorreoSaliente.inscripcion_id == inscripcion.id)
+                                 .order_by(CorreoSaliente.creado_en, CorreoSaliente.id)).scalars().all()
+    return _privado(render_template(
+        "organizacion/inscripcion.html", evento=evento, inscripcion=inscripcion, mesa=mesas.get(inscripcion.mesa_id),
+        respuestas=respuestas, antiguas=antiguas, correos=correos,
+        nombre_pais=dict(paises(g.idioma)).get(inscripcion.pais, inscripcion.pais),
+        modalidades=MODALIDADES_PARTICIPACION, volver=request.path))
+
+
+@bp.post("/eventos/<slug>/inscripciones/<int:inscripcion_id>/cancelar")
+def cancelar_inscripcion(slug, inscripcion_id):
+    evento = evento_gestionable(slug)
+    inscripcion = de_evento(Inscripcion, inscripcion_id, evento)
+    exigir_boton()
+    destino = _volver(evento, url_for("organizacion.inscripcion", slug=slug, inscripcion_id=inscripcion.id))
+    if inscripcion.estado == "cancelada":
+        flash(_("Esta inscripción ya estaba cancelada."), "error")
+        return redirect(destino, 303)
+    auditar(_l("Inscripción cancelada por la organización"))
+    nombre = inscripcion.nombre_completo
+    promovidas = servicios.cancelar(inscripcion.id)
+    flash(_("Inscripción de %(nombre)s cancelada; se le avisó por correo.", nombre=nombre), "info")
+    if promovidas:
+        flash(_("Pasaron de la lista de espera a confirmadas (y se les avisó): %(nombres)s.",
+                nombres=", ".join(p.nombre_completo for p in promovidas)), "info")
+    return redirect(destino, 303)
+
+
+@bp.post("/eventos/<slug>/inscripciones/<int:inscripcion_id>/promover")
+def promover_inscripcion(slug, inscripcion_id):
+    evento = evento_gestionable(slug)
+    inscripcion = de_evento(Inscripcion, inscripcion_id, evento)
+    exigir_boton()
+    destino = _volver(evento, url_for("organizacion.inscripcion", slug=slug, inscripcion_id=inscripcion.id))
+    nombre, pendiente = inscripcion.nombre_completo, inscripcion.estado == "pendiente"
+    auditar(_l("Inscripción aprobada por la organización") if pendiente
+            else _l("Inscripción confirmada desde la lista de espera"))
+    try:
+        if pendiente:
+            estado = servicios.aprobar(inscripcion.id)
+        else:
+            servicios.promover(inscripcion.id)
+            estado = "confirmada"
+    except servicios.InscripcionNoPosible as error:
+        flash(str(error), "error")
+        return redirect(destino, 303)
+    if estado == "confirmada":
+        flash(_("Inscripción de %(nombre)s confirmada; se le avisó por correo.", nombre=nombre), "info")
+    else:
+        flash(_("Inscripción de %(nombre)s aprobada, pero no hay plazas libres: pasó a la lista de espera.",
+                nombre=nombre), "aviso")
+    return redirect(destino, 303)
+
+
+@bp.post("/eventos/<slug>/inscripciones/<int:inscripcion_id>/reenviar")
+def reenviar_confirmacion(slug, inscripcion_id):
+    evento = evento_gestionable(slug)
+    inscripcion = de_evento(Inscripcion, inscripcion_id, evento)
+    exigir_boton()
+    destino = _volver(evento, url_for("organizacion.inscripcion", slug=slug, inscripcion_id=inscripcion.id))
+    if not inscripcion.activa:
+        flash(_("La inscripción está cancelada: no hay confirmación que reenviar."), "error")
+        return redirect(destino, 303)
+    auditar(_l("Reenvío del correo de inscripción"))
+    avisos.alta(inscripcion)
+    db.session.commit()
+    flash(_("Se volvió a enviar el correo de la inscripción a %(correo)s.", correo=inscripcion.correo), "info")
+    return redirect(destino, 303)
+
+
+# --- Alta a mano ---------------------------------------------------------------------------------
+
+def _formulario_manual(evento):
+    formulario = clase_de_formulario(evento, FormularioInscripcionManual)()
+    formulario.pais.choices = [("", _("— Elija —"))] + list(paises(g.idioma))
+    if "mesa" in formulario:
+        por_mesa = servicios.disponibilidad(evento).por_mesa
+        formulario.mesa.choices = [
+            (m.id, _("%(mesa)s — %(confirmadas)d de %(cupo)d confirmadas", mesa=m.nombre,
+                     confirmadas=por_mesa.get(m.id, 0), cupo=m.cupo) if m.cupo else m.nombre)
+            for m in evento.mesas]
+    return formulario
+
+
+@bp.route("/eventos/<slug>/inscripciones/nueva", methods=["GET", "POST"])
+def nueva_inscripcion(slug):
+    evento = evento_gestionable(slug)
+    formulario = _formulario_manual(evento)
+    if formulario.validate_on_submit():
+        datos = datos_de_formulario(formulario, evento)
+        auditar(_l("Inscripción añadida por la organización"))
+        try:
+            nueva, es_nueva = servicios.inscribir(evento.id, datos, por_organizacion=True)
+        except servicios.InscripcionNoPosible as error:
+            formulario.form_errors.append(str(error))
+        else:
+            if es_nueva:
+                flash(_("Inscripción de %(nombre)s añadida: %(estado)s. Se le envió el correo correspondiente.",
+                        nombre=nueva.nombre_completo, estado=nueva.etiqueta_estado), "info")
+            else:
+                flash(_("%(correo)s ya tenía una inscripción en este evento: no se cambió nada.",
+                        correo=nueva.correo), "aviso")
+            return redirect(url_for("organizacion.inscripcion", slug=slug, inscripcion_id=nueva.id), 303)
+    codigo = 400 if formulario.is_submitted() else 200
+    return _privado(render_template("organizacion/inscripcion_nueva.html", evento=evento, formulario=formulario,
+                                    estado_inscripcion=evento.estado_inscripcion()), codigo)
+
+
+# --- Exportar ------------------------------------------------------------------------------------
+
+PELIGROSOS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def celda_segura(texto) -> str:
+    """Texto de una celda que una hoja de cálculo no ejecutará como fórmula (inyección en CSV/Excel).
+
+    Lo que empieza por =, +, -, @, tabulador o retorno de carro lleva delante un apóstrofo, que las hojas
+    de cálculo entienden como «esto es texto». En XLSX, además, la celda se escribe como texto.
+    """
+    texto = "" if texto is None else str(texto)
+    return "'" + texto if texto.startswith(PELIGROSOS) else texto
+
+
+def _filas_exportacion(evento, filtro):
+    mesas = _mesas(evento)
+    preguntas = list(evento.preguntas_inscripcion)
+    nombres_pais = dict(paises(g.idioma))
+    yield ([_("Nombre"), _("Apellidos"), _("Correo"), _("Institución"), _("Cargo"), _("País (código)"), _("País"),
+            _("Ciudad"), _("Modalidad"), _("Mesa"), _("Estado"), _("Fecha de inscripción (%(zona)s)", zona=evento.zona_horaria)]
+           + [p.texto for p in preguntas])
+    consulta = _consulta(evento, filtro).order_by(Inscripcion.creado_en, Inscripcion.id)
+    for i in db.session.execute(consulta.execution_options(yield_per=500)).scalars():
+        mesa = mesas.get(i.mesa_id)
+        respuestas = i.respuestas or {}
+        yield ([i.nombre, i.apellidos, i.correo, i.institucion, i.cargo, i.pais, nombres_pais.get(i.pais, ""), i.ciudad,
+                str(MODALIDADES_PARTICIPACION.get(i.modalidad, i.modalidad)), mesa.nombre if mesa else "",
+                str(i.etiqueta_estado), a_local(i.creado_en, evento.zona_horaria).strftime("%Y-%m-%d %H:%M")]
+               + [_respuesta_legible(p, respuestas.get(str(p.id))) for p in preguntas])
+
+
+def _descarga(contenido: bytes, tipo: str, nombre: str) -> Response:
+    respuesta = Response(contenido, content_type=tipo,
+                         headers={"Content-Disposition": f'attachment; filename="{nombre}"'})
+    return _privado(respuesta)
+
+
+@bp.get("/eventos/<slug>/inscripciones.csv")
+def exportar_inscripciones_csv(slug):
+    evento = evento_gestionable(slug)
+    filtro = _leer_filtro(_mesas(evento))
+    texto = io.StringIO()
+    texto.write("\ufeff")  # BOM: Excel reconoce así el UTF-8 (acentos, ñ)
+    escritor = csv.writer(texto)
+    for fila in _filas_exportacion(evento, filtro):
+        escritor.writerow([celda_segura(valor) for valor in fila])
+    return _descarga(texto.getvalue().encode("utf-8"), "text/csv; charset=utf-8", f"inscripciones-{evento.slug}.csv")
+
+
+@bp.get("/eventos/<slug>/inscripciones.xlsx")
+def exportar_inscripciones_xlsx(slug):
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Font
+
+    evento = evento_gestionable(slug)
+    filtro = _leer_filtro(_mesas(evento))
+    libro = Workbook()
+    hoja = libro.active
+    hoja.title = _("Inscripciones")[:31]
+    anchos: dict[int, int] = {}
+    for n_fila, fila in enumerate(_filas_exportacion(evento, filtro), start=1):
+        for n_columna, valor in enumerate(fila, start=1):
+            texto = ILLEGAL_CHARACTERS_RE.sub("", "" if valor is None else str(valor))
+            celda = hoja.cell(row=n_fila, column=n_columna)
+            celda.value = texto
+            if celda_segura(texto) != texto:
+                # Texto literal (nunca fórmula), marcado como tal para que Excel no lo reinterprete al editarlo.
+                celda.data_type = "s"
+                celda.quotePrefix = True
+            if n_fila == 1:
+                celda.font = Font(bold=True)
+            anchos[n_columna] = max(anchos.get(n_columna, 0), min(len(texto), 60))
+    from openpyxl.utils import get_column_letter
+    for n_columna, ancho in anchos.items():
+        hoja.column_dimensions[get_column_letter(n_columna)].width = max(10, ancho + 2)
+    hoja.freeze_panes = "A2"
+    salida = io.BytesIO()
+    libro.save(salida)
+    return _descarga(salida.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     f"inscripciones-{evento.slug}.xlsx")
+
+
+# --- Preguntas propias del formulario ------------------------------------------------------------
+
+def _aplicar_pregunta(pregunta, formulario):
+    pregunta.texto = formulario.texto.data.strip()
+    pregunta.tipo = formulario.tipo.data
+    pregunta.opciones = lineas(formulario.opciones.data) if pregunta.tipo in TIPOS_CON_OPCIONES else []
+    pregunta.obligatoria = bool(formulario.obligatoria.data)
+
+
+def _lista_preguntas(evento, nueva, codigo=200):
+    return render_template("organizacion/preguntas_inscripcion.html", evento=evento, nueva=nueva,
+                           tipos_con_opciones=TIPOS_CON_OPCIONES), codigo
+
+
+@bp.get("/eventos/<slug>/preguntas-inscripcion")
+def preguntas_inscripcion(slug):
+    evento = evento_gestionable(slug)
+    return _lista_preguntas(evento, FormularioPreguntaInscripcion(formdata=None))
+
+
+@bp.post("/eventos/<slug>/preguntas-inscripcion")
+def nueva_pregunta_inscripcion(slug):
+    evento = evento_gestionable(slug)
+    formulario = FormularioPreguntaInscripcion()
+    if not formulario.validate_on_submit():
+        return _lista_preguntas(evento, formulario, 400)
+    auditar(_l("Nueva pregunta del formulario de inscripción"))
+    pregunta = PreguntaInscripcion(orden=max((p.orden for p in evento.preguntas_inscripcion), default=-1) + 1)
+    _aplicar_pregunta(pregunta, formulario)
+    pregunta.evento = evento
+    db.session.add(pregunta)
+    db.session.commit()
+    flash(_("Pregunta añadida al formulario de inscripción."), "info")
+    return redirect(url_for("organizacion.preguntas_inscripcion", slug=slug) + f"#pregunta-{pregunta.id}")
+
+
+@bp.route("/eventos/<slug>/preguntas-inscripcion/<int:pregunta_inscripcion_id>", methods=["GET", "POST"])
+def pregunta_inscripcion(slug, pregunta_inscripcion_id):
+    evento = evento_gestionable(slug)
+    pregunta = de_evento(PreguntaInscripcion, pregunta_inscripcion_id, evento)
+    formulario = FormularioPreguntaInscripcion()
+    if not formulario.is_submitted():
+        formulario.texto.data, formulario.tipo.data = pregunta.texto, pregunta.tipo
+        formulario.opciones.data = "\n".join(pregunta.opciones or [])
+        formulario.obligatoria.data = pregunta.obligatoria
+    elif formulario.validate_on_submit():
+        auditar(_l("Edición de una pregunta del formulario de inscripción"))
+        _aplicar_pregunta(pregunta, formulario)
+        db.session.commit()
+        flash(_("Pregunta guardada."), "info")
+        return redirect(url_for("organizacion.preguntas_inscripcion", slug=slug) + f"#pregunta-{pregunta.id}")
+    codigo = 400 if formulario.is_submitted() else 200
+    return render_template("organizacion/pregunta_inscripcion.html", evento=evento, pregunta=pregunta,
+                           formulario=formulario, tipos_con_opciones=TIPOS_CON_OPCIONES), codigo
+
+
+@bp.post("/eventos/<slug>/preguntas-inscripcion/<int:pregunta_inscripcion_id>/borrar")
+def borrar_pregunta_inscripcion(slug, pregunta_inscripcion_id):
+    evento = evento_gestionable(slug)
+    pregunta = de_evento(PreguntaInscripcion, pregunta_inscripcion_id, evento)
+    exigir_boton()
+    auditar(_l("Pregunta del formulario de inscripción eliminada"))
+    texto = pregunta.texto
+    evento.preguntas_inscripcion.remove(pregunta)
+    db.session.delete(pregunta)
+    for n, otra in enumerate(evento.preguntas_inscripcion):
+        otra.orden = n
+    db.session.commit()
+    flash(_("Pregunta «%(texto)s» eliminada del formulario (las respuestas ya recibidas se conservan).", texto=texto), "info")
+    return redirect(url_for("organizacion.preguntas_inscripcion", slug=slug))
+
+
+@bp.post("/eventos/<slug>/preguntas-inscripcion/<int:pregunta_inscripcion_id>/mover/<direccion>")
+def mover_pregunta_inscripcion(slug, pregunta_inscripcion_id, direccion):
+    evento = evento_gestionable(slug)
+    pregunta = de_evento(PreguntaInscripcion, pregunta_inscripcion_id, evento)
+    exigir_boton(direccion)
+    auditar(_l("Cambio del orden de las preguntas del formulario de inscripción"))
+    mover(evento.preguntas_inscripcion, pregunta, direccion)
+    db.session.commit()
+    return redirect(url_for("organizacion.preguntas_inscripcion", slug=slug) + f"#pregunta-{pregunta.id}")
+
+
+# --- Correo saliente -----------------------------------------------------------------------------
+
+@bp.get("/eventos/<slug>/correos")
+def correos(slug):
+    evento = evento_gestionable(slug)
+    sin_enviar = db.session.execute(
+        select(CorreoSaliente).where(CorreoSaliente.evento_id == evento.id,
+                                     CorreoSaliente.estado.in_(("pendiente", "fallido")))
+        .order_by(CorreoSaliente.creado_en, CorreoSaliente.id).limit(500)).scalars().all()
+    enviados = db.session.scalar(select(func.count()).where(
+        CorreoSaliente.evento_id == evento.id, CorreoSaliente.estado == "enviado"))
+    return _privado(render_template("organizacion/correos.html", evento=evento, correos=sin_enviar, enviados=enviados,
+                                    intentos_maximos=bandeja.INTENTOS_MAXIMOS, acciones=FormularioVacio()))
+
+
+@bp.post("/eventos/<slug>/correos/reintentar")
+def reintentar_correos(slug):
+    evento = evento_gestionable(slug)
+    exigir_boton()
+    auditar(_l("Reintento de los correos fallidos"))
+    fallidos = db.session.execute(select(CorreoSaliente).where(
+        CorreoSaliente.evento_id == evento.id, CorreoSaliente.estado == "fallido")).scalars().all()
+    if not fallidos:
+        flash(_("No hay correos fallidos que reintentar."), "info")
+        return redirect(url_for("organizacion.correos", slug=slug), 303)
+    ids = [c.id for c in fallidos]
+    momento = ahora()
+    for saliente in fallidos:
+        saliente.proximo_intento = momento
+        # Agotados los reintentos automáticos, el botón concede uno más (si no, nunca se volvería a intentar).
+        saliente.intentos = min(saliente.intentos, bandeja.INTENTOS_MAXIMOS - 1)
+    db.session.commit()
+    bandeja.entregar_pendientes(limite=len(ids) + 50)
+    por_estado = dict(db.session.execute(select(CorreoSaliente.estado, func.count())
+                                         .where(CorreoSaliente.id.in_(ids)).group_by(CorreoSaliente.estado)).all())
+    enviados = por_estado.get("enviado", 0)
+    siguen = len(ids) - enviados
+    if siguen:
+        flash(_("Reintento terminado: %(enviados)d enviados, %(fallidos)d siguen sin poder entregarse (vea el error).",
+                enviados=enviados, fallidos=siguen), "aviso")
+    else:
+        flash(ngettext("Reintento terminado: %(num)d correo enviado.", "Reintento terminado: %(num)d correos enviados.",
+                       enviados), "info")
+    return redirect(url_for("organizacion.correos", slug=slug), 303)
