@@ -87,3 +87,20 @@ def evento_con_equipo(app):
             if usuario:
                 db.session.delete(usuario)
         db.session.commit()
+
+
+@pytest.fixture()
+def eventos_prueba(app):
+    """Fábrica de eventos de inscripción de prueba (apoyo_inscripciones.crear_evento); los borra al terminar."""
+    from apoyo_inscripciones import borrar_evento, crear_evento
+
+    creados = []
+
+    def crear(**opciones):
+        evento = crear_evento(app, **opciones)
+        creados.append(evento.slug)
+        return evento
+
+    yield crear
+    for slug in creados:
+        borrar_evento(app, slug)

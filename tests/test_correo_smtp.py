@@ -15,7 +15,7 @@ from eventos import correo
 from eventos.extensiones import db
 from eventos.modelos import CorreoSaliente
 from eventos.zonas import ahora
-from test_inscripciones import eventos_prueba, inscribir, inscripcion_de, unico  # noqa: F401  (fixture)
+from apoyo_inscripciones import inscribir, inscripcion_de, unico
 
 aiosmtpd_controller = pytest.importorskip("aiosmtpd.controller")
 

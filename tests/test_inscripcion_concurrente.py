@@ -78,7 +78,7 @@ def preparar_base(url: str, tmp_path: Path) -> str:
 
     from app import create_app
     from eventos.extensiones import db
-    from test_inscripciones import crear_evento
+    from apoyo_inscripciones import crear_evento
 
     aplicacion = create_app(configuracion(tmp_path / "preparacion", url))
     with aplicacion.app_context():
