@@ -11,7 +11,7 @@ from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
 from .. import calendario, correo, qr, zonas
-from ..extensiones import cache, db
+from ..extensiones import db
 from ..modelos import CorreoSaliente, Evento
 
 ASUNTOS = {
@@ -78,16 +78,6 @@ def agenda_personal(evento, inscripcion) -> list[dict]:
     return filas
 
 
-def _calendario(evento, inscripcion) -> bytes:
-    """El .ics personal es igual para todas las personas de la misma mesa: uno por versión del programa."""
-    clave = f"ics:{evento.id}:{evento.version_programa}:{inscripcion.mesa_id}"
-    documento = cache.get(clave)
-    if documento is None:
-        documento = calendario.documento(evento, calendario.sesiones_personales(evento, inscripcion), evento.titulo)
-        cache.set(clave, documento)
-    return documento
-
-
 def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
     """(asunto, mensaje MIME) de un correo anotado, con los datos actuales de la inscripción."""
     inscripcion = saliente.inscripcion
@@ -104,6 +94,6 @@ def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
         adjuntos, imagenes = [], []
         if con_qr:
             imagenes.append(("qr-inscripcion", qr.imagen_png(inscripcion)))
-            adjuntos.append((f"{evento.slug}.ics", "text/calendar", _calendario(evento, inscripcion)))
+            adjuntos.append((f"{evento.slug}.ics", "text/calendar", calendario.documento_personal(evento, inscripcion)))
         mensaje = correo.construir(inscripcion.correo, asunto, texto, html, tuple(adjuntos), tuple(imagenes))
     return asunto, bytes(mensaje)

@@ -74,7 +74,7 @@ def recibida(slug):
     return render_template("inscripciones/recibida.html", evento=evento, correo=session.get("inscripcion_correo"))
 
 
-def _por_token(token: str) -> Inscripcion:
+def por_token(token: str) -> Inscripcion:
     leido = qr.leer_gestion(token)
     inscripcion = db.session.get(Inscripcion, leido[0]) if leido else None
     if inscripcion is None or not qr.clave_coincide(inscripcion.clave_gestion, leido[1]):
@@ -91,7 +91,7 @@ def _formulario_datos(inscripcion, evento, **kwargs):
 @bp.route("/inscripcion/<token>", methods=["GET", "POST"])
 @limiter.limit(_limite, methods=["POST"])
 def personal(token):
-    inscripcion = _por_token(token)
+    inscripcion = por_token(token)
     evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
     formulario = _formulario_datos(inscripcion, evento, obj=inscripcion)
     if request.method == "GET" and "mesa" in formulario:
@@ -114,6 +114,7 @@ def personal(token):
     respuesta = make_response(render_template(
         "inscripciones/personal.html", inscripcion=inscripcion, evento=evento, formulario=formulario, token=token,
         agenda=avisos.agenda_personal(evento, inscripcion),
+        webcal=calendario.direccion_webcal(url_for("calendario.personal", clave=inscripcion.clave_calendario, _external=True)),
         zona_persona=inscripcion.zona_horaria or evento.zona_horaria), codigo)
     respuesta.headers["Cache-Control"] = "private, no-store"
     return respuesta
@@ -122,7 +123,7 @@ def personal(token):
 @bp.post("/inscripcion/<token>/cancelar")
 @limiter.limit(_limite)
 def cancelar(token):
-    inscripcion = _por_token(token)
+    inscripcion = por_token(token)
     from ..organizacion.formularios import FormularioVacio
     if not FormularioVacio().validate_on_submit():
         abort(400)
@@ -133,7 +134,7 @@ def cancelar(token):
 
 @bp.get("/inscripcion/<token>/qr.<formato>")
 def codigo_qr(token, formato):
-    inscripcion = _por_token(token)
+    inscripcion = por_token(token)
     if formato not in ("png", "svg") or inscripcion.estado != "confirmada":
         abort(404)
     contenido = qr.imagen_png(inscripcion) if formato == "png" else qr.imagen_svg(inscripcion)
@@ -148,11 +149,11 @@ def codigo_qr(token, formato):
 
 @bp.get("/inscripcion/<token>/calendario.ics")
 def calendario_personal(token):
-    inscripcion = _por_token(token)
+    inscripcion = por_token(token)
     evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
     if not inscripcion.activa:
         abort(404)
-    respuesta = make_response(calendario.documento(evento, calendario.sesiones_personales(evento, inscripcion), evento.titulo))
+    respuesta = make_response(calendario.documento_personal(evento, inscripcion))
     respuesta.content_type = "text/calendar; charset=utf-8"
     respuesta.headers["Content-Disposition"] = f'attachment; filename="{evento.slug}.ics"'
     return respuesta
@@ -162,7 +163,7 @@ def calendario_personal(token):
 @bp.get("/inscripcion/<token>/entrar/<int:sesion_id>")
 def entrar(token, sesion_id):
     """Enlace personal a la reunión en línea: registra la conexión (cuenta como asistencia) y redirige."""
-    inscripcion = _por_token(token)
+    inscripcion = por_token(token)
     if inscripcion.estado != "confirmada":
         abort(403, description=_("El enlace de conexión es solo para inscripciones confirmadas."))
     evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)

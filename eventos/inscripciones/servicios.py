@@ -139,7 +139,9 @@ def _inscribir(evento_id, correo, datos, por_organizacion, existente):
         estado = "confirmada" if _hay_lugar(evento, datos.get("mesa_id")) else "en_espera"
     # Una inscripción cancelada se reutiliza (la dirección es única por evento).
     inscripcion = (db.session.get(Inscripcion, existente.id, populate_existing=True) if existente
-                   else Inscripcion(evento_id=evento.id, correo=correo))
+                   else Inscripcion(evento_id=evento.id, correo=correo, version_calendario=0))
+    if existente is not None:
+        inscripcion.version_calendario += 1
     for campo in CAMPOS:
         if campo in datos:
             setattr(inscripcion, campo, datos[campo])
@@ -183,6 +185,7 @@ def cancelar(inscripcion_id: int) -> list[Inscripcion]:
         return []
     inscripcion.estado = "cancelada"
     inscripcion.cancelada_en = inscripcion.actualizado_en = ahora()
+    inscripcion.version_calendario += 1
     db.session.flush()
     avisos.baja(inscripcion)
     promovidas = _promover_en_orden(evento)

@@ -1,6 +1,7 @@
 """Modelos por agregado. Importarlos aquí registra todas las tablas en los metadatos."""
 from .evento import Evento, ESTADOS, MODALIDADES
-from .programa import Sesion, Persona, Participacion, Material, TIPOS_SESION, ROLES, TIPOS_MATERIAL
+from .programa import (Sesion, SesionRetirada, Persona, Participacion, Material, TIPOS_SESION, ROLES,
+                       TIPOS_MATERIAL)
 from .mesas import Mesa, Guia, Bloque, Pregunta
 from .usuarios import Usuario, RolEvento, Auditoria, ROLES_EVENTO
 from .inscripciones import (Inscripcion, PreguntaInscripcion, Asistencia, CorreoSaliente, ESTADOS_INSCRIPCION,
@@ -9,7 +10,7 @@ from . import cambios  # noqa: F401  (versiones del programa y auditoría en cad
 
 __all__ = [
     "Evento", "ESTADOS", "MODALIDADES",
-    "Sesion", "Persona", "Participacion", "Material", "TIPOS_SESION", "ROLES", "TIPOS_MATERIAL",
+    "Sesion", "SesionRetirada", "Persona", "Participacion", "Material", "TIPOS_SESION", "ROLES", "TIPOS_MATERIAL",
     "Mesa", "Guia", "Bloque", "Pregunta",
     "Usuario", "RolEvento", "Auditoria", "ROLES_EVENTO",
     "Inscripcion", "PreguntaInscripcion", "Asistencia", "CorreoSaliente", "ESTADOS_INSCRIPCION",

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from .evento import Evento
 from .mesas import Bloque, Guia, Mesa, Pregunta
-from .programa import Material, Participacion, Persona, Sesion
+from .programa import Material, Participacion, Persona, Sesion, SesionRetirada
 from .inscripciones import Inscripcion, PreguntaInscripcion
 from .usuarios import Auditoria, RolEvento
 
@@ -140,6 +140,10 @@ def registrar_cambios(sesion_db: Session, contexto, instancias):
     for sesion in sesiones:
         if sesion not in sesion_db.deleted and sesion not in sesion_db.new:
             sesion.marcar_cambio()
+    for sesion in [o for o in sesion_db.deleted if isinstance(o, Sesion)]:
+        if sesion.evento not in sesion_db.deleted:
+            sesion_db.add(SesionRetirada(evento_id=sesion.evento_id, uid=sesion.uid, titulo=sesion.titulo,
+                                         inicio=sesion.inicio, fin=sesion.fin, secuencia=sesion.secuencia + 1))
     accion = g.get("accion_auditoria") if has_request_context() else None
     for evento, lista in cambios.items():
         if len(lista) > _MAX_CAMBIOS:

@@ -180,20 +180,24 @@ class Evento(db.Model):
         ).scalar_one_or_none()
 
     @classmethod
-    def con_programa(cls, slug: str, solo_publicados: bool = True):
-        """El evento con todo su programa para mostrarlo, en un número fijo de consultas."""
+    def con_programa(cls, slug: str, solo_publicados: bool = True, solo_agenda: bool = False):
+        """El evento con todo su programa para mostrarlo, en un número fijo de consultas.
+
+        `solo_agenda`: sesiones, personas y mesas, sin guías ni materiales (calendarios)."""
         from .mesas import Bloque, Guia, Mesa, mesa_sesion
 
-        consulta = select(cls).where(cls.slug == slug).options(
-            selectinload(cls.sesiones),
-            selectinload(cls.todos_los_materiales),
-            selectinload(cls.mesas),
-            selectinload(cls.guias).selectinload(Guia.bloques).joinedload(Bloque.preguntas),
-        )
+        consulta = select(cls).where(cls.slug == slug).options(selectinload(cls.sesiones), selectinload(cls.mesas))
+        if not solo_agenda:
+            consulta = consulta.options(
+                selectinload(cls.todos_los_materiales),
+                selectinload(cls.guias).selectinload(Guia.bloques).joinedload(Bloque.preguntas))
         if solo_publicados:
             consulta = consulta.where(cls.estado.in_(("publicado", "cerrado")))
         evento = db.session.execute(consulta).unique().scalar_one_or_none()
         if evento is not None:
+            if solo_agenda:  # vacías en memoria: ni se consultan ni se cargarán después
+                set_committed_value(evento, "todos_los_materiales", [])
+                set_committed_value(evento, "guias", [])
             pares = db.session.execute(
                 select(mesa_sesion.c.mesa_id, mesa_sesion.c.sesion_id).join(Mesa).where(Mesa.evento_id == evento.id)
             ).all()

@@ -67,6 +67,10 @@ class Inscripcion(db.Model):
     estado = db.Column(db.String(20), nullable=False, index=True)
     # Secreto del enlace personal (firmado): cambiarlo invalida los enlaces anteriores.
     clave_gestion = db.Column(db.String(32), nullable=False, default=secreto)
+    # Clave del calendario personal suscrito (webcal): se puede renovar sin tocar el enlace personal.
+    clave_calendario = db.Column(db.String(32), nullable=False, unique=True, default=secreto)
+    # Sube al cancelar y al volver a inscribirse: la SEQUENCE de su calendario nunca baja (RFC 5546).
+    version_calendario = db.Column(db.Integer, nullable=False, default=0)
     # Código del QR de acreditación (128 bits al azar, se busca en la base de datos).
     codigo = db.Column(db.String(32), nullable=False, unique=True, default=secreto)
     zona_horaria = db.Column(db.String(64), nullable=False, default="")

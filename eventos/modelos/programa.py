@@ -110,6 +110,21 @@ class Sesion(db.Model):
         return f"<Sesion {self.clave}>"
 
 
+class SesionRetirada(db.Model):
+    """Lo que queda de una sesión eliminada, para que los calendarios suscritos la marquen CANCELLED
+    (con el mismo UID y una SEQUENCE mayor) en vez de dejarla huérfana en el calendario de la gente."""
+    __tablename__ = "sesion_retirada"
+
+    id = db.Column(db.Integer, primary_key=True)
+    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), nullable=False, index=True)
+    uid = db.Column(db.String(64), nullable=False, unique=True)
+    titulo = db.Column(db.String(300), nullable=False)
+    inicio = db.Column(FechaHoraUTC, nullable=False)
+    fin = db.Column(FechaHoraUTC, nullable=False)
+    secuencia = db.Column(db.Integer, nullable=False)
+    retirada_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+
+
 class Persona(db.Model):
     __tablename__ = "persona"
 

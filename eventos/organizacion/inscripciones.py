@@ -21,6 +21,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import correo as bandeja
+from ..exportar import celda_segura
 from ..extensiones import db
 from ..inscripciones import avisos, servicios
 from ..inscripciones.formularios import FormularioInscripcionBase, clase_de_formulario, datos_de_formulario, paises
@@ -350,19 +351,6 @@ def nueva_inscripcion(slug):
 
 
 # --- Exportar ------------------------------------------------------------------------------------
-
-PELIGROSOS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def celda_segura(texto) -> str:
-    """Texto de una celda que una hoja de cálculo no ejecutará como fórmula (inyección en CSV/Excel).
-
-    Lo que empieza por =, +, -, @, tabulador o retorno de carro lleva delante un apóstrofo, que las hojas
-    de cálculo entienden como «esto es texto». En XLSX, además, la celda se escribe como texto.
-    """
-    texto = "" if texto is None else str(texto)
-    return "'" + texto if texto.startswith(PELIGROSOS) else texto
-
 
 def _filas_exportacion(evento, filtro):
     mesas = _mesas(evento)

@@ -8,7 +8,7 @@ from flask import (Blueprint, abort, current_app, g, make_response, render_templ
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import zonas
+from .. import calendario, zonas
 from ..extensiones import cache, db
 from ..modelos import Evento, Material
 from ..servicios import materiales as almacen
@@ -67,7 +67,7 @@ def _pagina_condicional(etag: str, generar):
 
 def _contexto_pagina(evento):
     base_sesiones = url_for("publico.sesion", slug=evento.slug, clave="")
-    return {"vista": VistaHoraria(evento, g.zona_visitante, g.idioma),
+    return {"vista": VistaHoraria(evento, g.zona_visitante, g.idioma), "calendario": calendario,
             "opciones_zona": opciones_de_zona(g.idioma, g.zona_visitante),
             "rango_fechas": rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma),
             "url_sesion": lambda clave: base_sesiones + clave}
