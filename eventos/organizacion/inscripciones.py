@@ -7,8 +7,6 @@ inscripciones/servicios.py: aquí se llaman, nunca se repiten.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
 from flask import Response, abort, flash, g, make_response, redirect, render_template, request, url_for
@@ -21,7 +19,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import correo as bandeja
-from ..exportar import celda_segura
+from ..exportar import csv_bytes, xlsx_bytes
 from ..extensiones import db
 from ..inscripciones import avisos, servicios
 from ..inscripciones.formularios import FormularioInscripcionBase, clase_de_formulario, datos_de_formulario, paises
@@ -378,46 +376,16 @@ def _descarga(contenido: bytes, tipo: str, nombre: str) -> Response:
 @bp.get("/eventos/<slug>/inscripciones.csv")
 def exportar_inscripciones_csv(slug):
     evento = evento_gestionable(slug)
-    filtro = _leer_filtro(_mesas(evento))
-    texto = io.StringIO()
-    texto.write("\ufeff")  # BOM: Excel reconoce así el UTF-8 (acentos, ñ)
-    escritor = csv.writer(texto)
-    for fila in _filas_exportacion(evento, filtro):
-        escritor.writerow([celda_segura(valor) for valor in fila])
-    return _descarga(texto.getvalue().encode("utf-8"), "text/csv; charset=utf-8", f"inscripciones-{evento.slug}.csv")
+    encabezados, *filas = _filas_exportacion(evento, _leer_filtro(_mesas(evento)))
+    return _descarga(csv_bytes(encabezados, filas), "text/csv; charset=utf-8", f"inscripciones-{evento.slug}.csv")
 
 
 @bp.get("/eventos/<slug>/inscripciones.xlsx")
 def exportar_inscripciones_xlsx(slug):
-    from openpyxl import Workbook
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    from openpyxl.styles import Font
-
     evento = evento_gestionable(slug)
-    filtro = _leer_filtro(_mesas(evento))
-    libro = Workbook()
-    hoja = libro.active
-    hoja.title = _("Inscripciones")[:31]
-    anchos: dict[int, int] = {}
-    for n_fila, fila in enumerate(_filas_exportacion(evento, filtro), start=1):
-        for n_columna, valor in enumerate(fila, start=1):
-            texto = ILLEGAL_CHARACTERS_RE.sub("", "" if valor is None else str(valor))
-            celda = hoja.cell(row=n_fila, column=n_columna)
-            celda.value = texto
-            if celda_segura(texto) != texto:
-                # Texto literal (nunca fórmula), marcado como tal para que Excel no lo reinterprete al editarlo.
-                celda.data_type = "s"
-                celda.quotePrefix = True
-            if n_fila == 1:
-                celda.font = Font(bold=True)
-            anchos[n_columna] = max(anchos.get(n_columna, 0), min(len(texto), 60))
-    from openpyxl.utils import get_column_letter
-    for n_columna, ancho in anchos.items():
-        hoja.column_dimensions[get_column_letter(n_columna)].width = max(10, ancho + 2)
-    hoja.freeze_panes = "A2"
-    salida = io.BytesIO()
-    libro.save(salida)
-    return _descarga(salida.getvalue(), "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    encabezados, *filas = _filas_exportacion(evento, _leer_filtro(_mesas(evento)))
+    return _descarga(xlsx_bytes(encabezados, filas, hoja=_("Inscripciones")),
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                      f"inscripciones-{evento.slug}.xlsx")
 
 
