@@ -51,6 +51,9 @@ def documento(evento, sesiones, nombre: str, retiradas=(), canceladas: bool = Fa
     partes = [cabecera.to_ical()[:-len(_FIN)]]
     contexto = (evento.slug, evento.titulo, evento.sede, evento.modalidad, evento.zona_horaria, request.host_url
                 if has_request_context() else "")
+    if any("_participantes" not in s.__dict__ and _clave_vevent(s, canceladas, ajuste_secuencia, contexto) not in _VEVENTS
+           for s in sesiones):
+        evento.cargar_participantes()  # alguna sesión cambió: hacen falta sus personas (una consulta)
     with force_locale("es"):  # el calendario se comparte: va en el idioma del sitio
         for sesion in sesiones:
             partes.append(_vevent_serializado(evento, sesion, canceladas, ajuste_secuencia, contexto))
@@ -59,8 +62,12 @@ def documento(evento, sesiones, nombre: str, retiradas=(), canceladas: bool = Fa
     return b"".join(partes)
 
 
+def _clave_vevent(sesion, cancelada: bool, ajuste: int, contexto: tuple) -> tuple:
+    return sesion.uid, sesion.secuencia, sesion.actualizado_en, cancelada, ajuste, contexto
+
+
 def _vevent_serializado(evento, sesion, cancelada: bool, ajuste: int, contexto: tuple) -> bytes:
-    clave = (sesion.uid, sesion.secuencia, sesion.actualizado_en, cancelada, ajuste, contexto)
+    clave = _clave_vevent(sesion, cancelada, ajuste, contexto)
     texto = _VEVENTS.get(clave)
     if texto is None:
         texto = _vevent(evento, sesion, cancelada, ajuste).to_ical()

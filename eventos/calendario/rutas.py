@@ -53,7 +53,7 @@ def programa(slug):
         abort(404)
 
     def generar():
-        evento = Evento.con_programa(slug, solo_agenda=True)
+        evento = Evento.con_programa(slug, solo_agenda=True, con_personas=False)
         return calendario.documento(evento, evento.sesiones_raiz, evento.titulo, _retiradas(evento.id))
 
     return _respuesta_ics(_etag("programa", slug, fila.id, fila.version_programa, fila.actualizado_en), generar, slug)
@@ -90,7 +90,7 @@ def personal(clave):
         ya_hecho = cache.get(calendario.clave_personal(evento, inscripcion))
         if ya_hecho is not None:  # otra persona de la misma mesa ya lo pidió: sin cargar el programa
             return ya_hecho
-        agenda = Evento.con_programa(evento.slug, solo_publicados=False, solo_agenda=True)
+        agenda = Evento.con_programa(evento.slug, solo_publicados=False, solo_agenda=True, con_personas=False)
         return calendario.documento_personal(agenda, inscripcion, _retiradas(evento.id))
 
     return _respuesta_ics(etag, generar, evento.slug)

@@ -180,10 +180,12 @@ class Evento(db.Model):
         ).scalar_one_or_none()
 
     @classmethod
-    def con_programa(cls, slug: str, solo_publicados: bool = True, solo_agenda: bool = False):
+    def con_programa(cls, slug: str, solo_publicados: bool = True, solo_agenda: bool = False,
+                     con_personas: bool = True):
         """El evento con todo su programa para mostrarlo, en un número fijo de consultas.
 
-        `solo_agenda`: sesiones, personas y mesas, sin guías ni materiales (calendarios)."""
+        `solo_agenda`: sesiones y mesas, sin guías ni materiales (calendarios). Sin `con_personas`, las
+        personas de cada sesión se cargan después, de una vez, con `cargar_participantes()`."""
         from .mesas import Bloque, Guia, Mesa, mesa_sesion
 
         consulta = select(cls).where(cls.slug == slug).options(selectinload(cls.sesiones), selectinload(cls.mesas))
@@ -201,8 +203,16 @@ class Evento(db.Model):
             pares = db.session.execute(
                 select(mesa_sesion.c.mesa_id, mesa_sesion.c.sesion_id).join(Mesa).where(Mesa.evento_id == evento.id)
             ).all()
-            evento._repartir_programa(pares, cls._participantes(evento.id))
+            evento._repartir_programa(pares)
+            if con_personas:
+                evento.cargar_participantes()
         return evento
+
+    def cargar_participantes(self) -> None:
+        """Las personas de todas las sesiones, en una consulta (filas ligeras, no objetos ORM)."""
+        participantes = self._participantes(self.id)
+        for sesion in self.sesiones:
+            sesion.__dict__["_participantes"] = participantes.get(sesion.id, [])
 
     @staticmethod
     def _participantes(evento_id: int) -> dict[int, list]:
@@ -220,7 +230,7 @@ class Evento(db.Model):
             por_sesion[sesion_id] = [Participante._make(fila[1:]) for fila in grupo]
         return por_sesion
 
-    def _repartir_programa(self, pares_mesa_sesion, participantes):
+    def _repartir_programa(self, pares_mesa_sesion):
         """Rellena en memoria las relaciones que se deducen de lo ya cargado (sin más consultas)."""
         hijas = {s.id: [] for s in self.sesiones}
         materiales = {s.id: [] for s in self.sesiones}
@@ -244,7 +254,6 @@ class Evento(db.Model):
             set_committed_value(s, "hijas", hijas[s.id])
             set_committed_value(s, "materiales", materiales[s.id])
             set_committed_value(s, "mesas", mesas[s.id])
-            s.__dict__["_participantes"] = participantes.get(s.id, [])
         set_committed_value(self, "materiales", [m for m in sorted(self.todos_los_materiales, key=lambda m: (m.orden, m.id))
                                                  if m.sesion_id is None])
 
