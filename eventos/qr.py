@@ -47,13 +47,6 @@ def contenido_qr(inscripcion) -> str:
     return PREFIJO_CODIGO + inscripcion.codigo
 
 
-def codigo_de_qr(texto: str) -> str | None:
-    texto = (texto or "").strip()
-    if not texto.startswith(PREFIJO_CODIGO) or len(texto) > 64:
-        return None
-    return texto[len(PREFIJO_CODIGO):]
-
-
 def _qr(texto: str, **opciones):
     # Máscara fija: ahorra evaluar las ocho posibles (la mitad del tiempo de generar cada código).
     codigo = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=2, **opciones)

@@ -25,7 +25,7 @@ from sqlalchemy import delete, select, update
 from apoyo_inscripciones import borrar_evento, token_de
 from eventos.demo import SLUGS
 from eventos.extensiones import db
-from eventos.modelos import Asistencia, CorreoSaliente, Evento, Inscripcion, Mesa, Sesion
+from eventos.modelos import Asistencia, CorreoSaliente, Evento, Inscripcion, Mesa, Persona, Sesion
 
 UTC = timezone.utc
 TIPO_ICS = "text/calendar; charset=utf-8"
@@ -736,3 +736,34 @@ def test_enlaces_para_agregar_en_utc_con_la_zona_del_evento(app):
         dia = sesion.inicio.astimezone(ZoneInfo(MEXICO)).date()
     assert google["dates"] == f"{dia:%Y%m%d}T150000Z/{dia:%Y%m%d}T170000Z"
     assert re.fullmatch(r"\d{8}T\d{6}Z/\d{8}T\d{6}Z", google["dates"])
+
+
+def test_descargar_el_calendario_personal_no_oculta_las_sesiones_retiradas_del_suscrito(app, cliente, importar):
+    """El archivo descargado, el adjunto del correo y la suscripción son el mismo documento: el que se
+    genere primero no puede dejar fuera las sesiones eliminadas (que deben llegar como CANCELLED)."""
+    slug = importar()
+    persona = inscribir(app, slug, "mesa-a")
+    with app.app_context():
+        uid = sesion_de(slug, "cierre").uid
+    con_evento(app, slug, lambda evento: db.session.delete(sesion_de(slug, "cierre")))
+    assert cliente.get(f"/inscripcion/{persona['token']}/calendario.ics").status_code == 200
+    suscrito = ics(cliente, f"/calendario/{persona['clave']}.ics")
+    cancelado = suscrito.eventos[f"{uid}@eventos"]
+    assert cancelado["estado"] == "CANCELLED"
+
+
+def test_cambiar_el_nombre_de_una_persona_renueva_sus_sesiones_en_el_calendario(app, cliente, importar):
+    slug = importar()
+    ruta = f"/eventos/{slug}/calendario.ics"
+    antes = ics(cliente, ruta)
+    assert "Facilitadora Prueba" in antes.por_clave("apertura")["descripcion"]
+
+    def renombrar(evento):
+        persona = db.session.execute(select(Persona).where(Persona.evento_id == evento.id,
+                                                           Persona.nombre == "Facilitadora Prueba")).scalar_one()
+        persona.nombre = "Facilitadora Renombrada"
+    con_evento(app, slug, renombrar)
+    despues = ics(cliente, ruta)
+    descripcion = despues.por_clave("apertura")["descripcion"]
+    assert "Facilitadora Renombrada" in descripcion and "Facilitadora Prueba" not in descripcion
+    assert despues.por_clave("apertura")["secuencia"] == antes.por_clave("apertura")["secuencia"] + 1

@@ -18,8 +18,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event as EventoIcal, Timezone, vText
 
+from sqlalchemy import select
+
 from .. import zonas
-from ..extensiones import cache
+from ..extensiones import cache, db
 
 
 def sesiones_personales(evento, inscripcion) -> list:
@@ -150,14 +152,24 @@ def clave_personal(evento, inscripcion) -> str:
             f"{inscripcion.mesa_id}:{inscripcion.estado == 'cancelada'}:{inscripcion.version_calendario}")
 
 
-def documento_personal(evento, inscripcion, retiradas=()) -> bytes:
-    """Sesiones de la persona; si canceló, todas como CANCELLED. La SEQUENCE suma la versión de su
-    calendario, que sube al cancelar y al volver a inscribirse: nunca baja."""
+def sesiones_retiradas(evento_id: int) -> list:
+    from ..modelos import SesionRetirada
+    return db.session.execute(select(SesionRetirada).where(SesionRetirada.evento_id == evento_id)
+                              .order_by(SesionRetirada.id)).scalars().all()
+
+
+def documento_personal(inscripcion) -> bytes:
+    """Sesiones de la persona (y las retiradas del evento) como CANCELLED si canceló. La SEQUENCE suma
+    la versión de su calendario, que sube al cancelar y al volver a inscribirse: nunca baja. Es el mismo
+    documento para el archivo descargado, el adjunto del correo y la suscripción."""
+    from ..modelos import Evento
+    evento = inscripcion.evento
     clave = clave_personal(evento, inscripcion)
     contenido = cache.get(clave)
     if contenido is None:
-        cancelada = inscripcion.estado == "cancelada"
-        contenido = documento(evento, sesiones_personales(evento, inscripcion), evento.titulo, retiradas, cancelada,
+        agenda = Evento.con_programa(evento.slug, solo_publicados=False, solo_agenda=True, con_personas=False)
+        contenido = documento(agenda, sesiones_personales(agenda, inscripcion), agenda.titulo,
+                              sesiones_retiradas(evento.id), inscripcion.estado == "cancelada",
                               ajuste_secuencia=inscripcion.version_calendario)
         cache.set(clave, contenido)
     return contenido

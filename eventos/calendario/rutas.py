@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from .. import calendario
 from ..extensiones import cache, db
-from ..modelos import Evento, Inscripcion, SesionRetirada
+from ..modelos import Evento, Inscripcion
 from ..modelos.inscripciones import secreto
 
 bp = Blueprint("calendario", __name__)
@@ -41,11 +41,6 @@ def _respuesta_ics(etag: str, generar, nombre: str):
     return _respuesta(etag, generar, f"{nombre}.ics", "text/calendar; charset=utf-8", prefijo="ics")
 
 
-def _retiradas(evento_id: int) -> list:
-    return db.session.execute(select(SesionRetirada).where(SesionRetirada.evento_id == evento_id)
-                              .order_by(SesionRetirada.id)).scalars().all()
-
-
 @bp.get("/eventos/<slug>/calendario.ics")
 def programa(slug):
     fila = Evento.version_publicada(slug)
@@ -54,7 +49,7 @@ def programa(slug):
 
     def generar():
         evento = Evento.con_programa(slug, solo_agenda=True, con_personas=False)
-        return calendario.documento(evento, evento.sesiones_raiz, evento.titulo, _retiradas(evento.id))
+        return calendario.documento(evento, evento.sesiones_raiz, evento.titulo, calendario.sesiones_retiradas(evento.id))
 
     return _respuesta_ics(_etag("programa", slug, fila.id, fila.version_programa, fila.actualizado_en), generar, slug)
 
@@ -66,7 +61,7 @@ def sesion(slug, clave):
         abort(404)
 
     def generar():
-        evento = Evento.con_programa(slug)
+        evento = Evento.con_programa(slug, solo_agenda=True)
         encontrada = next((s for s in evento.sesiones if s.clave == clave), None)
         if encontrada is None:
             abort(404)
@@ -86,21 +81,16 @@ def personal(clave):
     evento = inscripcion.evento
     etag = _etag("personal", clave, calendario.clave_personal(evento, inscripcion))
 
-    def generar():
-        ya_hecho = cache.get(calendario.clave_personal(evento, inscripcion))
-        if ya_hecho is not None:  # otra persona de la misma mesa ya lo pidió: sin cargar el programa
-            return ya_hecho
-        agenda = Evento.con_programa(evento.slug, solo_publicados=False, solo_agenda=True, con_personas=False)
-        return calendario.documento_personal(agenda, inscripcion, _retiradas(evento.id))
-
-    return _respuesta_ics(etag, generar, evento.slug)
+    return _respuesta_ics(etag, lambda: calendario.documento_personal(inscripcion), evento.slug)
 
 
 @bp.post("/inscripcion/<token>/calendario/renovar")
 def renovar(token):
     """Nueva dirección para el calendario suscrito; la anterior deja de funcionar (por si se compartió)."""
     from ..inscripciones.rutas import por_token
+    from ..organizacion.permisos import exigir_boton
     inscripcion = por_token(token)
+    exigir_boton()
     inscripcion.clave_calendario = secreto()
     db.session.commit()
     flash(_("Su calendario tiene una dirección nueva; la anterior dejó de funcionar. Suscríbase de nuevo."), "info")

@@ -94,6 +94,6 @@ def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
         adjuntos, imagenes = [], []
         if con_qr:
             imagenes.append(("qr-inscripcion", qr.imagen_png(inscripcion)))
-            adjuntos.append((f"{evento.slug}.ics", "text/calendar", calendario.documento_personal(evento, inscripcion)))
+            adjuntos.append((f"{evento.slug}.ics", "text/calendar", calendario.documento_personal(inscripcion)))
         mensaje = correo.construir(inscripcion.correo, asunto, texto, html, tuple(adjuntos), tuple(imagenes))
     return asunto, bytes(mensaje)

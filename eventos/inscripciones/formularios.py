@@ -89,9 +89,10 @@ def clase_de_formulario(evento, base=FormularioInscripcionBase, con_preguntas=Tr
     return type("FormularioInscripcion", (base,), atributos)
 
 
-def datos_de_formulario(formulario, evento) -> dict:
-    """Los datos de un formulario de inscripción validado, como los espera servicios.inscribir."""
-    from flask import g
+def datos_de_formulario(formulario, evento, por_organizacion: bool = False) -> dict:
+    """Los datos de un formulario de inscripción validado, como los espera servicios.inscribir. Si la
+    añade la organización, su idioma y su zona no son los de la persona: se usan los del evento."""
+    from flask import current_app, g
 
     respuestas = {}
     for pregunta in evento.preguntas_inscripcion:
@@ -104,7 +105,7 @@ def datos_de_formulario(formulario, evento) -> dict:
         "modalidad": formulario.modalidad.data if "modalidad" in formulario else "",
         "mesa_id": formulario.mesa.data if "mesa" in formulario else None,
         "respuestas": respuestas,
-        "zona_horaria": g.zona_visitante or evento.zona_horaria,
-        "idioma": g.idioma,
+        "zona_horaria": evento.zona_horaria if por_organizacion else (g.zona_visitante or evento.zona_horaria),
+        "idioma": current_app.config["BABEL_DEFAULT_LOCALE"] if por_organizacion else g.idioma,
     })
     return datos

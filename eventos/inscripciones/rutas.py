@@ -8,6 +8,7 @@ from .. import calendario, qr, zonas
 from ..extensiones import db, limiter
 from ..modelos import Asistencia, Evento, Inscripcion
 from ..publico.agenda import rango_de_fechas
+from ..organizacion.permisos import exigir_boton
 from . import avisos, servicios
 from .formularios import FormularioDatosPersonales, clase_de_formulario, datos_de_formulario, paises
 
@@ -124,9 +125,7 @@ def personal(token):
 @limiter.limit(_limite)
 def cancelar(token):
     inscripcion = por_token(token)
-    from ..organizacion.formularios import FormularioVacio
-    if not FormularioVacio().validate_on_submit():
-        abort(400)
+    exigir_boton()
     servicios.cancelar(inscripcion.id)
     flash(_("Su inscripción quedó cancelada. Le enviamos la confirmación por correo."), "info")
     return redirect(url_for("inscripciones.personal", token=token))
@@ -150,12 +149,11 @@ def codigo_qr(token, formato):
 @bp.get("/inscripcion/<token>/calendario.ics")
 def calendario_personal(token):
     inscripcion = por_token(token)
-    evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
     if not inscripcion.activa:
         abort(404)
-    respuesta = make_response(calendario.documento_personal(evento, inscripcion))
+    respuesta = make_response(calendario.documento_personal(inscripcion))
     respuesta.content_type = "text/calendar; charset=utf-8"
-    respuesta.headers["Content-Disposition"] = f'attachment; filename="{evento.slug}.ics"'
+    respuesta.headers["Content-Disposition"] = f'attachment; filename="{inscripcion.evento.slug}.ics"'
     return respuesta
 
 

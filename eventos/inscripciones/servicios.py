@@ -141,6 +141,9 @@ def _inscribir(evento_id, correo, datos, por_organizacion, existente):
     inscripcion = (db.session.get(Inscripcion, existente.id, populate_existing=True) if existente
                    else Inscripcion(evento_id=evento.id, correo=correo, version_calendario=0))
     if existente is not None:
+        if inscripcion.activa:  # otra petición la reactivó mientras esta esperaba su turno
+            db.session.rollback()
+            return (inscripcion, False) if por_organizacion else _ya_inscrita(inscripcion)
         inscripcion.version_calendario += 1
     for campo in CAMPOS:
         if campo in datos:
@@ -148,9 +151,10 @@ def _inscribir(evento_id, correo, datos, por_organizacion, existente):
     inscripcion.consentimiento_en = ahora()
     inscripcion.creado_en = ahora()  # quien vuelve tras cancelar entra en la cola por el final
     inscripcion.cancelada_en = None
-    inscripcion.estado = estado
     if estado == "confirmada":
         _confirmar(inscripcion)
+    else:
+        inscripcion.estado = estado
     db.session.add(inscripcion)
     try:
         db.session.flush()
@@ -202,7 +206,7 @@ def _promover_en_orden(evento: EventoBloqueado) -> list[Inscripcion]:
     for candidata in esperando:
         if evento.cupo is not None and not _hay_lugar(evento, None):
             break
-        if _hay_lugar(evento, candidata.mesa_id):
+        if candidata.mesa_id is None or _hay_lugar_en_mesa(candidata.mesa_id):
             _confirmar(candidata)
             db.session.flush()
             avisos.promovida(candidata)

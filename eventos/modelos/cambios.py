@@ -130,6 +130,9 @@ def registrar_cambios(sesion_db: Session, contexto, instancias):
                     eventos.add(evento)
                     if sesion is not None and not (accion == "creó" and obj is sesion):
                         sesiones.add(sesion)
+                if isinstance(obj, Persona) and accion == "modificó":
+                    # su nombre aparece en esas sesiones (calendarios, páginas): cambian con él
+                    sesiones.update(p.sesion for p in obj.participaciones if p.sesion is not None)
                 cambio = {"accion": accion, "objeto": _nombre(obj)}
                 if campos:
                     cambio["campos"] = campos

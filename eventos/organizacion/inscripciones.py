@@ -19,7 +19,7 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
 from .. import correo as bandeja
-from ..exportar import csv_bytes, xlsx_bytes
+from ..exportar import TIPO_CSV, TIPO_XLSX, csv_bytes, xlsx_bytes
 from ..extensiones import db
 from ..inscripciones import avisos, servicios
 from ..inscripciones.formularios import FormularioInscripcionBase, clase_de_formulario, datos_de_formulario, paises
@@ -329,7 +329,7 @@ def nueva_inscripcion(slug):
     evento = evento_gestionable(slug)
     formulario = _formulario_manual(evento)
     if formulario.validate_on_submit():
-        datos = datos_de_formulario(formulario, evento)
+        datos = datos_de_formulario(formulario, evento, por_organizacion=True)
         auditar(_l("Inscripción añadida por la organización"))
         try:
             nueva, es_nueva = servicios.inscribir(evento.id, datos, por_organizacion=True)
@@ -377,7 +377,7 @@ def _descarga(contenido: bytes, tipo: str, nombre: str) -> Response:
 def exportar_inscripciones_csv(slug):
     evento = evento_gestionable(slug)
     encabezados, *filas = _filas_exportacion(evento, _leer_filtro(_mesas(evento)))
-    return _descarga(csv_bytes(encabezados, filas), "text/csv; charset=utf-8", f"inscripciones-{evento.slug}.csv")
+    return _descarga(csv_bytes(encabezados, filas), TIPO_CSV, f"inscripciones-{evento.slug}.csv")
 
 
 @bp.get("/eventos/<slug>/inscripciones.xlsx")
@@ -385,7 +385,7 @@ def exportar_inscripciones_xlsx(slug):
     evento = evento_gestionable(slug)
     encabezados, *filas = _filas_exportacion(evento, _leer_filtro(_mesas(evento)))
     return _descarga(xlsx_bytes(encabezados, filas, hoja=_("Inscripciones")),
-                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                     TIPO_XLSX,
                      f"inscripciones-{evento.slug}.xlsx")
 
 
@@ -504,7 +504,7 @@ def reintentar_correos(slug):
         # Agotados los reintentos automáticos, el botón concede uno más (si no, nunca se volvería a intentar).
         saliente.intentos = min(saliente.intentos, bandeja.INTENTOS_MAXIMOS - 1)
     db.session.commit()
-    bandeja.entregar_pendientes(limite=len(ids) + 50)
+    bandeja.entregar_pendientes(limite=len(ids), evento_id=evento.id)
     por_estado = dict(db.session.execute(select(CorreoSaliente.estado, func.count())
                                          .where(CorreoSaliente.id.in_(ids)).group_by(CorreoSaliente.estado)).all())
     enviados = por_estado.get("enviado", 0)
