@@ -321,6 +321,33 @@ def wrk(url: str, cabeceras: list[str] | None = None) -> dict:
 
 # --------------------------------------------------------------------------------------------------
 
+def medir_http(entorno: dict, carpeta: Path, ruta: str) -> dict:
+    """gunicorn (2 workers) en 127.0.0.1 y wrk sobre `ruta`: GET normal y condicional (304)."""
+    puerto = puerto_libre()
+    gunicorn = arrancar_gunicorn(entorno, puerto, carpeta / "gunicorn.log")
+    resultados = {}
+    try:
+        print(f"gunicorn PID {gunicorn.pid} en 127.0.0.1:{puerto}")
+        url = f"http://127.0.0.1:{puerto}{ruta}"
+        # Varias peticiones para que la caché (en memoria) de los dos workers quede llena.
+        for _ in range(6):
+            estado, cabeceras = pedir(puerto, ruta)
+        etag = cabeceras.get("ETag")
+        estado_304, _ = pedir(puerto, ruta, {"If-None-Match": etag})
+        print(f"GET {estado}, {cabeceras.get('Content-Type')}; ETag {etag}; con If-None-Match responde {estado_304}")
+        for nombre, extra in (("GET", []), ("304", [f"If-None-Match: {etag}"])):
+            r = wrk(url, extra)
+            resultados[nombre] = r
+            print(f"\n-- wrk {nombre} {url}" + (f" -H '{extra[0]}'" if extra else ""))
+            print(r["salida"])
+            print(f"=> {nombre}: {r['rps']:.1f} req/s, p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, "
+                  f"{r['peticiones']} peticiones, respuestas no 2xx/3xx: {r['no_2xx_3xx']}"
+                  + (f", {r['errores']}" if r["errores"] else ""))
+    finally:
+        parar(gunicorn)
+    return resultados
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--postgres", action="store_true", help="usar PostgreSQL (base eventos_bench) en vez de SQLite")
@@ -332,7 +359,6 @@ def main():
     entorno = preparar_entorno(args.postgres, carpeta)
     os.environ.clear()
     os.environ.update(entorno)
-    gunicorn = None
     app = None
     if args.postgres:
         pg_admin("DROP DATABASE IF EXISTS eventos_bench WITH (FORCE)")
@@ -413,28 +439,7 @@ def main():
         resultados_http = {}
         if not args.sin_http:
             titulo("HTTP: gunicorn -w 2 + wrk -t2 -c8 -d10s")
-            puerto = puerto_libre()
-            registro = carpeta / "gunicorn.log"
-            gunicorn = arrancar_gunicorn(entorno, puerto, registro)
-            print(f"gunicorn PID {gunicorn.pid} en 127.0.0.1:{puerto}")
-            ruta = f"/eventos/{SLUG}/"
-            url = f"http://127.0.0.1:{puerto}{ruta}"
-            # Una petición a cada worker para que las dos cachés de página (en memoria) estén llenas.
-            for _ in range(6):
-                estado, cabeceras = pedir(puerto, ruta)
-            etag = cabeceras.get("ETag")
-            estado_304, _ = pedir(puerto, ruta, {"If-None-Match": etag})
-            print(f"ETag {etag}; con If-None-Match responde {estado_304}")
-            for nombre, extra in (("GET", []), ("304", [f"If-None-Match: {etag}"])):
-                r = wrk(url, extra)
-                resultados_http[nombre] = r
-                print(f"\n-- wrk {nombre} {url}" + (f" -H '{extra[0]}'" if extra else ""))
-                print(r["salida"])
-                print(f"=> {nombre}: {r['rps']:.1f} req/s, p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, "
-                      f"{r['peticiones']} peticiones, respuestas no 2xx/3xx: {r['no_2xx_3xx']}"
-                      + (f", {r['errores']}" if r["errores"] else ""))
-            parar(gunicorn)
-            gunicorn = None
+            resultados_http = medir_http(entorno, carpeta, f"/eventos/{SLUG}/")
 
         # e. Resumen
         titulo(f"RESUMEN ({'PostgreSQL' if args.postgres else 'SQLite'})")
@@ -470,7 +475,6 @@ def main():
             fila(texto, f"{r['rps']:.0f} / {r['p99_ms']:.1f} ms", f"≥ {OBJETIVO_RPS} req/s",
                  r["rps"] >= OBJETIVO_RPS and r["no_2xx_3xx"] == 0)
     finally:
-        parar(gunicorn)
         if app is not None:
             from eventos.extensiones import db
             with app.app_context():

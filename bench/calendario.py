@@ -32,8 +32,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from flask_migrate import upgrade  # noqa: E402
 
-from agenda import (ContadorSQL, arrancar_gunicorn, crear_aplicacion, cronometrar, ms, parar, pedir,  # noqa: E402
-                    percentil, pg_admin, puerto_libre, titulo, wrk)
+from agenda import (ContadorSQL, crear_aplicacion, cronometrar, medir_http, ms, percentil, pg_admin, titulo)
 from foro_sintetico import SLUG, crear_foro  # noqa: E402
 
 BASE_PG = "eventos_bench_calendario"
@@ -193,7 +192,6 @@ def main():
     entorno = preparar_entorno(args.postgres, carpeta)
     os.environ.clear()
     os.environ.update(entorno)
-    gunicorn = None
     app = None
     if args.postgres:
         pg_admin(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)")
@@ -325,27 +323,7 @@ def main():
         resultados_http = {}
         if not args.sin_http:
             titulo("HTTP: gunicorn -w 2 + wrk -t2 -c8 -d10s")
-            puerto = puerto_libre()
-            registro = carpeta / "gunicorn.log"
-            gunicorn = arrancar_gunicorn(entorno, puerto, registro)
-            print(f"gunicorn PID {gunicorn.pid} en 127.0.0.1:{puerto}")
-            url = f"http://127.0.0.1:{puerto}{ruta_ics}"
-            # Varias peticiones para que el .ics quede en la caché (en memoria) de los dos workers.
-            for _ in range(6):
-                estado, cabeceras = pedir(puerto, ruta_ics)
-            etag = cabeceras.get("ETag")
-            estado_304, _ = pedir(puerto, ruta_ics, {"If-None-Match": etag})
-            print(f"GET {estado}, {cabeceras.get('Content-Type')}; ETag {etag}; con If-None-Match responde {estado_304}")
-            for nombre, extra in (("GET", []), ("304", [f"If-None-Match: {etag}"])):
-                r = wrk(url, extra)
-                resultados_http[nombre] = r
-                print(f"\n-- wrk {nombre} {url}" + (f" -H '{extra[0]}'" if extra else ""))
-                print(r["salida"])
-                print(f"=> {nombre}: {r['rps']:.1f} req/s, p50 {r['p50_ms']:.2f} ms, p99 {r['p99_ms']:.2f} ms, "
-                      f"{r['peticiones']} peticiones, respuestas no 2xx/3xx: {r['no_2xx_3xx']}"
-                      + (f", {r['errores']}" if r["errores"] else ""))
-            parar(gunicorn)
-            gunicorn = None
+            resultados_http = medir_http(entorno, carpeta, ruta_ics)
 
         # e. Resumen
         titulo(f"RESUMEN ({'PostgreSQL' if args.postgres else 'SQLite'})")
@@ -377,7 +355,6 @@ def main():
             fila(texto, f"{r['rps']:.0f} / {r['p99_ms']:.1f} ms", f"≥ {OBJETIVO_RPS} req/s",
                  r["rps"] >= OBJETIVO_RPS and r["no_2xx_3xx"] == 0)
     finally:
-        parar(gunicorn)
         if app is not None:
             from eventos.extensiones import db
             with app.app_context():

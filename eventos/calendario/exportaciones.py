@@ -244,26 +244,26 @@ def _etag_programa(formato: str, slug: str, fila, *extra) -> str:
     return _etag(formato, slug, fila.id, fila.version_programa, fila.actualizado_en, *extra)
 
 
+_FORMATOS_FRAB = {"xml": (documento_xml, "application/xml; charset=utf-8"),
+                  "json": (documento_json, "application/json; charset=utf-8")}
+
+
+def _schedule(slug: str, formato: str):
+    """El mismo programa frab en XML o JSON, en caché y con ETag/304."""
+    escribir, tipo = _FORMATOS_FRAB[formato]
+    fila = _version(slug)
+    return _respuesta(_etag_programa(f"schedule.{formato}", slug, fila),
+                      lambda: escribir(programa_frab(_con_programa(slug))), f"{slug}-schedule.{formato}", tipo)
+
+
 @bp.get("/eventos/<slug>/schedule.xml")
 def schedule_xml(slug):
-    fila = _version(slug)
-
-    def generar():
-        return documento_xml(programa_frab(_con_programa(slug)))
-
-    return _respuesta(_etag_programa("schedule.xml", slug, fila), generar, f"{slug}-schedule.xml",
-                      "application/xml; charset=utf-8")
+    return _schedule(slug, "xml")
 
 
 @bp.get("/eventos/<slug>/schedule.json")
 def schedule_json(slug):
-    fila = _version(slug)
-
-    def generar():
-        return documento_json(programa_frab(_con_programa(slug)))
-
-    return _respuesta(_etag_programa("schedule.json", slug, fila), generar, f"{slug}-schedule.json",
-                      "application/json; charset=utf-8")
+    return _schedule(slug, "json")
 
 
 # --- Programa como tabla ---------------------------------------------------------------------------

@@ -33,6 +33,12 @@ def paises(idioma: str) -> tuple[tuple[str, str], ...]:
     return tuple(sorted(lista, key=lambda par: par[1].casefold()))
 
 
+def opciones_de_pais(idioma: str) -> list[tuple[str, str]]:
+    """Opciones del campo País: primero «— Elija —», luego la lista en el idioma de la página."""
+    from flask_babel import gettext as _
+    return [("", _("— Elija —"))] + list(paises(idioma))
+
+
 class CasillasMultiples(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -89,6 +95,17 @@ def clase_de_formulario(evento, base=FormularioInscripcionBase, con_preguntas=Tr
     return type("FormularioInscripcion", (base,), atributos)
 
 
+def datos_personales(formulario) -> dict:
+    """Datos de la persona (y modalidad y mesa, si el evento las pide) de un formulario validado."""
+    datos = {campo: (formulario[campo].data or "").strip() for campo in
+             ("nombre", "apellidos", "institucion", "cargo", "pais", "ciudad")}
+    if "modalidad" in formulario:
+        datos["modalidad"] = formulario.modalidad.data
+    if "mesa" in formulario:
+        datos["mesa_id"] = formulario.mesa.data
+    return datos
+
+
 def datos_de_formulario(formulario, evento, por_organizacion: bool = False) -> dict:
     """Los datos de un formulario de inscripción validado, como los espera servicios.inscribir. Si la
     añade la organización, su idioma y su zona no son los de la persona: se usan los del evento."""
@@ -99,11 +116,9 @@ def datos_de_formulario(formulario, evento, por_organizacion: bool = False) -> d
         valor = formulario[f"pregunta_{pregunta.id}"].data
         if valor not in (None, "", []):
             respuestas[str(pregunta.id)] = valor.strip() if isinstance(valor, str) else valor
-    datos = {campo: (formulario[campo].data or "").strip() for campo in
-             ("nombre", "apellidos", "correo", "institucion", "cargo", "pais", "ciudad")}
+    datos = {"modalidad": "", "mesa_id": None, **datos_personales(formulario),
+             "correo": (formulario.correo.data or "").strip()}
     datos.update({
-        "modalidad": formulario.modalidad.data if "modalidad" in formulario else "",
-        "mesa_id": formulario.mesa.data if "mesa" in formulario else None,
         "respuestas": respuestas,
         "zona_horaria": evento.zona_horaria if por_organizacion else (g.zona_visitante or evento.zona_horaria),
         "idioma": current_app.config["BABEL_DEFAULT_LOCALE"] if por_organizacion else g.idioma,

@@ -10,7 +10,8 @@ from ..modelos import Asistencia, Evento, Inscripcion
 from ..publico.agenda import rango_de_fechas
 from ..organizacion.permisos import exigir_boton
 from . import avisos, servicios
-from .formularios import FormularioDatosPersonales, clase_de_formulario, datos_de_formulario, paises
+from .formularios import (FormularioDatosPersonales, clase_de_formulario, datos_de_formulario, datos_personales,
+                          opciones_de_pais)
 
 bp = Blueprint("inscripciones", __name__)
 
@@ -27,7 +28,7 @@ def _evento_publicado(slug: str) -> Evento:
 
 
 def _opciones(formulario, evento, disponibilidad):
-    formulario.pais.choices = [("", _("— Elija —"))] + list(paises(g.idioma))
+    formulario.pais.choices = opciones_de_pais(g.idioma)
     if "mesa" in formulario:
         formulario.mesa.choices = [(m.id, _etiqueta_mesa(m, disponibilidad)) for m in evento.mesas]
 
@@ -98,14 +99,8 @@ def personal(token):
     if request.method == "GET" and "mesa" in formulario:
         formulario.mesa.data = inscripcion.mesa_id
     if inscripcion.activa and formulario.validate_on_submit():
-        datos = {campo: (formulario[campo].data or "").strip() for campo in
-                 ("nombre", "apellidos", "institucion", "cargo", "pais", "ciudad")}
-        if "modalidad" in formulario:
-            datos["modalidad"] = formulario.modalidad.data
-        if "mesa" in formulario:
-            datos["mesa_id"] = formulario.mesa.data
         try:
-            servicios.cambiar_datos(inscripcion.id, datos)
+            servicios.cambiar_datos(inscripcion.id, datos_personales(formulario))
         except servicios.InscripcionNoPosible as error:
             flash(str(error), "error")
             return redirect(url_for("inscripciones.personal", token=token), 303)

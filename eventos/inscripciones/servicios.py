@@ -32,6 +32,7 @@ class Disponibilidad:
     confirmadas: int
     en_espera: int
     pendientes: int
+    canceladas: int
     por_mesa: dict  # mesa_id -> confirmadas
 
     @property
@@ -51,7 +52,8 @@ def disponibilidades(eventos) -> dict[int, Disponibilidad]:
         if estado == "confirmada" and mesa_id is not None:
             por_mesa[evento_id][mesa_id] = cuantas
     return {e.id: Disponibilidad(e.cupo, por_estado[e.id].get("confirmada", 0), por_estado[e.id].get("en_espera", 0),
-                                 por_estado[e.id].get("pendiente", 0), por_mesa[e.id]) for e in eventos}
+                                 por_estado[e.id].get("pendiente", 0), por_estado[e.id].get("cancelada", 0),
+                                 por_mesa[e.id]) for e in eventos}
 
 
 def disponibilidad(evento: Evento) -> Disponibilidad:

@@ -22,7 +22,8 @@ from .. import correo as bandeja
 from ..exportar import TIPO_CSV, TIPO_XLSX, csv_bytes, xlsx_bytes
 from ..extensiones import db
 from ..inscripciones import avisos, servicios
-from ..inscripciones.formularios import FormularioInscripcionBase, clase_de_formulario, datos_de_formulario, paises
+from ..inscripciones.formularios import (FormularioInscripcionBase, clase_de_formulario, datos_de_formulario,
+                                         opciones_de_pais, paises)
 from ..modelos import (ESTADOS_INSCRIPCION, MODALIDADES_PARTICIPACION, TIPOS_PREGUNTA, CorreoSaliente, Inscripcion,
                        Mesa, PreguntaInscripcion)
 from ..zonas import a_local, ahora
@@ -177,8 +178,6 @@ def _lista(evento, ajustes=None, codigo=200):
     mesas = _mesas(evento)
     filtro = _leer_filtro(mesas)
     disponibilidad = servicios.disponibilidad(evento)
-    canceladas = db.session.scalar(select(func.count()).where(
-        Inscripcion.evento_id == evento.id, Inscripcion.estado == "cancelada"))
     consulta = _consulta(evento, filtro)
     total = db.session.scalar(select(func.count()).select_from(consulta.subquery()))
     paginas = max(1, -(-total // POR_PAGINA))
@@ -199,7 +198,7 @@ def _lista(evento, ajustes=None, codigo=200):
         ajustes = FormularioAjustesInscripcion(formdata=None, obj=evento)
     return _privado(render_template(
         "organizacion/inscripciones.html", evento=evento, mesas=mesas, filtro=filtro, disponibilidad=disponibilidad,
-        canceladas=canceladas, total=total, pagina=pagina, paginas=paginas, filas=filas, nombres_pais=nombres_pais,
+        canceladas=disponibilidad.canceladas, total=total, pagina=pagina, paginas=paginas, filas=filas, nombres_pais=nombres_pais,
         paises_usados=sorted(paises_usados, key=lambda c: nombres_pais.get(c, c).casefold()),
         instituciones=instituciones, correos_por_estado=correos_por_estado, estados=ESTADOS_INSCRIPCION,
         modalidades=MODALIDADES_PARTICIPACION, ajustes=ajustes, estado_inscripcion=evento.estado_inscripcion(),
@@ -314,7 +313,7 @@ def reenviar_confirmacion(slug, inscripcion_id):
 
 def _formulario_manual(evento):
     formulario = clase_de_formulario(evento, FormularioInscripcionManual)()
-    formulario.pais.choices = [("", _("— Elija —"))] + list(paises(g.idioma))
+    formulario.pais.choices = opciones_de_pais(g.idioma)
     if "mesa" in formulario:
         por_mesa = servicios.disponibilidad(evento).por_mesa
         formulario.mesa.choices = [
