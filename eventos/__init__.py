@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     registrar_preferencias(app)
     registrar_seguridad(app)
 
+    from .acreditacion.rutas import bp as acreditacion_bp
     from .api.rutas import bp as api_bp
     from .calendario.rutas import bp as calendario_bp
     from .cuentas.rutas import bp as cuentas_bp
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(calendario_bp)
     app.register_blueprint(cuentas_bp, url_prefix="/cuentas")
     app.register_blueprint(organizacion_bp, url_prefix="/organizacion")
+    app.register_blueprint(acreditacion_bp, url_prefix="/acreditacion")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
     registrar_errores(app)

@@ -38,3 +38,16 @@ def cargar_usuario(identificador: str):
     id_texto, _, sello = identificador.partition(".")
     usuario = db.session.get(Usuario, int(id_texto)) if id_texto.isdigit() else None
     return usuario if usuario is not None and usuario.sello == sello and usuario.activo else None
+
+
+@login.request_loader
+def cargar_usuario_de_token(peticion):
+    """`Authorization: Bearer evt_…`: una clave de API en lugar de la sesión (teléfonos, scripts)."""
+    from flask import g
+    from .modelos import TokenApi
+    esquema, _, clave = peticion.headers.get("Authorization", "").partition(" ")
+    if esquema.lower() != "bearer" or not clave:
+        return None
+    usuario = TokenApi.usuario_de(clave.strip())
+    g.por_token = usuario is not None
+    return usuario

@@ -190,3 +190,14 @@ class FechaHoraUTC(TypeDecorator):
 
 def ahora() -> datetime:
     return datetime.now(UTC)
+
+
+def leer_iso(texto) -> datetime | None:
+    """Un instante ISO 8601 con desfase ('2026-11-21T10:00:00-06:00' o '…Z'), en UTC; None si no lo es."""
+    if not isinstance(texto, str) or len(texto) > 40:
+        return None
+    try:
+        instante = datetime.fromisoformat(texto)
+    except ValueError:
+        return None
+    return instante.astimezone(UTC) if instante.tzinfo is not None else None

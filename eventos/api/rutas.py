@@ -33,3 +33,6 @@ def evento(slug):
     respuesta.set_etag(etag)
     respuesta.headers["Cache-Control"] = "no-cache"
     return respuesta
+
+
+from . import acreditacion  # noqa: E402,F401  (registra sus rutas en este blueprint)

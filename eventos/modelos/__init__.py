@@ -3,8 +3,8 @@ from .evento import Evento, ESTADOS, MODALIDADES
 from .programa import (Sesion, SesionRetirada, Persona, Participacion, Material, TIPOS_SESION, ROLES,
                        TIPOS_MATERIAL)
 from .mesas import Mesa, Guia, Bloque, Pregunta
-from .usuarios import Usuario, RolEvento, Auditoria, ROLES_EVENTO
-from .inscripciones import (Inscripcion, PreguntaInscripcion, Asistencia, CorreoSaliente, ESTADOS_INSCRIPCION,
+from .usuarios import Usuario, RolEvento, Auditoria, TokenApi, ROLES_EVENTO
+from .inscripciones import (Inscripcion, PreguntaInscripcion, Asistencia, Constancia, CorreoSaliente, ESTADOS_INSCRIPCION,
                             MODALIDADES_PARTICIPACION, TIPOS_PREGUNTA)
 from . import cambios  # noqa: F401  (versiones del programa y auditoría en cada flush)
 
@@ -12,7 +12,7 @@ __all__ = [
     "Evento", "ESTADOS", "MODALIDADES",
     "Sesion", "SesionRetirada", "Persona", "Participacion", "Material", "TIPOS_SESION", "ROLES", "TIPOS_MATERIAL",
     "Mesa", "Guia", "Bloque", "Pregunta",
-    "Usuario", "RolEvento", "Auditoria", "ROLES_EVENTO",
-    "Inscripcion", "PreguntaInscripcion", "Asistencia", "CorreoSaliente", "ESTADOS_INSCRIPCION",
+    "Usuario", "RolEvento", "Auditoria", "TokenApi", "ROLES_EVENTO",
+    "Inscripcion", "PreguntaInscripcion", "Asistencia", "Constancia", "CorreoSaliente", "ESTADOS_INSCRIPCION",
     "MODALIDADES_PARTICIPACION", "TIPOS_PREGUNTA",
 ]

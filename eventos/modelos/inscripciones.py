@@ -86,6 +86,7 @@ class Inscripcion(db.Model):
     evento = db.relationship("Evento", back_populates="inscripciones")
     mesa = db.relationship("Mesa")
     asistencias = db.relationship("Asistencia", back_populates="inscripcion", cascade="all, delete-orphan")
+    constancia = db.relationship("Constancia", back_populates="inscripcion", uselist=False, cascade="all, delete-orphan")
 
     @property
     def nombre_completo(self) -> str:
@@ -117,15 +118,31 @@ class Asistencia(db.Model):
     sesion_id = db.Column(db.Integer, db.ForeignKey("sesion.id", ondelete="CASCADE"), index=True)
     alcance = db.Column(db.Integer, nullable=False, default=0)
     origen = db.Column(db.String(20), nullable=False)  # qr, manual, en_linea
+    # Cuándo ocurrió (la hora de la lectura si el escáner estaba sin conexión) y cuándo llegó al servidor.
     registrada_en = db.Column(FechaHoraUTC, nullable=False, default=ahora, index=True)
+    recibida_en = db.Column(FechaHoraUTC)
     usuario_id = db.Column(db.Integer, db.ForeignKey("usuario.id", ondelete="SET NULL"))
-    id_cliente = db.Column(db.String(64))
+    id_cliente = db.Column(db.String(64))  # el de la lectura que la registró: repetir el envío no duplica nada
 
-    __table_args__ = (db.UniqueConstraint("inscripcion_id", "alcance", name="uq_asistencia_inscripcion_alcance"),)
+    __table_args__ = (db.UniqueConstraint("inscripcion_id", "alcance", name="uq_asistencia_inscripcion_alcance"),
+                      db.UniqueConstraint("evento_id", "id_cliente", name="uq_asistencia_evento_id_cliente"))
 
     inscripcion = db.relationship("Inscripcion", back_populates="asistencias")
     sesion = db.relationship("Sesion")
     usuario = db.relationship("Usuario")
+
+
+class Constancia(db.Model):
+    """Constancia de asistencia emitida a una inscripción; `codigo` es el que se comprueba en /verificar/."""
+    __tablename__ = "constancia"
+
+    id = db.Column(db.Integer, primary_key=True)
+    inscripcion_id = db.Column(db.Integer, db.ForeignKey("inscripcion.id", ondelete="CASCADE"), nullable=False,
+                               unique=True)
+    codigo = db.Column(db.String(20), nullable=False, unique=True)
+    emitida_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+
+    inscripcion = db.relationship("Inscripcion", back_populates="constancia")
 
 
 class CorreoSaliente(db.Model):

@@ -1,6 +1,7 @@
 """Cuentas, roles por evento y registro de cambios (auditoría)."""
 from __future__ import annotations
 
+import hashlib
 import secrets
 
 from argon2 import PasswordHasher, profiles
@@ -45,6 +46,8 @@ class Usuario(UserMixin, db.Model):
 
     roles = db.relationship("RolEvento", back_populates="usuario", cascade="all, delete-orphan")
     mesas_moderadas = db.relationship("Mesa", secondary="moderador_mesa", back_populates="moderadores")
+    tokens_api = db.relationship("TokenApi", back_populates="usuario", cascade="all, delete-orphan",
+                                 order_by="TokenApi.id")
 
     @staticmethod
     def normalizar_correo(correo: str) -> str:
@@ -77,6 +80,48 @@ class Usuario(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<Usuario {self.correo}>"
+
+
+class TokenApi(db.Model):
+    """Clave para usar la API sin sesión (un teléfono de acreditación, un script). Solo se guarda su resumen
+    SHA-256: quien lee la base de datos no puede usarla. Se muestra una vez, al crearla."""
+    __tablename__ = "token_api"
+
+    id = db.Column(db.Integer, primary_key=True)
+    usuario_id = db.Column(db.Integer, db.ForeignKey("usuario.id", ondelete="CASCADE"), nullable=False, index=True)
+    nombre = db.Column(db.String(120), nullable=False)
+    resumen = db.Column(db.String(64), nullable=False, unique=True)
+    inicio = db.Column(db.String(12), nullable=False)  # primeros caracteres, para reconocerla en la lista
+    creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+    usado_en = db.Column(FechaHoraUTC)
+    revocado_en = db.Column(FechaHoraUTC)
+
+    usuario = db.relationship("Usuario", back_populates="tokens_api")
+
+    PREFIJO = "evt_"
+
+    @staticmethod
+    def resumir(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    @classmethod
+    def crear(cls, usuario, nombre: str) -> tuple["TokenApi", str]:
+        """El registro y la clave en claro (que no se vuelve a poder leer)."""
+        clave = cls.PREFIJO + secrets.token_urlsafe(32)
+        registro = cls(usuario=usuario, nombre=nombre, resumen=cls.resumir(clave), inicio=clave[:10])
+        db.session.add(registro)
+        return registro, clave
+
+    @classmethod
+    def usuario_de(cls, clave: str):
+        """El usuario activo dueño de una clave vigente, o None."""
+        if not clave.startswith(cls.PREFIJO):
+            return None
+        registro = db.session.execute(db.select(cls).where(cls.resumen == cls.resumir(clave),
+                                                           cls.revocado_en.is_(None))).scalar_one_or_none()
+        if registro is None or not registro.usuario.activo:
+            return None
+        return registro.usuario
 
 
 class RolEvento(db.Model):

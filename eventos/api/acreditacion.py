@@ -1,0 +1,111 @@
+"""API de acreditación: registrar asistencia por QR o a mano, lista para trabajar sin conexión, búsqueda
+y la lista de asistencia. Con la sesión del navegador (y su token CSRF en `X-CSRFToken`) o con una
+clave de API (`Authorization: Bearer`)."""
+from flask import abort, g, jsonify, request
+from flask_babel import gettext as _
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError, validate_csrf
+from sqlalchemy import select
+from wtforms import ValidationError
+
+from ..acreditacion import servicios
+from ..extensiones import db
+from ..modelos import Evento, Inscripcion
+from ..zonas import iso
+from .rutas import bp
+
+
+def evento_acreditable(slug: str) -> Evento:
+    if not current_user.is_authenticated:
+        abort(401, description=_("Inicie sesión o use una clave de API de una persona con permiso de acreditación."))
+    evento = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one_or_none()
+    if evento is None:
+        abort(404)
+    if not evento.puede_acreditar(current_user):
+        abort(403, description=_("Solo el equipo de acreditación y la organización de este evento pueden hacer esto."))
+    return evento
+
+
+def _exigir_csrf_si_hay_sesion() -> None:
+    """La cookie de sesión viaja sola en peticiones de otros sitios; la clave de API no."""
+    if g.get("por_token"):
+        return
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except ValidationError as error:
+        raise CSRFError(str(error)) from None
+
+
+def _cuerpo_json() -> dict:
+    datos = request.get_json(silent=True)
+    if not isinstance(datos, dict):
+        abort(400, description=_("El cuerpo debe ser un objeto JSON."))
+    return datos
+
+
+def lectura_json(lectura: servicios.Lectura, evento: Evento) -> dict:
+    datos = {"resultado": lectura.resultado}
+    if lectura.inscripcion is not None:
+        inscripcion = lectura.inscripcion
+        datos.update(nombre=inscripcion.nombre_completo, institucion=inscripcion.institucion,
+                     mesa=lectura.mesa.nombre if lectura.mesa else None, inscripcion_id=inscripcion.id)
+    if lectura.asistencia is not None:
+        datos.update(acreditado_en=iso(lectura.asistencia.registrada_en, evento.zona_horaria),
+                     acreditado_por=lectura.acreditado_por or None)
+    return datos
+
+
+@bp.post("/eventos/<slug>/acreditacion")
+def acreditar(slug):
+    evento = evento_acreditable(slug)
+    _exigir_csrf_si_hay_sesion()
+    datos = _cuerpo_json()
+    id_cliente = datos.get("id_cliente")
+    if id_cliente is not None and (not isinstance(id_cliente, str) or not 0 < len(id_cliente) <= 64):
+        abort(400, description=_("«id_cliente» debe ser un texto de 1 a 64 caracteres."))
+    try:
+        sesion = servicios.sesion_de_evento(evento, datos.get("sesion_id"))
+    except servicios.LecturaInvalida:
+        abort(400, description=_("«sesion_id» debe ser null o el número de una sesión de este evento."))
+    escaneado_en = servicios.hora_de_lectura(datos.get("escaneado_en"))
+    if "inscripcion_id" in datos:  # acreditación a mano, tras buscar a la persona
+        ident = datos["inscripcion_id"]
+        inscripcion = db.session.get(Inscripcion, ident) if isinstance(ident, int) else None
+        if inscripcion is None or inscripcion.evento_id != evento.id:
+            abort(404, description=_("No hay ninguna inscripción con ese número en este evento."))
+        lectura = servicios.registrar(evento, inscripcion, sesion, current_user, id_cliente, escaneado_en, "manual")
+    else:
+        codigo = datos.get("codigo")
+        if not isinstance(codigo, str):
+            abort(400, description=_("Falta «codigo»: el texto leído del QR."))
+        lectura = servicios.acreditar(evento, codigo, sesion, current_user, id_cliente, escaneado_en)
+    return jsonify(lectura_json(lectura, evento))
+
+
+@bp.get("/eventos/<slug>/acreditacion/sin-conexion")
+def lista_sin_conexion(slug):
+    evento = evento_acreditable(slug)
+    respuesta = jsonify({"evento": evento.slug, "codigos": servicios.lista_sin_conexion(evento)})
+    respuesta.headers["Cache-Control"] = "private, no-store"
+    return respuesta
+
+
+@bp.get("/eventos/<slug>/acreditacion/buscar")
+def buscar(slug):
+    evento = evento_acreditable(slug)
+    encontradas = servicios.buscar(evento, request.args.get("q", ""))
+    acreditadas = servicios.acreditadas(evento, [i.id for i in encontradas])
+    return jsonify({"inscripciones": [{
+        "id": i.id, "nombre": i.nombre_completo, "institucion": i.institucion, "correo": i.correo,
+        "estado": i.estado, "mesa": i.mesa.nombre if i.mesa else None, "acreditado": i.id in acreditadas,
+    } for i in encontradas]})
+
+
+@bp.get("/eventos/<slug>/asistencias")
+def asistencias(slug):
+    evento = evento_acreditable(slug)
+    return jsonify({"asistencias": [{
+        "inscripcion_id": fila.inscripcion_id, "nombre": fila.nombre, "institucion": fila.institucion,
+        "sesion_id": fila.sesion_id, "origen": fila.origen,
+        "registrada_en": iso(fila.registrada_en, evento.zona_horaria),
+    } for fila in servicios.lista_asistencia(evento)]})
