@@ -17,6 +17,7 @@ from eventos.servicios import programa
 PERSONAS = ("anonimo", "participante", "moderador_otro", "acreditador", "organizador_otro", "organizador", "admin")
 TODAS_CON_CUENTA = set(PERSONAS) - {"anonimo"}
 GESTION = {"organizador", "admin"}
+ACREDITACION = {"acreditador", "organizador", "admin"}
 
 # Quién puede usar cada ruta (por nombre de endpoint); las de la oficina no listadas son de gestión del evento.
 PERMITIDAS = {
@@ -25,12 +26,16 @@ PERMITIDAS = {
     "organizacion.importar": {"admin"},
     "api.eventos": set(PERSONAS),
     "api.evento": set(PERSONAS),
+    "api.acreditar": ACREDITACION,
+    "api.lista_sin_conexion": ACREDITACION,
+    "api.buscar": ACREDITACION,
+    "api.asistencias": ACREDITACION,
 }
 
 
 def reglas(app):
     for regla in app.url_map.iter_rules():
-        if regla.rule.startswith(("/organizacion/", "/api/")):
+        if regla.rule.startswith(("/organizacion/", "/api/", "/acreditacion/")):
             for metodo in sorted(regla.methods - {"HEAD", "OPTIONS"}):
                 yield regla, metodo
 
@@ -38,6 +43,8 @@ def reglas(app):
 def permitidas(endpoint: str) -> set[str]:
     if endpoint in PERMITIDAS:
         return PERMITIDAS[endpoint]
+    if endpoint.startswith("acreditacion."):
+        return ACREDITACION  # el escáner de la puerta
     assert endpoint.startswith("organizacion."), f"¿Quién puede usar {endpoint}? Añádalo a PERMITIDAS."
     return GESTION
 
@@ -124,6 +131,8 @@ def test_matriz_de_autorizacion(app, evento_con_equipo, persona):
         probadas += 1
         if permitido:
             assert r.status_code == 200, f"{persona} {metodo} {ruta}: {r.status_code}"
+        elif persona == "anonimo" and ruta.startswith("/api/"):
+            assert r.status_code == 401, f"{metodo} {ruta}: {r.status_code}"
         elif persona == "anonimo":
             assert r.status_code == 302 and "/cuentas/entrar" in r.headers["Location"], f"{metodo} {ruta}: {r.status_code}"
         else:
