@@ -296,10 +296,12 @@ def _a_ms(valor: str, unidad: str) -> float:
     return float(valor) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}[unidad]
 
 
-def wrk(url: str, cabeceras: list[str] | None = None) -> dict:
+def wrk(url: str, cabeceras: list[str] | None = None, guion: Path | None = None) -> dict:
     orden = [WRK, "-t2", "-c8", "-d10s", "--latency"]
     for cabecera in cabeceras or []:
         orden += ["-H", cabecera]
+    if guion is not None:
+        orden += ["-s", str(guion)]
     orden.append(url)
     salida = subprocess.run(orden, capture_output=True, text=True, timeout=60).stdout
     rps = re.search(r"Requests/sec:\s+([\d.]+)", salida)

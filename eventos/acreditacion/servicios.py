@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import zonas
@@ -31,10 +31,13 @@ class LecturaInvalida(ValueError):
 
 @dataclass
 class Lectura:
+    """Lo que ve el personal de la puerta. Datos ya leídos: nada se carga después del commit."""
     resultado: str
-    inscripcion: Inscripcion | None = None
-    asistencia: Asistencia | None = None  # la primera registrada en este alcance
-    mesa: Mesa | None = None
+    inscripcion_id: int | None = None
+    nombre: str = ""
+    institucion: str = ""
+    mesa: str | None = None
+    acreditado_en: datetime | None = None  # la primera asistencia en este alcance
     acreditado_por: str = ""
 
 
@@ -72,63 +75,73 @@ def hora_de_lectura(texto) -> datetime:
 
 
 def acreditar(evento, texto_codigo: str, sesion: Sesion | None, usuario: Usuario, id_cliente: str | None,
-              escaneado_en: datetime | None = None, origen: str = "qr") -> Lectura:
+              escaneado_en: datetime | None = None) -> Lectura:
     """Registra la asistencia de quien presenta el código y devuelve lo que ve el personal de la puerta."""
-    if id_cliente:
-        previa = _por_id_cliente(evento.id, id_cliente)
-        if previa is not None:
-            return _lectura_aceptada(previa)
     codigo = codigo_de(texto_codigo)
-    inscripcion = db.session.execute(select(Inscripcion).where(Inscripcion.codigo == codigo)).scalar_one_or_none() \
-        if codigo else None
-    return registrar(evento, inscripcion, sesion, usuario, id_cliente, escaneado_en, origen)
+    persona = _persona(Inscripcion.codigo == codigo) if codigo else None
+    if persona is None and id_cliente:
+        # El código ya no existe (reemitido después de la lectura): la lectura ya registrada sigue valiendo.
+        return _ya_registrada(evento.id, id_cliente) or Lectura("invalido")
+    return _registrar(evento, persona, sesion, usuario, id_cliente, escaneado_en, "qr")
 
 
-def registrar(evento, inscripcion: Inscripcion | None, sesion: Sesion | None, usuario: Usuario | None,
-              id_cliente: str | None = None, escaneado_en: datetime | None = None, origen: str = "qr") -> Lectura:
-    """La asistencia de una inscripción ya identificada (por QR o buscada a mano)."""
-    if inscripcion is None:
+def registrar(evento, inscripcion_id: int, sesion: Sesion | None, usuario: Usuario | None,
+              id_cliente: str | None = None, escaneado_en: datetime | None = None, origen: str = "manual") -> Lectura:
+    """La asistencia de una inscripción ya identificada (buscada a mano)."""
+    return _registrar(evento, _persona(Inscripcion.id == inscripcion_id), sesion, usuario, id_cliente, escaneado_en,
+                      origen)
+
+
+def _persona(condicion):
+    return db.session.execute(
+        select(Inscripcion.id, Inscripcion.evento_id, Inscripcion.estado, Inscripcion.nombre, Inscripcion.apellidos,
+               Inscripcion.institucion, Mesa.nombre.label("mesa"))
+        .outerjoin(Mesa, Mesa.id == Inscripcion.mesa_id).where(condicion)).one_or_none()
+
+
+def _registrar(evento, persona, sesion, usuario, id_cliente, escaneado_en, origen) -> Lectura:
+    if persona is None:
         return Lectura("invalido")
-    if inscripcion.evento_id != evento.id:
+    if persona.evento_id != evento.id:
         return Lectura("otro_evento")  # auténtico, pero de otro evento: no decimos de quién
-    if inscripcion.estado == "cancelada":
-        return Lectura("cancelado", inscripcion)
-    if inscripcion.estado != "confirmada":
-        return Lectura("en_espera", inscripcion)
+    datos = {"inscripcion_id": persona.id, "nombre": f"{persona.nombre} {persona.apellidos}".strip(),
+             "institucion": persona.institucion, "mesa": persona.mesa}
+    if persona.estado == "cancelada":
+        return Lectura("cancelado", **datos)
+    if persona.estado != "confirmada":
+        return Lectura("en_espera", **datos)
     alcance = sesion.id if sesion else 0
-    nueva = Asistencia(evento_id=evento.id, inscripcion_id=inscripcion.id, sesion_id=sesion.id if sesion else None,
-                       alcance=alcance, origen=origen, usuario_id=usuario.id if usuario else None,
-                       id_cliente=id_cliente or None, registrada_en=escaneado_en or zonas.ahora(),
-                       recibida_en=zonas.ahora())
+    momento = escaneado_en or zonas.ahora()
+    nombre_usuario = usuario.nombre if usuario else ""
     try:
-        with db.session.begin_nested():
-            db.session.add(nueva)
+        db.session.execute(insert(Asistencia).values(
+            evento_id=evento.id, inscripcion_id=persona.id, sesion_id=sesion.id if sesion else None, alcance=alcance,
+            origen=origen, usuario_id=usuario.id if usuario else None, id_cliente=id_cliente or None,
+            registrada_en=momento, recibida_en=zonas.ahora()))
         db.session.commit()
-        return _lectura_aceptada(nueva, inscripcion)
+        return Lectura("aceptado", **datos, acreditado_en=momento, acreditado_por=nombre_usuario)
     except IntegrityError:
         db.session.rollback()
-    # Otra lectura ganó: la de este mismo id_cliente (un reenvío simultáneo) o la de otro dispositivo.
-    if id_cliente:
-        previa = _por_id_cliente(evento.id, id_cliente)
-        if previa is not None:
-            return _lectura_aceptada(previa)
-    primera = db.session.execute(select(Asistencia).where(Asistencia.inscripcion_id == inscripcion.id,
-                                                          Asistencia.alcance == alcance)).scalar_one()
-    return Lectura("ya_acreditado", inscripcion, primera, inscripcion.mesa, _nombre_usuario(primera))
+    # Otra lectura ganó: la de este mismo id_cliente (un reenvío) o la de otro dispositivo.
+    if id_cliente and (previa := _ya_registrada(evento.id, id_cliente)) is not None:
+        return previa
+    primera = db.session.execute(
+        select(Asistencia.registrada_en, Usuario.nombre).outerjoin(Usuario, Usuario.id == Asistencia.usuario_id)
+        .where(Asistencia.inscripcion_id == persona.id, Asistencia.alcance == alcance)).one()
+    return Lectura("ya_acreditado", **datos, acreditado_en=primera.registrada_en, acreditado_por=primera.nombre or "")
 
 
-def _por_id_cliente(evento_id: int, id_cliente: str) -> Asistencia | None:
-    return db.session.execute(select(Asistencia).where(Asistencia.evento_id == evento_id,
-                                                       Asistencia.id_cliente == id_cliente)).scalar_one_or_none()
-
-
-def _lectura_aceptada(asistencia: Asistencia, inscripcion: Inscripcion | None = None) -> Lectura:
-    inscripcion = inscripcion or asistencia.inscripcion
-    return Lectura("aceptado", inscripcion, asistencia, inscripcion.mesa, _nombre_usuario(asistencia))
-
-
-def _nombre_usuario(asistencia: Asistencia) -> str:
-    return asistencia.usuario.nombre if asistencia.usuario_id and asistencia.usuario else ""
+def _ya_registrada(evento_id: int, id_cliente: str) -> Lectura | None:
+    """El resultado de una lectura que ya registró una asistencia (el escáner la reenvía): «aceptado» otra vez."""
+    fila = db.session.execute(
+        select(Asistencia.inscripcion_id, Asistencia.registrada_en, Usuario.nombre.label("por"))
+        .outerjoin(Usuario, Usuario.id == Asistencia.usuario_id)
+        .where(Asistencia.evento_id == evento_id, Asistencia.id_cliente == id_cliente)).one_or_none()
+    if fila is None:
+        return None
+    persona = _persona(Inscripcion.id == fila.inscripcion_id)
+    return Lectura("aceptado", persona.id, f"{persona.nombre} {persona.apellidos}".strip(), persona.institucion,
+                   persona.mesa, fila.registrada_en, fila.por or "")
 
 
 def lista_sin_conexion(evento) -> list[dict]:
@@ -187,4 +200,100 @@ def lista_asistencia(evento):
                 .outerjoin(Usuario, Usuario.id == Asistencia.usuario_id)
                 .where(Asistencia.evento_id == evento.id)
                 .order_by(Asistencia.registrada_en, Asistencia.id))
+    return db.session.execute(consulta).all()
+
+
+# --- Recuentos de asistencia (página «Asistencia» de la oficina) ------------------------------------
+
+@dataclass
+class Recuentos:
+    """Lo que la organización ve en vivo. «Acreditadas» es la entrada al evento (alcance 0)."""
+    confirmadas: int
+    acreditadas: int
+    por_sesion: list[tuple[Sesion, int]]  # cada sesión en el orden de la agenda, con sus asistencias
+    por_hora: list[tuple[datetime, int]]  # hora local de llegada (en punto, zona del evento) → llegadas
+    por_origen: dict[str, tuple[int, int]]  # origen → (entradas al evento, asistencias a sesiones)
+    por_mesa: list[tuple[Mesa | None, int, int]]  # (mesa o None = sin mesa, confirmadas, acreditadas)
+    recientes: list  # las últimas filas de asistencia (evento o sesión), la más reciente primero
+
+    @property
+    def porcentaje(self) -> float | None:
+        return self.acreditadas / self.confirmadas if self.confirmadas else None
+
+
+def recuentos(evento, recientes: int = 20) -> Recuentos:
+    """Los recuentos de la página de asistencia en un número fijo de consultas (agrupadas en la base de
+    datos), sea cual sea el número de sesiones, mesas o personas. Las horas de llegada se agrupan por hora
+    de reloj de la zona del evento, que solo se conoce en Python (los desfases de media hora y el cambio de
+    horario impiden agrupar por hora UTC)."""
+    confirmadas_por_mesa = dict(db.session.execute(
+        select(Inscripcion.mesa_id, func.count()).where(Inscripcion.evento_id == evento.id,
+                                                        Inscripcion.estado == "confirmada")
+        .group_by(Inscripcion.mesa_id)).all())
+    entradas = db.session.execute(
+        select(Inscripcion.mesa_id, Asistencia.origen, func.count())
+        .join(Inscripcion, Inscripcion.id == Asistencia.inscripcion_id)
+        .where(Asistencia.evento_id == evento.id, Asistencia.alcance == 0)
+        .group_by(Inscripcion.mesa_id, Asistencia.origen)).all()
+    en_sesiones = db.session.execute(
+        select(Asistencia.sesion_id, Asistencia.origen, func.count())
+        .where(Asistencia.evento_id == evento.id, Asistencia.alcance != 0)
+        .group_by(Asistencia.sesion_id, Asistencia.origen)).all()
+
+    acreditadas_por_mesa: dict[int | None, int] = {}
+    por_origen: dict[str, list[int]] = {}
+    for mesa_id, origen, n in entradas:
+        acreditadas_por_mesa[mesa_id] = acreditadas_por_mesa.get(mesa_id, 0) + n
+        por_origen.setdefault(origen, [0, 0])[0] += n
+    por_sesion_id: dict[int, int] = {}
+    for sesion_id, origen, n in en_sesiones:
+        por_sesion_id[sesion_id] = por_sesion_id.get(sesion_id, 0) + n
+        por_origen.setdefault(origen, [0, 0])[1] += n
+
+    mesas = db.session.execute(select(Mesa).where(Mesa.evento_id == evento.id)
+                               .order_by(Mesa.orden, Mesa.id)).scalars().all()
+    por_mesa = [(m, confirmadas_por_mesa.get(m.id, 0), acreditadas_por_mesa.get(m.id, 0)) for m in mesas]
+    if confirmadas_por_mesa.get(None) or acreditadas_por_mesa.get(None):
+        por_mesa.append((None, confirmadas_por_mesa.get(None, 0), acreditadas_por_mesa.get(None, 0)))
+    sesiones = db.session.execute(select(Sesion).where(Sesion.evento_id == evento.id)
+                                  .order_by(Sesion.inicio, Sesion.orden, Sesion.id)).scalars().all()
+    return Recuentos(
+        confirmadas=sum(confirmadas_por_mesa.values()),
+        acreditadas=sum(acreditadas_por_mesa.values()),
+        por_sesion=[(s, por_sesion_id.get(s.id, 0)) for s in sesiones],
+        por_hora=_llegadas_por_hora(evento),
+        por_origen={origen: (a, b) for origen, (a, b) in sorted(por_origen.items())},
+        por_mesa=por_mesa,
+        recientes=_ultimas_asistencias(evento, recientes))
+
+
+def _llegadas_por_hora(evento) -> list[tuple[datetime, int]]:
+    """Entradas al evento por hora local; dentro de cada día, también las horas sin llegadas entre la
+    primera y la última (un histograma sin huecos engañosos)."""
+    conteo: dict[datetime, int] = {}
+    for instante in db.session.execute(select(Asistencia.registrada_en).where(
+            Asistencia.evento_id == evento.id, Asistencia.alcance == 0)).scalars():
+        hora = zonas.a_local(instante, evento.zona_horaria).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+        conteo[hora] = conteo.get(hora, 0) + 1
+    por_dia: dict = {}
+    for hora in conteo:
+        por_dia.setdefault(hora.date(), []).append(hora)
+    filas = []
+    for dia in sorted(por_dia):
+        hora, ultima = min(por_dia[dia]), max(por_dia[dia])
+        while hora <= ultima:
+            filas.append((hora, conteo.get(hora, 0)))
+            hora += timedelta(hours=1)
+    return filas
+
+
+def _ultimas_asistencias(evento, limite: int):
+    consulta = (select(Asistencia.id, Asistencia.inscripcion_id, Asistencia.sesion_id, Asistencia.origen,
+                       Asistencia.registrada_en, (Inscripcion.nombre + " " + Inscripcion.apellidos).label("nombre"),
+                       Inscripcion.institucion, Sesion.titulo.label("sesion"), Usuario.nombre.label("acreditado_por"))
+                .join(Inscripcion, Inscripcion.id == Asistencia.inscripcion_id)
+                .outerjoin(Sesion, Sesion.id == Asistencia.sesion_id)
+                .outerjoin(Usuario, Usuario.id == Asistencia.usuario_id)
+                .where(Asistencia.evento_id == evento.id)
+                .order_by(Asistencia.registrada_en.desc(), Asistencia.id.desc()).limit(limite))
     return db.session.execute(consulta).all()

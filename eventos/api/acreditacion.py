@@ -10,7 +10,7 @@ from wtforms import ValidationError
 
 from ..acreditacion import servicios
 from ..extensiones import db
-from ..modelos import Evento, Inscripcion
+from ..modelos import Evento
 from ..zonas import iso
 from .rutas import bp
 
@@ -43,14 +43,13 @@ def _cuerpo_json() -> dict:
     return datos
 
 
-def lectura_json(lectura: servicios.Lectura, evento: Evento) -> dict:
+def lectura_json(lectura: servicios.Lectura, zona: str) -> dict:
     datos = {"resultado": lectura.resultado}
-    if lectura.inscripcion is not None:
-        inscripcion = lectura.inscripcion
-        datos.update(nombre=inscripcion.nombre_completo, institucion=inscripcion.institucion,
-                     mesa=lectura.mesa.nombre if lectura.mesa else None, inscripcion_id=inscripcion.id)
-    if lectura.asistencia is not None:
-        datos.update(acreditado_en=iso(lectura.asistencia.registrada_en, evento.zona_horaria),
+    if lectura.inscripcion_id is not None:
+        datos.update(nombre=lectura.nombre, institucion=lectura.institucion, mesa=lectura.mesa,
+                     inscripcion_id=lectura.inscripcion_id)
+    if lectura.acreditado_en is not None:
+        datos.update(acreditado_en=iso(lectura.acreditado_en, zona),
                      acreditado_por=lectura.acreditado_por or None)
     return datos
 
@@ -58,6 +57,7 @@ def lectura_json(lectura: servicios.Lectura, evento: Evento) -> dict:
 @bp.post("/eventos/<slug>/acreditacion")
 def acreditar(slug):
     evento = evento_acreditable(slug)
+    zona = evento.zona_horaria  # leída antes del commit, que caduca los objetos
     _exigir_csrf_si_hay_sesion()
     datos = _cuerpo_json()
     id_cliente = datos.get("id_cliente")
@@ -70,16 +70,16 @@ def acreditar(slug):
     escaneado_en = servicios.hora_de_lectura(datos.get("escaneado_en"))
     if "inscripcion_id" in datos:  # acreditación a mano, tras buscar a la persona
         ident = datos["inscripcion_id"]
-        inscripcion = db.session.get(Inscripcion, ident) if isinstance(ident, int) else None
-        if inscripcion is None or inscripcion.evento_id != evento.id:
+        lectura = servicios.registrar(evento, ident, sesion, current_user, id_cliente, escaneado_en) \
+            if isinstance(ident, int) and not isinstance(ident, bool) else None
+        if lectura is None or lectura.resultado in ("invalido", "otro_evento"):
             abort(404, description=_("No hay ninguna inscripción con ese número en este evento."))
-        lectura = servicios.registrar(evento, inscripcion, sesion, current_user, id_cliente, escaneado_en, "manual")
     else:
         codigo = datos.get("codigo")
         if not isinstance(codigo, str):
             abort(400, description=_("Falta «codigo»: el texto leído del QR."))
         lectura = servicios.acreditar(evento, codigo, sesion, current_user, id_cliente, escaneado_en)
-    return jsonify(lectura_json(lectura, evento))
+    return jsonify(lectura_json(lectura, zona))
 
 
 @bp.get("/eventos/<slug>/acreditacion/sin-conexion")

@@ -114,14 +114,12 @@ class TokenApi(db.Model):
 
     @classmethod
     def usuario_de(cls, clave: str):
-        """El usuario activo dueño de una clave vigente, o None."""
+        """El usuario activo dueño de una clave vigente, o None (una sola consulta)."""
         if not clave.startswith(cls.PREFIJO):
             return None
-        registro = db.session.execute(db.select(cls).where(cls.resumen == cls.resumir(clave),
-                                                           cls.revocado_en.is_(None))).scalar_one_or_none()
-        if registro is None or not registro.usuario.activo:
-            return None
-        return registro.usuario
+        return db.session.execute(db.select(Usuario).join(cls, cls.usuario_id == Usuario.id).where(
+            cls.resumen == cls.resumir(clave), cls.revocado_en.is_(None), Usuario.activo.is_(True))
+        ).scalar_one_or_none()
 
 
 class RolEvento(db.Model):

@@ -1,0 +1,294 @@
+"""API de acreditación: el QR real se lee y se acepta, los códigos falsos nunca, cada lectura cuenta una
+sola vez (reenvíos y dos dispositivos a la vez) y solo el equipo del evento puede usarla."""
+from __future__ import annotations
+
+import random
+import string
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from apoyo import CLAVE, crear_usuario, entrar, token_csrf
+from apoyo_inscripciones import leer_qr
+from eventos import qr
+from eventos.extensiones import db
+from eventos.modelos import Asistencia, Inscripcion, RolEvento, TokenApi
+from eventos.zonas import ahora
+from test_inscripcion_concurrente import base_concurrencia  # noqa: F401  (fixture: SQLite y PostgreSQL)
+
+
+def _inscribir(evento_id, nombre="Ana", estado="confirmada", mesa_id=None) -> Inscripcion:
+    inscripcion = Inscripcion(evento_id=evento_id, nombre=nombre, apellidos="Pruebas", estado=estado,
+                              correo=f"{uuid.uuid4().hex[:10]}@prueba.org", institucion="Municipio de Prueba",
+                              mesa_id=mesa_id, consentimiento_en=ahora())
+    db.session.add(inscripcion)
+    return inscripcion
+
+
+@pytest.fixture()
+def puerta(app, eventos_prueba):
+    """Un evento con inscripciones en cada estado y una clave de API de su acreditador."""
+    evento = eventos_prueba(mesas=[("a", None)])
+    otro = eventos_prueba()
+    with app.app_context():
+        acreditador = crear_usuario(f"puerta-{uuid.uuid4().hex[:8]}@prueba.org", "Lucía Puerta")
+        db.session.add(RolEvento(evento_id=evento.id, usuario=acreditador, rol="acreditador"))
+        _, clave = TokenApi.crear(acreditador, "Teléfono de la puerta")
+        personas = {estado: _inscribir(evento.id, f"Persona {estado}", estado, evento.mesas["a"])
+                    for estado in ("confirmada", "en_espera", "pendiente", "cancelada")}
+        ajena = _inscribir(otro.id, "Persona ajena")
+        db.session.commit()
+        codigos = {estado: qr.contenido_qr(i) for estado, i in personas.items()}
+        datos = {"slug": evento.slug, "evento_id": evento.id, "sesiones": evento.sesiones, "clave": clave,
+                 "codigos": codigos, "ajeno": qr.contenido_qr(ajena), "correo": acreditador.correo,
+                 "inscripcion_id": personas["confirmada"].id, "png": qr.imagen_png(personas["confirmada"])}
+    yield datos
+    with app.app_context():
+        db.session.delete(db.session.execute(select(TokenApi).where(
+            TokenApi.resumen == TokenApi.resumir(clave))).scalar_one().usuario)
+        db.session.commit()
+
+
+def _leer(cliente, puerta, codigo, clave=None, **extra):
+    cuerpo = {"codigo": codigo, "sesion_id": None, "id_cliente": str(uuid.uuid4()),
+              "escaneado_en": datetime.now(timezone.utc).isoformat(), **extra}
+    return cliente.post(f"/api/v1/eventos/{puerta['slug']}/acreditacion", json=cuerpo,
+                        headers={"Authorization": f"Bearer {clave or puerta['clave']}"})
+
+
+def _asistencias(app, puerta) -> int:
+    with app.app_context():
+        return db.session.scalar(select(func.count()).select_from(Asistencia)
+                                 .where(Asistencia.evento_id == puerta["evento_id"]))
+
+
+def test_el_qr_leido_por_un_decodificador_independiente_se_acepta(app, cliente, puerta):
+    leido = leer_qr(puerta["png"])  # zxing-cpp, no la biblioteca que lo generó
+    assert leido == puerta["codigos"]["confirmada"]
+    r = _leer(cliente, puerta, leido)
+    assert r.status_code == 200
+    datos = r.get_json()
+    assert datos["resultado"] == "aceptado"
+    assert datos["nombre"] == "Persona confirmada Pruebas"
+    assert datos["institucion"] == "Municipio de Prueba" and datos["mesa"] == "Mesa a"
+    assert datos["acreditado_en"].endswith(("-06:00", "-05:00"))  # hora de la zona del evento
+    assert datos["acreditado_por"] == "Lucía Puerta"
+
+    segunda = _leer(cliente, puerta, leido).get_json()  # otra lectura (otro id_cliente): ya estaba
+    assert segunda["resultado"] == "ya_acreditado"
+    assert segunda["acreditado_en"] == datos["acreditado_en"] and segunda["acreditado_por"] == "Lucía Puerta"
+    assert _asistencias(app, puerta) == 1
+
+
+def test_cada_estado_de_la_inscripcion_da_su_resultado(cliente, puerta):
+    esperados = {"en_espera": "en_espera", "pendiente": "en_espera", "cancelada": "cancelado"}
+    for estado, resultado in esperados.items():
+        datos = _leer(cliente, puerta, puerta["codigos"][estado]).get_json()
+        assert datos["resultado"] == resultado, estado
+        assert "acreditado_en" not in datos
+    ajeno = _leer(cliente, puerta, puerta["ajeno"]).get_json()
+    assert ajeno == {"resultado": "otro_evento"}  # auténtico, pero no dice de quién es
+
+
+def test_reenviar_la_misma_lectura_no_duplica_nada(app, cliente, puerta):
+    id_cliente = str(uuid.uuid4())
+    primera = _leer(cliente, puerta, puerta["codigos"]["confirmada"], id_cliente=id_cliente).get_json()
+    otra_vez = _leer(cliente, puerta, puerta["codigos"]["confirmada"], id_cliente=id_cliente).get_json()
+    assert primera["resultado"] == otra_vez["resultado"] == "aceptado"
+    assert primera == otra_vez
+    assert _asistencias(app, puerta) == 1
+
+
+def test_la_hora_de_una_lectura_sin_conexion_es_la_de_la_lectura(app, cliente, puerta):
+    hace_una_hora = datetime.now(timezone.utc) - timedelta(hours=1)
+    _leer(cliente, puerta, puerta["codigos"]["confirmada"], escaneado_en=hace_una_hora.isoformat())
+    with app.app_context():
+        asistencia = db.session.execute(select(Asistencia).where(
+            Asistencia.evento_id == puerta["evento_id"])).scalar_one()
+        assert abs(asistencia.registrada_en - hace_una_hora) < timedelta(seconds=1)
+        assert asistencia.recibida_en - asistencia.registrada_en > timedelta(minutes=59)
+
+
+def test_una_hora_del_futuro_se_sustituye_por_la_de_llegada(app, cliente, puerta):
+    futuro = datetime.now(timezone.utc) + timedelta(days=1)
+    _leer(cliente, puerta, puerta["codigos"]["confirmada"], escaneado_en=futuro.isoformat())
+    with app.app_context():
+        asistencia = db.session.execute(select(Asistencia).where(
+            Asistencia.evento_id == puerta["evento_id"])).scalar_one()
+        assert asistencia.registrada_en < datetime.now(timezone.utc) + timedelta(seconds=1)
+
+
+def test_por_sesion_y_por_evento_son_acreditaciones_distintas(app, cliente, puerta):
+    codigo = puerta["codigos"]["confirmada"]
+    trabajo = puerta["sesiones"]["trabajo"]
+    assert _leer(cliente, puerta, codigo).get_json()["resultado"] == "aceptado"
+    assert _leer(cliente, puerta, codigo, sesion_id=trabajo).get_json()["resultado"] == "aceptado"
+    assert _leer(cliente, puerta, codigo, sesion_id=trabajo).get_json()["resultado"] == "ya_acreditado"
+    assert _asistencias(app, puerta) == 2
+
+
+@pytest.mark.parametrize("cuerpo, mensaje", [
+    ({"codigo": 123}, "codigo"),
+    ({"codigo": "EV1-x", "sesion_id": "uno"}, "sesion_id"),
+    ({"codigo": "EV1-x", "sesion_id": 999_999_999}, "sesion_id"),
+    ({"codigo": "EV1-x", "id_cliente": "x" * 65}, "id_cliente"),
+    ({"inscripcion_id": 999_999_999}, "inscripción"),
+])
+def test_peticiones_mal_formadas_reciben_un_4xx_con_mensaje(cliente, puerta, cuerpo, mensaje):
+    r = cliente.post(f"/api/v1/eventos/{puerta['slug']}/acreditacion", json=cuerpo,
+                     headers={"Authorization": f"Bearer {puerta['clave']}"})
+    assert r.status_code in (400, 404)
+    assert mensaje in r.get_json()["mensaje"]
+
+
+def test_cuerpo_que_no_es_json(cliente, puerta):
+    r = cliente.post(f"/api/v1/eventos/{puerta['slug']}/acreditacion", data="codigo=EV1-x",
+                     headers={"Authorization": f"Bearer {puerta['clave']}"})
+    assert r.status_code == 400 and "JSON" in r.get_json()["mensaje"]
+
+
+def test_diez_mil_codigos_inventados_o_alterados_no_entran(app, puerta):
+    """Al azar, con el prefijo, y el código real con un carácter cambiado, quitado o añadido."""
+    azar = random.Random(5)
+    alfabeto = string.ascii_letters + string.digits + "-_"
+    real = puerta["codigos"]["confirmada"]
+    secreto = real[4:]
+    falsos = set()
+    while len(falsos) < 10_000:
+        tipo = azar.randrange(5)
+        if tipo == 0:
+            falso = "".join(azar.choices(alfabeto, k=azar.randrange(1, 40)))
+        elif tipo == 1:
+            falso = "EV1-" + "".join(azar.choices(alfabeto, k=len(secreto)))
+        elif tipo == 2:
+            i = azar.randrange(len(secreto))
+            falso = "EV1-" + secreto[:i] + azar.choice(alfabeto.replace(secreto[i], "")) + secreto[i + 1:]
+        elif tipo == 3:
+            i = azar.randrange(len(secreto))
+            falso = "EV1-" + secreto[:i] + secreto[i + 1:]
+        else:
+            falso = "EV1-" + secreto + azar.choice(alfabeto)
+        if falso not in (real, secreto):
+            falsos.add(falso)
+    cliente = app.test_client()
+    resultados = {_leer(cliente, puerta, falso).get_json()["resultado"] for falso in falsos}
+    assert resultados == {"invalido"}
+    assert _asistencias(app, puerta) == 0
+
+
+def test_solo_el_equipo_del_evento_puede_acreditar(app, puerta, evento_con_equipo):
+    """Un acreditador de otro evento (con sesión o con su clave) no puede; el organizador sí."""
+    correos = evento_con_equipo["correos"]
+    with app.app_context():
+        organizador = db.session.execute(select(RolEvento).join(RolEvento.usuario).where(
+            RolEvento.rol == "organizador")).scalars().first()
+        otro_acreditador = crear_usuario(correos["acreditador"])  # acredita otro evento
+        _, clave_ajena = TokenApi.crear(otro_acreditador, "ajena")
+        db.session.commit()
+        assert organizador is not None
+    cliente = app.test_client()
+    r = _leer(cliente, puerta, puerta["codigos"]["confirmada"], clave=clave_ajena)
+    assert r.status_code == 403 and "nombre" not in r.get_json()
+    r = _leer(cliente, puerta, puerta["codigos"]["confirmada"], clave="evt_clave-inventada")
+    assert r.status_code == 401
+    for ruta in ("acreditacion/sin-conexion", "acreditacion/buscar?q=Persona", "asistencias"):
+        assert cliente.get(f"/api/v1/eventos/{puerta['slug']}/{ruta}",
+                           headers={"Authorization": f"Bearer {clave_ajena}"}).status_code == 403
+    assert _asistencias(app, puerta) == 0
+
+
+def test_con_la_sesion_del_navegador_hace_falta_el_token_csrf(app, puerta):
+    cliente = app.test_client()
+    entrar(cliente, puerta["correo"], CLAVE)
+    ruta = f"/api/v1/eventos/{puerta['slug']}/acreditacion"
+    cuerpo = {"codigo": puerta["codigos"]["confirmada"], "id_cliente": str(uuid.uuid4())}
+    sin_token = cliente.post(ruta, json=cuerpo)
+    assert sin_token.status_code == 400 and "seguridad" in sin_token.get_json()["mensaje"]
+    assert _asistencias(app, puerta) == 0
+    con_token = cliente.post(ruta, json=cuerpo, headers={"X-CSRFToken": token_csrf(cliente)})
+    assert con_token.get_json()["resultado"] == "aceptado"
+
+
+def test_lista_sin_conexion_lleva_resumenes_y_no_codigos(cliente, puerta):
+    import hashlib
+    r = cliente.get(f"/api/v1/eventos/{puerta['slug']}/acreditacion/sin-conexion",
+                    headers={"Authorization": f"Bearer {puerta['clave']}"})
+    cuerpo = r.get_data(as_text=True)
+    assert puerta["codigos"]["confirmada"][4:] not in cuerpo
+    codigos = r.get_json()["codigos"]
+    assert [c["nombre"] for c in codigos] == ["Persona confirmada Pruebas"]  # solo las confirmadas
+    assert codigos[0]["resumen"] == hashlib.sha256(puerta["codigos"]["confirmada"].encode()).hexdigest()
+    assert codigos[0]["acreditado"] is False
+
+
+def test_acreditar_a_mano_tras_buscar(app, cliente, puerta):
+    cabeceras = {"Authorization": f"Bearer {puerta['clave']}"}
+    encontradas = cliente.get(f"/api/v1/eventos/{puerta['slug']}/acreditacion/buscar?q=municipio",
+                              headers=cabeceras).get_json()["inscripciones"]
+    assert len(encontradas) == 4
+    confirmada = next(i for i in encontradas if i["estado"] == "confirmada")
+    r = cliente.post(f"/api/v1/eventos/{puerta['slug']}/acreditacion", headers=cabeceras,
+                     json={"inscripcion_id": confirmada["id"], "id_cliente": str(uuid.uuid4())})
+    assert r.get_json()["resultado"] == "aceptado"
+    with app.app_context():
+        assert db.session.execute(select(Asistencia.origen).where(
+            Asistencia.evento_id == puerta["evento_id"])).scalar_one() == "manual"
+
+
+# --- Dos dispositivos a la vez ------------------------------------------------------------------
+DISPOSITIVOS, PERSONAS_SIMULTANEAS = 8, 10
+
+
+def test_lecturas_simultaneas_del_mismo_codigo_cuentan_una_vez(base_concurrencia, tmp_path):  # noqa: F811
+    """8 dispositivos leen a la vez el mismo QR, para 10 personas: una asistencia por persona, un
+    «aceptado» y siete «ya acreditado»; en PostgreSQL con conexiones realmente simultáneas."""
+    from flask_migrate import upgrade
+
+    from apoyo import configuracion
+    from app import create_app
+    from apoyo_inscripciones import crear_evento
+
+    aplicacion = create_app(configuracion(tmp_path, base_concurrencia))
+    with aplicacion.app_context():
+        upgrade()
+    evento = crear_evento(aplicacion)
+    with aplicacion.app_context():
+        acreditador = crear_usuario("puerta@prueba.org")
+        db.session.add(RolEvento(evento_id=evento.id, usuario=acreditador, rol="acreditador"))
+        _, clave = TokenApi.crear(acreditador, "puerta")
+        personas = [_inscribir(evento.id, f"P{n}") for n in range(PERSONAS_SIMULTANEAS)]
+        db.session.commit()
+        codigos = [qr.contenido_qr(p) for p in personas]
+
+    resultados: list[list[str]] = [[] for _ in codigos]
+    errores = []
+    barreras = [threading.Barrier(DISPOSITIVOS) for _ in codigos]
+
+    def dispositivo():
+        cliente = aplicacion.test_client()
+        for n, codigo in enumerate(codigos):
+            barreras[n].wait()
+            r = cliente.post(f"/api/v1/eventos/{evento.slug}/acreditacion", json={
+                "codigo": codigo, "id_cliente": str(uuid.uuid4())}, headers={"Authorization": f"Bearer {clave}"})
+            if r.status_code != 200:
+                errores.append(r.status_code)
+            else:
+                resultados[n].append(r.get_json()["resultado"])
+
+    hilos = [threading.Thread(target=dispositivo) for _ in range(DISPOSITIVOS)]
+    for hilo in hilos:
+        hilo.start()
+    for hilo in hilos:
+        hilo.join(60)
+    assert not errores
+    for lecturas in resultados:
+        assert sorted(lecturas) == ["aceptado"] + ["ya_acreditado"] * (DISPOSITIVOS - 1)
+    with aplicacion.app_context():
+        por_persona = db.session.execute(select(Asistencia.inscripcion_id, func.count()).where(
+            Asistencia.evento_id == evento.id).group_by(Asistencia.inscripcion_id)).all()
+        assert len(por_persona) == PERSONAS_SIMULTANEAS and {n for _, n in por_persona} == {1}
+        db.session.remove()
+        db.engine.dispose()
