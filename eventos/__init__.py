@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .cuentas.rutas import bp as cuentas_bp
     from .errores import registrar_errores
     from .inscripciones.rutas import bp as inscripciones_bp
+    from .mesas.rutas import bp as mesas_bp
     from .organizacion import bp as organizacion_bp
     from .publico.rutas import bp as publico_bp
     from .texto import registrar_filtros
@@ -59,6 +60,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(cuentas_bp, url_prefix="/cuentas")
     app.register_blueprint(organizacion_bp, url_prefix="/organizacion")
     app.register_blueprint(acreditacion_bp, url_prefix="/acreditacion")
+    app.register_blueprint(mesas_bp, url_prefix="/mesas")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
     registrar_errores(app)

@@ -1,46 +1,27 @@
 """API de acreditación: registrar asistencia por QR o a mano, lista para trabajar sin conexión, búsqueda
 y la lista de asistencia. Con la sesión del navegador (y su token CSRF en `X-CSRFToken`) o con una
 clave de API (`Authorization: Bearer`)."""
-from flask import abort, g, jsonify, request
+from flask import abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from flask_wtf.csrf import CSRFError, validate_csrf
 from sqlalchemy import select
-from wtforms import ValidationError
 
 from ..acreditacion import servicios
 from ..extensiones import db
 from ..modelos import Evento
 from ..zonas import iso
+from .comun import cuerpo_json, exigir_csrf_si_hay_sesion, exigir_cuenta
 from .rutas import bp
 
 
 def evento_acreditable(slug: str) -> Evento:
-    if not current_user.is_authenticated:
-        abort(401, description=_("Inicie sesión o use una clave de API de una persona con permiso de acreditación."))
+    exigir_cuenta()
     evento = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one_or_none()
     if evento is None:
         abort(404)
     if not evento.puede_acreditar(current_user):
         abort(403, description=_("Solo el equipo de acreditación y la organización de este evento pueden hacer esto."))
     return evento
-
-
-def _exigir_csrf_si_hay_sesion() -> None:
-    """La cookie de sesión viaja sola en peticiones de otros sitios; la clave de API no."""
-    if g.get("por_token"):
-        return
-    try:
-        validate_csrf(request.headers.get("X-CSRFToken", ""))
-    except ValidationError as error:
-        raise CSRFError(str(error)) from None
-
-
-def _cuerpo_json() -> dict:
-    datos = request.get_json(silent=True)
-    if not isinstance(datos, dict):
-        abort(400, description=_("El cuerpo debe ser un objeto JSON."))
-    return datos
 
 
 def lectura_json(lectura: servicios.Lectura, zona: str) -> dict:
@@ -58,8 +39,8 @@ def lectura_json(lectura: servicios.Lectura, zona: str) -> dict:
 def acreditar(slug):
     evento = evento_acreditable(slug)
     zona = evento.zona_horaria  # leída antes del commit, que caduca los objetos
-    _exigir_csrf_si_hay_sesion()
-    datos = _cuerpo_json()
+    exigir_csrf_si_hay_sesion()
+    datos = cuerpo_json()
     id_cliente = datos.get("id_cliente")
     if id_cliente is not None and (not isinstance(id_cliente, str) or not 0 < len(id_cliente) <= 64):
         abort(400, description=_("«id_cliente» debe ser un texto de 1 a 64 caracteres."))

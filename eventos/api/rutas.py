@@ -35,4 +35,4 @@ def evento(slug):
     return respuesta
 
 
-from . import acreditacion  # noqa: E402,F401  (registra sus rutas en este blueprint)
+from . import acreditacion, respuestas  # noqa: E402,F401  (registran sus rutas en este blueprint)

@@ -2,7 +2,7 @@
 from .evento import Evento, ESTADOS, MODALIDADES
 from .programa import (Sesion, SesionRetirada, Persona, Participacion, Material, TIPOS_SESION, ROLES,
                        TIPOS_MATERIAL)
-from .mesas import Mesa, Guia, Bloque, Pregunta
+from .mesas import Mesa, Guia, Bloque, Pregunta, Respuesta, VersionRespuesta
 from .usuarios import Usuario, RolEvento, Auditoria, TokenApi, ROLES_EVENTO
 from .inscripciones import (Inscripcion, PreguntaInscripcion, Asistencia, Constancia, CorreoSaliente, ESTADOS_INSCRIPCION,
                             MODALIDADES_PARTICIPACION, TIPOS_PREGUNTA)
@@ -11,7 +11,7 @@ from . import cambios  # noqa: F401  (versiones del programa y auditoría en cad
 __all__ = [
     "Evento", "ESTADOS", "MODALIDADES",
     "Sesion", "SesionRetirada", "Persona", "Participacion", "Material", "TIPOS_SESION", "ROLES", "TIPOS_MATERIAL",
-    "Mesa", "Guia", "Bloque", "Pregunta",
+    "Mesa", "Guia", "Bloque", "Pregunta", "Respuesta", "VersionRespuesta",
     "Usuario", "RolEvento", "Auditoria", "TokenApi", "ROLES_EVENTO",
     "Inscripcion", "PreguntaInscripcion", "Asistencia", "Constancia", "CorreoSaliente", "ESTADOS_INSCRIPCION",
     "MODALIDADES_PARTICIPACION", "TIPOS_PREGUNTA",

@@ -67,6 +67,8 @@ class Evento(db.Model):
     requiere_aprobacion = db.Column(db.Boolean, nullable=False, default=False)
     aviso_privacidad = db.Column(db.Text, nullable=False, default="")
     constancias_habilitadas = db.Column(db.Boolean, nullable=False, default=False)
+    # Las respuestas de las mesas se ven fuera del equipo (participantes, tablero) desde que se publican.
+    respuestas_publicadas = db.Column(db.Boolean, nullable=False, default=False)
     # Se incrementa al empezar cada alta o baja: la fila bloqueada ordena las inscripciones simultáneas.
     version_inscripciones = db.Column(db.Integer, nullable=False, default=0)
     edicion_anterior_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="SET NULL"))

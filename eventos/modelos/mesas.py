@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+from sqlalchemy import JSON
+
 from ..extensiones import db
+from ..zonas import FechaHoraUTC, ahora
 
 mesa_sesion = db.Table(
     "mesa_sesion",
@@ -98,3 +101,50 @@ class Pregunta(db.Model):
     orden = db.Column(db.Integer, nullable=False, default=0)
 
     bloque = db.relationship("Bloque", back_populates="preguntas")
+
+
+class Respuesta(db.Model):
+    """La respuesta de una mesa a una pregunta de la guía: texto (Markdown sencillo, que se muestra sin
+    HTML), puntos clave o acuerdos y, si se anotó, cuántas personas intervinieron.
+
+    `version` sube con cada guardado: quien guarda dice sobre qué versión escribió y, si otra persona
+    guardó entretanto, recibe un conflicto con los dos textos en lugar de pisarla.
+    """
+    __tablename__ = "respuesta"
+
+    id = db.Column(db.Integer, primary_key=True)
+    mesa_id = db.Column(db.Integer, db.ForeignKey("mesa.id", ondelete="CASCADE"), nullable=False, index=True)
+    pregunta_id = db.Column(db.Integer, db.ForeignKey("pregunta.id", ondelete="CASCADE"), nullable=False, index=True)
+    texto = db.Column(db.Text, nullable=False, default="")
+    puntos_clave = db.Column(JSON, nullable=False, default=list)
+    intervenciones = db.Column(db.Integer)
+    version = db.Column(db.Integer, nullable=False, default=0)
+    actualizada_en = db.Column(FechaHoraUTC, nullable=False, default=ahora, index=True)
+    actualizada_por_id = db.Column(db.Integer, db.ForeignKey("usuario.id", ondelete="SET NULL"))
+
+    __table_args__ = (db.UniqueConstraint("mesa_id", "pregunta_id", name="uq_respuesta_mesa_pregunta"),)
+
+    mesa = db.relationship("Mesa")
+    pregunta = db.relationship("Pregunta")
+    actualizada_por = db.relationship("Usuario")
+    historial = db.relationship("VersionRespuesta", back_populates="respuesta", cascade="all, delete-orphan",
+                                order_by="VersionRespuesta.version.desc()")
+
+
+class VersionRespuesta(db.Model):
+    """Cada versión guardada de una respuesta: quién, cuándo y qué."""
+    __tablename__ = "version_respuesta"
+
+    id = db.Column(db.Integer, primary_key=True)
+    respuesta_id = db.Column(db.Integer, db.ForeignKey("respuesta.id", ondelete="CASCADE"), nullable=False)
+    version = db.Column(db.Integer, nullable=False)
+    texto = db.Column(db.Text, nullable=False, default="")
+    puntos_clave = db.Column(JSON, nullable=False, default=list)
+    intervenciones = db.Column(db.Integer)
+    guardada_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+    usuario_id = db.Column(db.Integer, db.ForeignKey("usuario.id", ondelete="SET NULL"))
+
+    __table_args__ = (db.UniqueConstraint("respuesta_id", "version", name="uq_version_respuesta_respuesta_version"),)
+
+    respuesta = db.relationship("Respuesta", back_populates="historial")
+    usuario = db.relationship("Usuario")
