@@ -46,6 +46,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .acreditacion.rutas import bp as acreditacion_bp
     from .api.rutas import bp as api_bp
     from .calendario.rutas import bp as calendario_bp
+    from .constancias.rutas import bp as constancias_bp
     from .cuentas.rutas import bp as cuentas_bp
     from .errores import registrar_errores
     from .inscripciones.rutas import bp as inscripciones_bp
@@ -57,6 +58,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(publico_bp)
     app.register_blueprint(inscripciones_bp)
     app.register_blueprint(calendario_bp)
+    app.register_blueprint(constancias_bp)
     app.register_blueprint(cuentas_bp, url_prefix="/cuentas")
     app.register_blueprint(organizacion_bp, url_prefix="/organizacion")
     app.register_blueprint(acreditacion_bp, url_prefix="/acreditacion")

@@ -30,6 +30,7 @@ def desde_entorno(instance_path: str) -> dict:
         "RATELIMIT_HEADERS_ENABLED": True,
         "LIMITE_INGRESO": os.environ.get("LIMITE_INGRESO", "10 per minute"),
         "LIMITE_INSCRIPCION": os.environ.get("LIMITE_INSCRIPCION", "20 per minute"),
+        "LIMITE_VERIFICACION": os.environ.get("LIMITE_VERIFICACION", "30 per minute"),
         # Detrás de un proxy con HTTPS: cookies solo por HTTPS, HSTS y cabeceras X-Forwarded-* de confianza.
         "HTTPS": https,
         "SESSION_COOKIE_SECURE": https,

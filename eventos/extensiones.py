@@ -42,11 +42,12 @@ def cargar_usuario(identificador: str):
 
 @login.request_loader
 def cargar_usuario_de_token(peticion):
-    """`Authorization: Bearer evt_…`: una clave de API en lugar de la sesión (teléfonos, scripts)."""
+    """`Authorization: Bearer evt_…`: una clave de API en lugar de la sesión (teléfonos, scripts). Solo
+    en la API: una clave robada no abre la oficina ni la gestión de las propias claves."""
     from flask import g
     from .modelos import TokenApi
     esquema, _, clave = peticion.headers.get("Authorization", "").partition(" ")
-    if esquema.lower() != "bearer" or not clave:
+    if esquema.lower() != "bearer" or not clave or not peticion.path.startswith("/api/"):
         return None
     usuario = TokenApi.usuario_de(clave.strip())
     g.por_token = usuario is not None

@@ -55,6 +55,11 @@ def _qr(texto: str, **opciones):
     return codigo
 
 
+def matriz(texto: str) -> list[list[bool]]:
+    """Los módulos del QR (con su zona de silencio), para dibujarlo como vector en un PDF."""
+    return _qr(texto).get_matrix()
+
+
 @lru_cache(maxsize=512)
 def _png(texto: str) -> bytes:
     salida = io.BytesIO()

@@ -30,6 +30,12 @@ PERMITIDAS = {
     "api.lista_sin_conexion": ACREDITACION,
     "api.buscar": ACREDITACION,
     "api.asistencias": ACREDITACION,
+    "acreditacion.inicio": TODAS_CON_CUENTA,  # cada cual ve solo los eventos que acredita
+    "acreditacion.service_worker": set(PERSONAS),  # el script del service worker, sin datos
+    "organizacion.asistencia": ACREDITACION,
+    "organizacion.asistencia_json": ACREDITACION,
+    "organizacion.exportar_asistencia_csv": ACREDITACION,
+    "organizacion.exportar_asistencia_xlsx": ACREDITACION,
     "api.respuestas": GESTION,
     "api.guardar_respuesta": GESTION,  # y la moderación de esa mesa (que no está entre estas personas)
 }
@@ -64,7 +70,7 @@ def valores(app, datos) -> dict:
         # Una inscripción y una pregunta del formulario, para las rutas que las piden.
         if primero(Inscripcion, Inscripcion.evento_id == evento.id) is None:
             db.session.add(Inscripcion(evento_id=evento.id, nombre="Persona", correo="matriz@prueba.org",
-                                       estado="en_espera", consentimiento_en=ahora()))
+                                       estado="confirmada", consentimiento_en=ahora()))
         if primero(PreguntaInscripcion, PreguntaInscripcion.evento_id == evento.id) is None:
             db.session.add(PreguntaInscripcion(evento_id=evento.id, texto="¿Pregunta?", tipo="texto_corto"))
         db.session.commit()

@@ -262,7 +262,7 @@ def recuentos(evento, recientes: int = 20) -> Recuentos:
         acreditadas=sum(acreditadas_por_mesa.values()),
         por_sesion=[(s, por_sesion_id.get(s.id, 0)) for s in sesiones],
         por_hora=_llegadas_por_hora(evento),
-        por_origen={origen: (a, b) for origen, (a, b) in sorted(por_origen.items())},
+        por_origen={origen: (a, b) for origen, (a, b) in por_origen.items()},
         por_mesa=por_mesa,
         recientes=_ultimas_asistencias(evento, recientes))
 

@@ -82,3 +82,6 @@ def restablecer(token):
         return redirect(url_for("cuentas.entrar"))
     codigo = 400 if formulario.is_submitted() else 200
     return render_template("cuentas/restablecer.html", formulario=formulario, usuario=usuario), codigo
+
+
+from . import claves  # noqa: E402,F401  (registra las rutas de las claves de API)

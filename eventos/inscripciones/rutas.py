@@ -191,3 +191,36 @@ def _registrar_conexion(inscripcion, sesion):
         db.session.commit()
     except IntegrityError:  # otra pestaña registró la misma conexión a la vez
         db.session.rollback()
+
+
+# --- Credencial y constancia en PDF ----------------------------------------------------------------
+
+@bp.get("/inscripcion/<token>/credencial.pdf")
+def credencial(token):
+    inscripcion = por_token(token)
+    if inscripcion.estado != "confirmada":
+        abort(404, description=_("La credencial es solo para inscripciones confirmadas."))
+    from .. import documentos
+    contenido = documentos.credenciales_pdf(documentos.datos_evento(inscripcion.evento, g.idioma),
+                                            [documentos.credencial_de(inscripcion, g.idioma)])
+    return documentos.respuesta_pdf(contenido, f"credencial-{inscripcion.evento.slug}.pdf")
+
+
+@bp.get("/inscripcion/<token>/constancia.pdf")
+def constancia(token):
+    """La primera descarga emite la constancia (y su código); las siguientes repiten el mismo código."""
+    from .. import documentos
+    from ..constancias import servicios as constancias
+    inscripcion = por_token(token)
+    try:
+        emitida = constancias.emitir(inscripcion)
+    except constancias.NoDisponible as motivo:
+        abort(motivo.estado, description=motivo.mensaje)
+    codigo = constancias.con_guiones(emitida.codigo)
+    url = url_for("constancias.verificar", codigo=codigo, _external=True)
+    base = current_app.config.get("URL_PUBLICA")
+    if base:  # el documento dura más que esta petición: la dirección pública, no la del proxy interno
+        url = base.rstrip("/") + url_for("constancias.verificar", codigo=codigo)
+    datos = documentos.datos_constancia(inscripcion, emitida, constancias.asistencias(inscripcion), url, codigo,
+                                        g.idioma)
+    return documentos.respuesta_pdf(documentos.constancia_pdf(datos), f"constancia-{inscripcion.evento.slug}.pdf")

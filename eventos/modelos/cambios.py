@@ -20,6 +20,9 @@ from .inscripciones import Inscripcion, PreguntaInscripcion
 from .usuarios import Auditoria, RolEvento
 
 _CAMPOS_DE_CONTROL = {"version_programa", "actualizado_en", "secuencia", "creado_en", "uid"}
+# Secretos: la auditoría anota que cambiaron, nunca su valor (la lee toda la organización).
+_CAMPOS_SECRETOS = {"codigo", "clave_gestion", "clave_calendario", "clave_hash", "sello", "resumen"}
+SECRETO_OCULTO = "(secreto)"
 # Quién modera una mesa se audita, pero no cambia el programa publicado (ni invalida su caché).
 _CAMPOS_DE_EQUIPO = {"moderadores"}
 _MAX_CAMBIOS = 100
@@ -90,7 +93,8 @@ def _campos_cambiados(obj) -> dict:
         if attr.key not in _CAMPOS_DE_CONTROL and historia.has_changes():
             antes = historia.deleted[0] if historia.deleted else None
             despues = historia.added[0] if historia.added else None
-            campos[attr.key] = [_valor(antes), _valor(despues)]
+            campos[attr.key] = [SECRETO_OCULTO, SECRETO_OCULTO] if attr.key in _CAMPOS_SECRETOS \
+                else [_valor(antes), _valor(despues)]
     for relacion in estado.mapper.relationships:
         if relacion.secondary is not None and not relacion.viewonly:
             historia = estado.attrs[relacion.key].history

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -114,12 +115,20 @@ class TokenApi(db.Model):
 
     @classmethod
     def usuario_de(cls, clave: str):
-        """El usuario activo dueño de una clave vigente, o None (una sola consulta)."""
+        """El usuario activo dueño de una clave vigente, o None. Anota el uso como mucho una vez por minuto
+        (la lista de claves dice cuándo se usó cada una sin escribir en cada petición)."""
         if not clave.startswith(cls.PREFIJO):
             return None
-        return db.session.execute(db.select(Usuario).join(cls, cls.usuario_id == Usuario.id).where(
-            cls.resumen == cls.resumir(clave), cls.revocado_en.is_(None), Usuario.activo.is_(True))
-        ).scalar_one_or_none()
+        fila = db.session.execute(
+            db.select(Usuario, cls.id, cls.usado_en).join(cls, cls.usuario_id == Usuario.id)
+            .where(cls.resumen == cls.resumir(clave), cls.revocado_en.is_(None), Usuario.activo.is_(True))).one_or_none()
+        if fila is None:
+            return None
+        momento = ahora()
+        if fila.usado_en is None or momento - fila.usado_en > timedelta(minutes=1):
+            db.session.execute(db.update(cls).where(cls.id == fila.id).values(usado_en=momento))
+            db.session.commit()
+        return fila.Usuario
 
 
 class RolEvento(db.Model):

@@ -56,6 +56,7 @@ def nuevo_evento():
             auditar(_l("Creación del evento"))
             evento = Evento(estado="borrador")
             aplicar_evento(evento, plan)
+            evento.constancias_habilitadas = bool(formulario.constancias_habilitadas.data)
             db.session.add(evento)
             db.session.add(RolEvento(evento=evento, usuario=current_user, rol="organizador"))
             db.session.commit()
@@ -79,6 +80,7 @@ def datos(slug):
     formulario = _formulario_evento()
     if not formulario.is_submitted():
         rellenar_formulario_evento(formulario, evento)
+        formulario.constancias_habilitadas.data = evento.constancias_habilitadas
     formulario.slug.data = evento.slug  # el identificador no cambia: enlaces y calendarios dependen de él
     if formulario.validate_on_submit():
         plan, problemas = programa.leer_evento(datos_evento(formulario), slug=evento.slug)
@@ -86,6 +88,7 @@ def datos(slug):
             auditar(_l("Edición de los datos generales"))
             errores = aplicar_evento(evento, plan, conservar_horas_locales=formulario.conservar_horas.data)
             if not errores:
+                evento.constancias_habilitadas = bool(formulario.constancias_habilitadas.data)
                 db.session.commit()
                 flash(_("Datos guardados."), "info")
                 return redirect(url_for("organizacion.evento", slug=evento.slug))

@@ -40,6 +40,7 @@ class FormularioEvento(FlaskForm):
     inscripcion_apertura = DateTimeLocalField(_l("Apertura de la inscripción"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     inscripcion_cierre = DateTimeLocalField(_l("Cierre de la inscripción"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     cupo = IntegerField(_l("Cupo"), validators=[Optional(), NumberRange(min=1, max=1000000)])
+    constancias_habilitadas = BooleanField(_l("Emitir constancias de asistencia"))
     conservar_horas = BooleanField(_l("Si cambia la zona horaria, conservar las horas locales de las sesiones"), default=True)
 
 

@@ -515,3 +515,31 @@ def reintentar_correos(slug):
         flash(ngettext("Reintento terminado: %(num)d correo enviado.", "Reintento terminado: %(num)d correos enviados.",
                        enviados), "info")
     return redirect(url_for("organizacion.correos", slug=slug), 303)
+
+
+# --- Código de acreditación ----------------------------------------------------------------------
+
+@bp.post("/eventos/<slug>/inscripciones/<int:inscripcion_id>/reemitir-codigo")
+def reemitir_codigo(slug, inscripcion_id):
+    """Credencial perdida o compartida: un código nuevo, y el anterior deja de servir en la puerta.
+    Si la inscripción está confirmada, el correo con el QR nuevo sale en la misma transacción."""
+    from ..acreditacion import servicios as acreditacion
+    evento = evento_gestionable(slug)
+    inscripcion = de_evento(Inscripcion, inscripcion_id, evento)
+    exigir_boton()
+    destino = _volver(evento, url_for("organizacion.inscripcion", slug=slug, inscripcion_id=inscripcion.id))
+    if not inscripcion.activa:
+        flash(_("La inscripción está cancelada: no tiene código de acreditación que reemitir."), "error")
+        return redirect(destino, 303)
+    auditar(_l("Reemitir código de acreditación"))
+    acreditacion.reemitir_codigo(inscripcion)
+    if inscripcion.estado == "confirmada":
+        avisos.alta(inscripcion)
+    db.session.commit()
+    if inscripcion.estado == "confirmada":
+        flash(_("Código nuevo creado: el anterior ya no sirve. Se envió a %(correo)s el correo con el QR nuevo.",
+                correo=inscripcion.correo), "info")
+    else:
+        flash(_("Código nuevo creado: el anterior ya no sirve. La persona recibirá el QR cuando se confirme su "
+                "inscripción."), "info")
+    return redirect(destino, 303)

@@ -1,0 +1,1 @@
+"""Constancias de asistencia: quién tiene derecho, su código de verificación y la página pública /verificar/."""
