@@ -295,5 +295,7 @@ def _ultimas_asistencias(evento, limite: int):
                 .outerjoin(Sesion, Sesion.id == Asistencia.sesion_id)
                 .outerjoin(Usuario, Usuario.id == Asistencia.usuario_id)
                 .where(Asistencia.evento_id == evento.id)
-                .order_by(Asistencia.registrada_en.desc(), Asistencia.id.desc()).limit(limite))
+                # por llegada al servidor: una lectura sin red que se sincroniza tarde aparece arriba
+                .order_by(func.coalesce(Asistencia.recibida_en, Asistencia.registrada_en).desc(),
+                          Asistencia.id.desc()).limit(limite))
     return db.session.execute(consulta).all()
