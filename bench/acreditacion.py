@@ -3,7 +3,7 @@ en 127.0.0.1), al lado de un endpoint Flask trivial servido igual como techo.
 
     /work/venv/bin/python bench/acreditacion.py                 # PostgreSQL (base eventos_bench_acreditacion)
     /work/venv/bin/python bench/acreditacion.py --sqlite        # SQLite en una carpeta temporal
-    /work/venv/bin/python bench/acreditacion.py --procesos 2    # procesos de gunicorn (4 por omisión)
+    /work/venv/bin/python bench/acreditacion.py --procesos 4    # procesos de gunicorn (2 por omisión)
 
 Cada petición es la lectura de un QR distinto (una persona confirmada que aún no había entrado) con su
 `id_cliente`, autenticada con una clave de API como un teléfono de la puerta: busca la clave, el evento y
@@ -121,7 +121,9 @@ def parar(proceso: subprocess.Popen) -> None:
         proceso.kill()
 
 
-def medir_acreditacion(url_bd: str, carpeta: Path, procesos: int, clave: str, codigos: list[str]) -> dict:
+def medir_acreditacion(url_bd: str, carpeta: Path, procesos: int, clave: str, codigos: list[str]) -> tuple[dict, dict]:
+    """La acreditación y, servido por los mismos procesos, el endpoint más simple de la aplicación
+    (`/api/v1/salud`: sin base de datos, pero con todo lo que la aplicación hace en cada petición)."""
     puerto = puerto_libre()
     entorno = {**os.environ, "DATABASE_URL": url_bd, "SECRET_KEY": "bench-acreditacion",
                "MAIL_CARPETA": str(carpeta / "correo")}
@@ -137,7 +139,8 @@ def medir_acreditacion(url_bd: str, carpeta: Path, procesos: int, clave: str, co
         guion = carpeta / "acreditar.lua"
         lista = "{" + ",".join(json.dumps(c) for c in codigos[:-1]) + "}"
         guion.write_text(LUA.format(codigos=lista, ruta=ruta, clave=clave))
-        return wrk(f"http://127.0.0.1:{puerto}{ruta}", guion=guion)
+        salud = wrk(f"http://127.0.0.1:{puerto}/api/v1/salud")
+        return wrk(f"http://127.0.0.1:{puerto}{ruta}", guion=guion), salud
     finally:
         parar(gunicorn)
 
@@ -167,7 +170,7 @@ def recuento(url_bd: str) -> tuple[int, int]:
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sqlite", action="store_true", help="usar SQLite en vez de PostgreSQL")
-    parser.add_argument("--procesos", type=int, default=4, help="procesos de gunicorn (4 por omisión)")
+    parser.add_argument("--procesos", type=int, default=2, help="procesos de gunicorn (2 por omisión, como las demás mediciones)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         carpeta = Path(tmp)
@@ -183,7 +186,8 @@ def main():
             clave, codigos = preparar(url_bd, carpeta)
             trivial = medir_trivial(args.procesos, carpeta)
             print("\n-- endpoint trivial (POST JSON, sin base de datos)\n" + trivial["salida"])
-            acreditacion = medir_acreditacion(url_bd, carpeta, args.procesos, clave, codigos)
+            acreditacion, salud = medir_acreditacion(url_bd, carpeta, args.procesos, clave, codigos)
+            print("\n-- /api/v1/salud de la aplicación (GET, sin base de datos)\n" + salud["salida"])
             print("\n-- acreditación (POST JSON con clave de API, una persona distinta en cada lectura)\n"
                   + acreditacion["salida"])
             asistencias, distintas = recuento(url_bd)
@@ -198,11 +202,14 @@ def main():
     print(f"endpoint trivial:  {trivial['rps']:.0f} req/s, p50 {trivial['p50_ms']:.2f} ms, p99 {trivial['p99_ms']:.2f} ms")
     print(f"acreditación:      {acreditacion['rps']:.0f} req/s, p50 {acreditacion['p50_ms']:.2f} ms, "
           f"p99 {acreditacion['p99_ms']:.2f} ms, respuestas no 2xx: {acreditacion['no_2xx_3xx']}")
-    print(f"proporción:        {proporcion:.0%} del endpoint trivial")
+    print(f"/api/v1/salud:     {salud['rps']:.0f} req/s, p50 {salud['p50_ms']:.2f} ms, p99 {salud['p99_ms']:.2f} ms")
+    print(f"proporción:        {proporcion:.0%} del endpoint trivial, "
+          f"{acreditacion['rps'] / salud['rps']:.0%} de /api/v1/salud")
+    # wrk no cuenta las peticiones que quedan en vuelo al parar: puede haber alguna asistencia más.
     print(f"asistencias:       {asistencias} registradas, {distintas} personas distintas "
-          f"({acreditacion['peticiones']} lecturas + 1 de comprobación)")
+          f"(wrk contó {acreditacion['peticiones']} lecturas completas + 1 de comprobación)")
     cumple = (acreditacion["rps"] >= 200 and acreditacion["p99_ms"] <= 50 and proporcion >= 0.4
-              and asistencias == distintas == acreditacion["peticiones"] + 1 and not acreditacion["no_2xx_3xx"])
+              and asistencias == distintas >= acreditacion["peticiones"] + 1 and not acreditacion["no_2xx_3xx"])
     print("objetivos (≥ 200/s, p99 ≤ 50 ms, ≥ 40 % del trivial, una asistencia por lectura):",
           "cumplidos" if cumple else "NO cumplidos")
 

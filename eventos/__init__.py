@@ -33,7 +33,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .seguridad import registrar_seguridad
 
     db.init_app(app)
-    _preparar_sqlite(app, db)
+    _preparar_motor(app, db)
     migrate.init_app(app, db, directory=str(RAIZ / "migraciones"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=elegir_idioma)
@@ -51,6 +51,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .errores import registrar_errores
     from .inscripciones.rutas import bp as inscripciones_bp
     from .mesas.rutas import bp as mesas_bp
+    from .mesas.tablero import bp as tablero_bp
     from .organizacion import bp as organizacion_bp
     from .publico.rutas import bp as publico_bp
     from .texto import registrar_filtros
@@ -62,6 +63,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.register_blueprint(cuentas_bp, url_prefix="/cuentas")
     app.register_blueprint(organizacion_bp, url_prefix="/organizacion")
     app.register_blueprint(acreditacion_bp, url_prefix="/acreditacion")
+    app.register_blueprint(tablero_bp, url_prefix="/mesas/tablero")  # sin exigir sesión, a diferencia de `mesas`
     app.register_blueprint(mesas_bp, url_prefix="/mesas")
     app.register_blueprint(api_bp, url_prefix="/api/v1")
     csrf.exempt(api_bp)
@@ -81,9 +83,13 @@ def create_app(config: dict | None = None) -> Flask:
     return app
 
 
-def _preparar_sqlite(app, db) -> None:
-    """SQLite: claves foráneas activas (los ON DELETE CASCADE dependen de ello) y registro WAL, para que
+def _preparar_motor(app, db) -> None:
+    """PostgreSQL: comprobar las conexiones que llevaban un rato sin usarse. SQLite: claves foráneas activas (los ON DELETE CASCADE dependen de ello) y registro WAL, para que
     las lecturas no esperen a las escrituras cuando hay varios procesos."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        from .config import preparar_postgresql
+        with app.app_context():
+            preparar_postgresql(db.engine)
     if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         return
     from sqlalchemy import event

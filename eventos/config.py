@@ -62,11 +62,42 @@ def desde_entorno(instance_path: str) -> dict:
 
 
 def opciones_motor(url_bd: str) -> dict:
-    """PostgreSQL: comprobar conexiones del pool. SQLite: varios procesos escriben por turnos y se
-    espera hasta 30 s en vez de fallar con «database is locked»."""
+    """SQLite: varios procesos escriben por turnos y se espera hasta 30 s en vez de fallar con «database
+    is locked». PostgreSQL: las conexiones del pool se comprueban al sacarlas solo si llevaban un rato
+    sin usarse (ver `preparar_postgresql`)."""
     if url_bd.startswith("postgresql"):
-        return {"pool_pre_ping": True}
+        return {}
     return {"connect_args": {"timeout": 30}}
+
+
+# Una conexión usada hace menos que esto no se comprueba: bajo carga, cada petición se ahorra una ida y
+# vuelta a la base de datos (SELECT 1), que en una máquina pequeña cuesta tanto como una consulta real.
+INACTIVIDAD_PARA_COMPROBAR = 10.0
+
+
+def preparar_postgresql(motor) -> None:
+    """Comprobación «pesimista» de las conexiones, como `pool_pre_ping`, pero solo de las que llevan más
+    de INACTIVIDAD_PARA_COMPROBAR segundos en el pool (tras un reinicio de PostgreSQL, por ejemplo).
+    Receta de la documentación de SQLAlchemy: lanzar DisconnectionError hace que el pool la descarte y
+    pruebe con otra."""
+    import time
+
+    from sqlalchemy import event, exc
+
+    @event.listens_for(motor, "checkin")
+    def al_devolver(_conexion, registro):
+        registro.info["devuelta_en"] = time.monotonic()
+
+    @event.listens_for(motor, "checkout")
+    def al_sacar(conexion, registro, _proxy):
+        devuelta = registro.info.get("devuelta_en")
+        if devuelta is None or time.monotonic() - devuelta < INACTIVIDAD_PARA_COMPROBAR:
+            return
+        try:
+            conexion.execute("SELECT 1")
+            conexion.rollback()
+        except Exception as error:  # noqa: BLE001 — cualquier fallo: la conexión no sirve
+            raise exc.DisconnectionError() from error
 
 
 def clave_local(instancia: Path) -> str:

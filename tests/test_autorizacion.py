@@ -26,6 +26,7 @@ PERMITIDAS = {
     "organizacion.importar": {"admin"},
     "api.eventos": set(PERSONAS),
     "api.evento": set(PERSONAS),
+    "api.salud": set(PERSONAS),
     "api.acreditar": ACREDITACION,
     "api.lista_sin_conexion": ACREDITACION,
     "api.buscar": ACREDITACION,
@@ -36,6 +37,11 @@ PERMITIDAS = {
     "organizacion.asistencia_json": ACREDITACION,
     "organizacion.exportar_asistencia_csv": ACREDITACION,
     "organizacion.exportar_asistencia_xlsx": ACREDITACION,
+    "mesas.inicio": TODAS_CON_CUENTA,  # cada cual ve sus mesas
+    "mesas.token_csrf": TODAS_CON_CUENTA,
+    # El tablero de la plenaria: la organización siempre; el resto (sin cuenta incluido), tras publicar.
+    "tablero.pagina": GESTION,
+    "tablero.datos": GESTION,
     "api.respuestas": GESTION,
     "api.guardar_respuesta": GESTION,  # y la moderación de esa mesa (que no está entre estas personas)
 }
@@ -43,7 +49,7 @@ PERMITIDAS = {
 
 def reglas(app):
     for regla in app.url_map.iter_rules():
-        if regla.rule.startswith(("/organizacion/", "/api/", "/acreditacion/")):
+        if regla.rule.startswith(("/organizacion/", "/api/", "/acreditacion/", "/mesas/")):
             for metodo in sorted(regla.methods - {"HEAD", "OPTIONS"}):
                 yield regla, metodo
 
@@ -53,6 +59,8 @@ def permitidas(endpoint: str) -> set[str]:
         return PERMITIDAS[endpoint]
     if endpoint.startswith("acreditacion."):
         return ACREDITACION  # el escáner de la puerta
+    if endpoint.startswith(("mesas.", "tablero.")):
+        return GESTION  # y la moderación de esa mesa (que no está entre estas personas)
     assert endpoint.startswith("organizacion."), f"¿Quién puede usar {endpoint}? Añádalo a PERMITIDAS."
     return GESTION
 
@@ -142,6 +150,8 @@ def test_matriz_de_autorizacion(app, evento_con_equipo, persona):
             assert r.status_code == 200, f"{persona} {metodo} {ruta}: {r.status_code}"
         elif persona == "anonimo" and ruta.startswith("/api/"):
             assert r.status_code == 401, f"{metodo} {ruta}: {r.status_code}"
+        elif persona == "anonimo" and regla.endpoint.startswith("tablero."):
+            assert r.status_code == 403, f"{metodo} {ruta}: {r.status_code}"
         elif persona == "anonimo":
             assert r.status_code == 302 and "/cuentas/entrar" in r.headers["Location"], f"{metodo} {ruta}: {r.status_code}"
         else:

@@ -17,7 +17,7 @@ def respuesta_json(respuesta, zona: str) -> dict:
     return {"mesa_id": respuesta.mesa_id, "pregunta_id": respuesta.pregunta_id, "texto": respuesta.texto,
             "puntos_clave": list(respuesta.puntos_clave or []), "intervenciones": respuesta.intervenciones,
             "version": respuesta.version, "actualizada_en": iso(respuesta.actualizada_en, zona),
-            "actualizada_por": respuesta.actualizada_por.nombre if respuesta.actualizada_por else None}
+            "actualizada_por": respuesta.autor or None}
 
 
 @bp.get("/eventos/<slug>/respuestas")
@@ -53,7 +53,7 @@ def guardar_respuesta(mesa_id, pregunta_id):
     if servicios.pregunta_de_mesa(mesa, pregunta_id) is None:
         abort(404, description=_("Esa pregunta no está en la guía de esta mesa."))
     datos = cuerpo_json()
-    zona = mesa.evento.zona_horaria
+    zona = mesa.evento.zona_horaria  # leída antes del commit, que caduca los objetos
     try:
         contenido = servicios.validar(datos.get("texto", ""), datos.get("puntos_clave"), datos.get("intervenciones"))
         guardada = servicios.guardar(mesa.id, pregunta_id, contenido, datos.get("version"), current_user)

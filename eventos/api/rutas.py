@@ -11,6 +11,12 @@ from . import serializar
 bp = Blueprint("api", __name__)
 
 
+@bp.get("/salud")
+def salud():
+    """Para el balanceador o el monitor: el proceso responde (no consulta la base de datos)."""
+    return jsonify({"estado": "ok"})
+
+
 @bp.get("/eventos")
 def eventos():
     consulta = Evento.consulta_publicados().options(selectinload(Evento.sesiones)).order_by(Evento.fecha_inicio)

@@ -8,6 +8,7 @@ from .. import calendario, qr, zonas
 from ..extensiones import db, limiter
 from ..modelos import Asistencia, Evento, Inscripcion
 from ..publico.agenda import rango_de_fechas
+from ..mesas.servicios import mesa_de_participante
 from ..organizacion.permisos import exigir_boton
 from . import avisos, servicios
 from .formularios import (FormularioDatosPersonales, clase_de_formulario, datos_de_formulario, datos_personales,
@@ -111,7 +112,8 @@ def personal(token):
         "inscripciones/personal.html", inscripcion=inscripcion, evento=evento, formulario=formulario, token=token,
         agenda=avisos.agenda_personal(evento, inscripcion),
         webcal=calendario.direccion_webcal(url_for("calendario.personal", clave=inscripcion.clave_calendario, _external=True)),
-        zona_persona=inscripcion.zona_horaria or evento.zona_horaria), codigo)
+        zona_persona=inscripcion.zona_horaria or evento.zona_horaria,
+        su_mesa=mesa_de_participante(evento, inscripcion)), codigo)
     respuesta.headers["Cache-Control"] = "private, no-store"
     return respuesta
 

@@ -1,7 +1,7 @@
 """Reglas de la inscripción: cupo del evento y de cada mesa, lista de espera, aprobación, bajas con
 promoción automática y los correos que acompañan a cada paso.
 
-Concurrencia: toda alta o baja empieza escribiendo en la fila del evento (`_bloquear`). En PostgreSQL
+Concurrencia: toda alta o baja empieza escribiendo en la fila del evento (`bloquear_evento`). En PostgreSQL
 esa fila queda bloqueada hasta el final de la transacción; en SQLite, una escritura como primera
 sentencia hace que la conexión espere su turno. Así el recuento de plazas y la decisión se toman sin
 que otra inscripción simultánea se cuele: el cupo nunca se supera.
@@ -74,7 +74,7 @@ class EventoBloqueado(NamedTuple):
         return estado_de_inscripcion(self.estado, self.inscripcion_apertura, self.inscripcion_cierre) == "abierta"
 
 
-def _bloquear(evento_id: int) -> EventoBloqueado:
+def bloquear_evento(evento_id: int) -> EventoBloqueado:
     """Primera sentencia de cada alta o baja: ordena las operaciones simultáneas sobre el mismo evento
     (y devuelve sus datos actuales con RETURNING, sin otra consulta)."""
     db.session.commit()  # cierra cualquier lectura previa de la petición
@@ -131,7 +131,7 @@ def _inscribir(evento_id, correo, datos, por_organizacion, existente):
     if existente is not None and existente.activa:
         # Al participante se le avisa por correo; a la organización se le dice en la propia página.
         return (existente, False) if por_organizacion else _ya_inscrita(existente)
-    evento = _bloquear(evento_id)  # desde aquí, hasta el commit, nadie más da altas en este evento
+    evento = bloquear_evento(evento_id)  # desde aquí, hasta el commit, nadie más da altas en este evento
     if not por_organizacion and not evento.inscripcion_abierta:
         db.session.rollback()
         raise InscripcionNoPosible(_("La inscripción a este evento no está abierta."))
@@ -184,7 +184,7 @@ def _ya_inscrita(inscripcion: Inscripcion) -> tuple[Inscripcion, bool]:
 def cancelar(inscripcion_id: int) -> list[Inscripcion]:
     """Baja de una inscripción; las plazas libres pasan, por orden, a la lista de espera."""
     inscripcion = db.session.get(Inscripcion, inscripcion_id)
-    evento = _bloquear(inscripcion.evento_id)
+    evento = bloquear_evento(inscripcion.evento_id)
     inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
     if inscripcion.estado == "cancelada":
         db.session.rollback()
@@ -219,7 +219,7 @@ def _promover_en_orden(evento: EventoBloqueado) -> list[Inscripcion]:
 def promover(inscripcion_id: int) -> None:
     """La organización confirma a alguien de la lista de espera (o pendiente), si hay lugar."""
     inscripcion = db.session.get(Inscripcion, inscripcion_id)
-    evento = _bloquear(inscripcion.evento_id)
+    evento = bloquear_evento(inscripcion.evento_id)
     inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
     if inscripcion.estado not in ("en_espera", "pendiente"):
         db.session.rollback()
@@ -236,7 +236,7 @@ def promover(inscripcion_id: int) -> None:
 def aprobar(inscripcion_id: int) -> str:
     """Aprobar una inscripción pendiente: se confirma si hay lugar; si no, pasa a la lista de espera."""
     inscripcion = db.session.get(Inscripcion, inscripcion_id)
-    evento = _bloquear(inscripcion.evento_id)
+    evento = bloquear_evento(inscripcion.evento_id)
     inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
     if inscripcion.estado != "pendiente":
         db.session.rollback()
@@ -257,7 +257,7 @@ def aprobar(inscripcion_id: int) -> str:
 def cambiar_datos(inscripcion_id: int, datos: dict) -> None:
     """La persona corrige sus datos; cambiar de mesa exige lugar en la nueva (si no, se rechaza)."""
     inscripcion = db.session.get(Inscripcion, inscripcion_id)
-    evento = _bloquear(inscripcion.evento_id)
+    evento = bloquear_evento(inscripcion.evento_id)
     inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
     if inscripcion.estado == "cancelada":
         db.session.rollback()

@@ -130,6 +130,10 @@ class Respuesta(db.Model):
     historial = db.relationship("VersionRespuesta", back_populates="respuesta", cascade="all, delete-orphan",
                                 order_by="VersionRespuesta.version.desc()")
 
+    @property
+    def autor(self) -> str:
+        return self.actualizada_por.nombre if self.actualizada_por else ""
+
 
 class VersionRespuesta(db.Model):
     """Cada versión guardada de una respuesta: quién, cuándo y qué."""

@@ -119,9 +119,12 @@ class TokenApi(db.Model):
         (la lista de claves dice cuándo se usó cada una sin escribir en cada petición)."""
         if not clave.startswith(cls.PREFIJO):
             return None
+        # Con sus roles en la misma consulta: lo primero que hace la API es comprobar permisos.
         fila = db.session.execute(
             db.select(Usuario, cls.id, cls.usado_en).join(cls, cls.usuario_id == Usuario.id)
-            .where(cls.resumen == cls.resumir(clave), cls.revocado_en.is_(None), Usuario.activo.is_(True))).one_or_none()
+            .options(db.joinedload(Usuario.roles))
+            .where(cls.resumen == cls.resumir(clave), cls.revocado_en.is_(None), Usuario.activo.is_(True))
+        ).unique().one_or_none()
         if fila is None:
             return None
         momento = ahora()

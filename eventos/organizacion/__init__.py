@@ -13,4 +13,4 @@ def exigir_sesion():
         return login.unauthorized()
 
 
-from . import eventos, sesiones, mesas, guias, materiales, equipo, inscripciones, asistencia, credenciales  # noqa: E402,F401  (registran rutas)
+from . import eventos, sesiones, mesas, guias, materiales, equipo, inscripciones, asistencia, credenciales, sintesis  # noqa: E402,F401  (registran rutas)

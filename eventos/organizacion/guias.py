@@ -35,7 +35,7 @@ def _aplicar_guia(guia: Guia, formulario, evento) -> None:
     guia.sesion = de_evento(Sesion, formulario.sesion.data, evento) if formulario.sesion.data else None
 
 
-def _nombre(guia: Guia) -> str:
+def nombre_guia(guia: Guia) -> str:
     return guia.titulo or (_("Guía de «%(sesion)s»", sesion=guia.sesion.titulo) if guia.sesion
                            else _("Guía de todo el evento"))
 
@@ -59,7 +59,7 @@ def _pagina_guia(evento, guia, codigo=200, formulario=None, nuevo_bloque=None, r
         f_pregunta.texto.label.text = _("Nueva pregunta para «%(titulo)s»", titulo=bloque.titulo)
         bloques.append((bloque, _con_ids(f_renombrar, f"bloque-{bloque.id}"),
                         _con_ids(f_pregunta, f"bloque-{bloque.id}-nueva")))
-    return render_template("organizacion/guia.html", evento=evento, guia=guia, nombre=_nombre(guia),
+    return render_template("organizacion/guia.html", evento=evento, guia=guia, nombre=nombre_guia(guia),
                            formulario=_con_ids(formulario, "guia"), bloques=bloques,
                            nuevo_bloque=_con_ids(nuevo_bloque or FormularioBloque(formdata=None), "nuevo-bloque"),
                            acciones=FormularioVacio()), codigo
@@ -76,7 +76,7 @@ def _volver(guia, ancla: str = ""):
 @bp.get("/eventos/<slug>/guias")
 def guias(slug):
     evento = evento_gestionable(slug)
-    return render_template("organizacion/guias.html", evento=evento, nombre=_nombre,
+    return render_template("organizacion/guias.html", evento=evento, nombre=nombre_guia,
                            formulario=_formulario_guia(evento, formdata=None))
 
 
@@ -85,7 +85,7 @@ def nueva_guia(slug):
     evento = evento_gestionable(slug)
     formulario = _formulario_guia(evento)
     if not formulario.validate_on_submit():
-        return render_template("organizacion/guias.html", evento=evento, nombre=_nombre, formulario=formulario), 400
+        return render_template("organizacion/guias.html", evento=evento, nombre=nombre_guia, formulario=formulario), 400
     auditar(_l("Nueva guía de preguntas"))
     guia = Guia(evento=evento, orden=len(evento.guias))
     db.session.add(guia)
@@ -117,7 +117,7 @@ def borrar_guia(slug, guia_id):
     guia = de_evento(Guia, guia_id, evento)
     exigir_boton()
     auditar(_l("Guía de preguntas eliminada"))
-    nombre = _nombre(guia)
+    nombre = nombre_guia(guia)
     db.session.delete(guia)
     db.session.commit()
     flash(_("Guía «%(nombre)s» eliminada.", nombre=nombre), "info")
@@ -215,7 +215,7 @@ def pregunta(slug, pregunta_id):
         return _volver(pregunta.bloque.guia, f"pregunta-{pregunta.id}")
     codigo = 400 if formulario.is_submitted() else 200
     return render_template("organizacion/pregunta.html", evento=evento, pregunta=pregunta, guia=pregunta.bloque.guia,
-                           nombre=_nombre(pregunta.bloque.guia), formulario=formulario), codigo
+                           nombre=nombre_guia(pregunta.bloque.guia), formulario=formulario), codigo
 
 
 @bp.post("/eventos/<slug>/preguntas/<int:pregunta_id>/borrar")
