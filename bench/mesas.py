@@ -5,7 +5,7 @@ gunicorn + PostgreSQL).
     /work/venv/bin/python bench/mesas.py                  # PostgreSQL: base eventos_bench_mesas (se crea y se borra)
     /work/venv/bin/python bench/mesas.py --sqlite         # SQLite en una carpeta temporal
     /work/venv/bin/python bench/mesas.py --sin-http       # solo la síntesis en el proceso
-    /work/venv/bin/python bench/mesas.py --procesos 4     # procesos de gunicorn (4 por omisión)
+    /work/venv/bin/python bench/mesas.py --procesos 4     # procesos de gunicorn (2 por omisión)
 
 Objetivos: síntesis ≤ 100 ms (mediana) con un número de consultas que no crece con mesas ni respuestas;
 autoguardado p99 ≤ 50 ms con 20 moderaciones a la vez, sin ningún 409 (cada una escribe su mesa con su
@@ -252,9 +252,10 @@ def suma_versiones(url_bd: str) -> int:
     return int(total)
 
 
-def autoguardado_a_ritmo(puerto: int, datos: dict, versiones: dict) -> dict:
+def autoguardado_a_ritmo(puerto: int, datos: dict, versiones: dict, duracion_s: float = None) -> dict:
     """20 moderaciones a la vez, cada una guarda una respuesta de su mesa cada CADA_S (con un desfase al
     azar), durante DURACION_S. Latencia de cada PUT medida en el cliente."""
+    duracion_s = DURACION_S if duracion_s is None else duracion_s
     base = f"http://127.0.0.1:{puerto}"
     latencias, codigos = [], []
     cerrojo = threading.Lock()
@@ -270,7 +271,7 @@ def autoguardado_a_ritmo(puerto: int, datos: dict, versiones: dict) -> dict:
         k = 0
         while True:
             momento = inicio + k * CADA_S
-            if momento - inicio > DURACION_S:
+            if momento - inicio > duracion_s:
                 break
             espera = momento - time.perf_counter()
             if espera > 0:
@@ -378,6 +379,8 @@ def medir_http(url_bd: str, carpeta: Path, datos: dict, procesos: int) -> dict:
     resultados = {}
     try:
         print(f"gunicorn PID {gunicorn.pid} con {procesos} procesos en 127.0.0.1:{puerto}")
+        # Calentamiento (no se mide): cada proceso abre su conexión y carga lo que carga la primera vez.
+        autoguardado_a_ritmo(puerto, datos, versiones_actuales(url_bd), duracion_s=3)
         antes = suma_versiones(url_bd)
         r = autoguardado_a_ritmo(puerto, datos, versiones_actuales(url_bd))
         despues = suma_versiones(url_bd)
@@ -412,7 +415,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sqlite", action="store_true", help="SQLite en una carpeta temporal en vez de PostgreSQL")
     parser.add_argument("--sin-http", action="store_true", help="solo la síntesis en el proceso (sin gunicorn ni wrk)")
-    parser.add_argument("--procesos", type=int, default=4, help="procesos de gunicorn (4 por omisión)")
+    parser.add_argument("--procesos", type=int, default=2, help="procesos de gunicorn (2 por omisión)")
     args = parser.parse_args()
     carpeta = Path(tempfile.mkdtemp(prefix="eventos-bench-mesas-"))
     if args.sqlite:
@@ -454,9 +457,16 @@ def main():
           + ("OK" if s["mediana"] <= OBJETIVO_SINTESIS_MS else "FALLA") + f" (objetivo ≤ {OBJETIVO_SINTESIS_MS} ms)")
     print(f"    en frío (primera carga de un proceso): mediana {en_proceso['síntesis en frío']['mediana']:.1f} ms")
     for nombre, r in http.items():
-        ok = r["p99"] <= OBJETIVO_P99_MS and r["conflictos"] == 0 and r["otros"] == 0 and r["versiones_ok"]
+        # El objetivo es el de 20 moderaciones escribiendo (a ritmo); «sin pausa» satura la máquina a propósito
+        # para dar el techo de guardados por segundo: su latencia es informativa.
+        ok = r["conflictos"] == 0 and r["otros"] == 0 and r["versiones_ok"]
+        if nombre == "a ritmo":
+            veredicto = ("OK" if ok and r["p99"] <= OBJETIVO_P99_MS else "FALLA") + \
+                f" (objetivo p99 ≤ {OBJETIVO_P99_MS} ms, sin 409)"
+        else:
+            veredicto = ("OK" if ok else "FALLA") + " (techo con la máquina saturada: sin 409 ni errores)"
         print(f"autoguardado {nombre:9}: p99 {r['p99']:.1f} ms, {r['por_segundo']:.1f} PUT/s, 409: {r['conflictos']}, "
-              f"otros errores: {r['otros']}  " + ("OK" if ok else "FALLA") + f" (objetivo p99 ≤ {OBJETIVO_P99_MS} ms, sin 409)")
+              f"otros errores: {r['otros']}  " + veredicto)
 
 
 if __name__ == "__main__":
