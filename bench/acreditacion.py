@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import subprocess
 import sys
 import tempfile
@@ -30,7 +29,7 @@ RAIZ = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RAIZ))
 sys.path.insert(0, str(RAIZ / "bench"))
 
-from agenda import wrk  # noqa: E402
+from agenda import parar, pg_admin, puerto_libre, wrk  # noqa: E402
 
 BASE_PG = "eventos_bench_acreditacion"
 SERVIDOR_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
@@ -52,12 +51,6 @@ request = function()
     ["Authorization"] = "Bearer {clave}"}}, cuerpo)
 end
 """
-
-
-def puerto_libre() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def preparar(url_bd: str, carpeta: Path) -> tuple[str, list[str]]:
@@ -111,14 +104,6 @@ def servir(orden: list[str], entorno: dict, puerto: int, prueba: str) -> subproc
             time.sleep(0.2)
     parar(proceso)
     raise SystemExit("el servidor no respondió en 30 s")
-
-
-def parar(proceso: subprocess.Popen) -> None:
-    proceso.terminate()
-    try:
-        proceso.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proceso.kill()
 
 
 def medir_acreditacion(url_bd: str, carpeta: Path, procesos: int, clave: str, codigos: list[str]) -> tuple[dict, dict]:
@@ -177,10 +162,8 @@ def main():
         if args.sqlite:
             url_bd = f"sqlite:///{carpeta / 'bench.sqlite3'}"
         else:
-            admin = create_engine(SERVIDOR_PG + "postgres", isolation_level="AUTOCOMMIT")
-            with admin.connect() as conexion:
-                conexion.execute(text(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)"))
-                conexion.execute(text(f"CREATE DATABASE {BASE_PG}"))
+            pg_admin(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)")
+            pg_admin(f"CREATE DATABASE {BASE_PG}")
             url_bd = SERVIDOR_PG + BASE_PG
         try:
             clave, codigos = preparar(url_bd, carpeta)
@@ -193,9 +176,7 @@ def main():
             asistencias, distintas = recuento(url_bd)
         finally:
             if not args.sqlite:
-                with admin.connect() as conexion:
-                    conexion.execute(text(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)"))
-                admin.dispose()
+                pg_admin(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)")
     proporcion = acreditacion["rps"] / trivial["rps"] if trivial["rps"] else 0
     base = "SQLite" if args.sqlite else "PostgreSQL"
     print(f"\n== Resultados ({base}, gunicorn {args.procesos} procesos, wrk -t2 -c8 -d10s) ==")

@@ -28,13 +28,13 @@ import time
 from pathlib import Path
 
 import requests
-from sqlalchemy import create_engine, func, select, text
+from sqlalchemy import create_engine, func, select
 
 RAIZ = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RAIZ))
 sys.path.insert(0, str(RAIZ / "bench"))
 
-from agenda import ContadorSQL, parar, percentil, puerto_libre, titulo  # noqa: E402
+from agenda import ContadorSQL, parar, percentil, pg_admin, puerto_libre, titulo  # noqa: E402
 
 BASE_PG = "eventos_bench_mesas"
 SERVIDOR_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
@@ -421,11 +421,8 @@ def main():
     if args.sqlite:
         url_bd = f"sqlite:///{carpeta / 'bench.sqlite3'}"
     else:
-        admin = create_engine(SERVIDOR_PG + "postgres", isolation_level="AUTOCOMMIT")
-        with admin.connect() as conexion:
-            conexion.execute(text(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)"))
-            conexion.execute(text(f"CREATE DATABASE {BASE_PG}"))
-        admin.dispose()
+        pg_admin(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)")
+        pg_admin(f"CREATE DATABASE {BASE_PG}")
         url_bd = SERVIDOR_PG + BASE_PG
     carga = os.getloadavg()
     print(f"Base: {url_bd} · CPU: {os.cpu_count()} · carga media (1/5/15 min): {carga[0]:.2f} {carga[1]:.2f} {carga[2]:.2f}")
@@ -443,10 +440,7 @@ def main():
             http = medir_http(url_bd, carpeta, datos, args.procesos)
     finally:
         if not args.sqlite:
-            admin = create_engine(SERVIDOR_PG + "postgres", isolation_level="AUTOCOMMIT")
-            with admin.connect() as conexion:
-                conexion.execute(text(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)"))
-            admin.dispose()
+            pg_admin(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)")
         shutil.rmtree(carpeta, ignore_errors=True)
 
     carga = os.getloadavg()

@@ -43,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     registrar_preferencias(app)
     registrar_seguridad(app)
 
+    _enteros_de_ruta_acotados(app)
     from .acreditacion.rutas import bp as acreditacion_bp
     from .api.rutas import bp as api_bp
     from .calendario.rutas import bp as calendario_bp
@@ -81,6 +82,20 @@ def create_app(config: dict | None = None) -> Flask:
     gc.freeze()
     gc.set_threshold(10_000, 10, 10)
     return app
+
+
+def _enteros_de_ruta_acotados(app) -> None:
+    """`<int:…>` en las rutas no pasa del máximo de la base de datos: un id enorme es un 404, no un 500."""
+    from werkzeug.routing import IntegerConverter
+
+    from .extensiones import MAXIMO_ENTERO_BD
+
+    class EnteroBD(IntegerConverter):
+        def __init__(self, mapa, *args, **kwargs):
+            kwargs.setdefault("max", MAXIMO_ENTERO_BD)
+            super().__init__(mapa, *args, **kwargs)
+
+    app.url_map.converters["int"] = EnteroBD
 
 
 def _preparar_motor(app, db) -> None:

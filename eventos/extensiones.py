@@ -24,6 +24,15 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 cache = Cache()
+# Los identificadores son INTEGER (32 bits en PostgreSQL): un número mayor no es de nadie, y pedirlo
+# a la base de datos daría un error en vez de un 404.
+MAXIMO_ENTERO_BD = 2**31 - 1
+
+
+def es_entero_bd(valor) -> bool:
+    return isinstance(valor, int) and not isinstance(valor, bool) and 0 <= valor <= MAXIMO_ENTERO_BD
+
+
 login = LoginManager()
 login.login_view = "cuentas.entrar"
 login.login_message = _l("Inicie sesión para continuar.")

@@ -198,6 +198,6 @@ def leer_iso(texto) -> datetime | None:
         return None
     try:
         instante = datetime.fromisoformat(texto)
-    except ValueError:
+        return instante.astimezone(UTC) if instante.tzinfo is not None else None
+    except (ValueError, OverflowError):  # '0001-01-01T00:00:00+01:00' no cabe en UTC
         return None
-    return instante.astimezone(UTC) if instante.tzinfo is not None else None

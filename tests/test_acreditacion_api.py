@@ -292,3 +292,33 @@ def test_lecturas_simultaneas_del_mismo_codigo_cuentan_una_vez(base_concurrencia
         assert len(por_persona) == PERSONAS_SIMULTANEAS and {n for _, n in por_persona} == {1}
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.mark.parametrize("cuerpo", [{"codigo": "EV1-x", "sesion_id": 2**40}, {"inscripcion_id": 2**40},
+                                    {"codigo": "EV1-x", "escaneado_en": "0001-01-01T00:00:00+01:00"}])
+def test_numeros_enormes_y_fechas_imposibles_no_son_un_500(cliente, puerta, cuerpo):
+    r = cliente.post(f"/api/v1/eventos/{puerta['slug']}/acreditacion", json={"id_cliente": "x", **cuerpo},
+                     headers={"Authorization": f"Bearer {puerta['clave']}"})
+    assert r.status_code in (200, 400, 404)
+    assert r.status_code != 200 or r.get_json()["resultado"] == "invalido"
+
+
+def test_un_id_cliente_repetido_para_otra_persona_se_rechaza(app, cliente, puerta, eventos_prueba):
+    with app.app_context():
+        otra = _inscribir(puerta["evento_id"], "Otra persona")
+        db.session.commit()
+        codigo_otra = qr.contenido_qr(otra)
+    id_cliente = str(uuid.uuid4())
+    assert _leer(cliente, puerta, puerta["codigos"]["confirmada"], id_cliente=id_cliente).get_json()["resultado"] \
+        == "aceptado"
+    r = _leer(cliente, puerta, codigo_otra, id_cliente=id_cliente)
+    assert r.status_code == 400 and "id_cliente" in r.get_json()["mensaje"]
+
+
+def test_una_lectura_de_hace_dias_es_un_reloj_mal_puesto(app, cliente, puerta):
+    hace_una_semana = datetime.now(timezone.utc) - timedelta(days=7)
+    _leer(cliente, puerta, puerta["codigos"]["confirmada"], escaneado_en=hace_una_semana.isoformat())
+    with app.app_context():
+        asistencia = db.session.execute(select(Asistencia).where(
+            Asistencia.evento_id == puerta["evento_id"])).scalar_one()
+        assert asistencia.registrada_en > datetime.now(timezone.utc) - timedelta(minutes=1)

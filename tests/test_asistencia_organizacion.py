@@ -294,3 +294,12 @@ def test_reemitir_sin_token_csrf_es_400(app, puerta):
     r = _cliente(app, puerta["correos"]["organizador"]).post(
         f"{puerta['base']}/inscripciones/{persona_id}/reemitir-codigo")
     assert r.status_code == 400
+
+
+def test_el_inicio_de_la_oficina_lleva_al_acreditador_a_su_escaner(app, evento_con_equipo):
+    cliente = app.test_client()
+    entrar(cliente, evento_con_equipo["correos"]["acreditador"])
+    pagina = cliente.get("/organizacion/").get_data(as_text=True)
+    assert "Eventos que acredita" in pagina
+    assert f"/acreditacion/{evento_con_equipo['slug']}/" in pagina
+    assert f"/organizacion/eventos/{evento_con_equipo['slug']}/asistencia" in pagina

@@ -141,3 +141,15 @@ def test_nombre_obligatorio_y_limite_de_claves(app, evento_con_equipo):
         db.session.commit()
     r = cliente.post(RUTA, data={"nombre": "Una más", "csrf_token": token_csrf(cliente)})
     assert r.status_code == 400 and "revoque alguna" in r.get_data(as_text=True)
+
+
+def test_cambiar_la_contrasena_revoca_las_claves(app, evento_con_equipo, codigos):
+    """Quien robó una sesión o la contraseña y creó una clave la pierde cuando la dueña cambia la contraseña."""
+    clave, _ = _crear(_cliente(app, evento_con_equipo["correos"]["acreditador"]))
+    assert _acreditar(app, evento_con_equipo["slug"], clave, codigos[0]).status_code == 200
+    with app.app_context():
+        usuario = db.session.execute(select(Usuario).where(
+            Usuario.correo == evento_con_equipo["correos"]["acreditador"])).scalar_one()
+        usuario.fijar_clave("otra-clave-distinta-456")
+        db.session.commit()
+    assert _acreditar(app, evento_con_equipo["slug"], clave, codigos[1]).status_code == 401

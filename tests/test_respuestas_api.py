@@ -170,3 +170,22 @@ def test_con_sesion_del_navegador_hace_falta_csrf(app, mesas):
     with app.app_context():
         assert db.session.execute(select(VersionRespuesta).join(Respuesta).where(
             Respuesta.mesa_id == mesas["mesa_id"])).scalars().one().texto == "x"
+
+
+def test_un_borrado_grande_abre_otra_entrada_del_historial(app, cliente, mesas):
+    """Aunque sea la misma persona en la misma racha: el texto borrado sigue en el historial."""
+    largo = "Acordamos tres líneas de trabajo para la cooperación descentralizada. " * 5
+    _guardar(cliente, mesas, "moderador", largo, 0)
+    _guardar(cliente, mesas, "moderador", largo + "Y una cuarta.", 1)  # misma racha: se funde
+    _guardar(cliente, mesas, "moderador", "Acordamos", 2)  # borró casi todo
+    with app.app_context():
+        respuesta = servicios.actual(mesas["mesa_id"], mesas["preguntas"][0])
+        assert [v.texto for v in respuesta.historial] == ["Acordamos", largo + "Y una cuarta."]
+
+
+def test_repetir_un_guardado_cuya_respuesta_se_perdio_no_es_un_conflicto(cliente, mesas):
+    primera = _guardar(cliente, mesas, "moderador", "Texto guardado", 0, puntos=["Uno"])
+    repetida = _guardar(cliente, mesas, "moderador", "Texto guardado", 0, puntos=["Uno"])
+    assert repetida.status_code == 200 and repetida.get_json()["version"] == primera.get_json()["version"] == 1
+    # Otro texto sobre la misma versión vieja sí es un conflicto.
+    assert _guardar(cliente, mesas, "moderador", "Texto distinto", 0).status_code == 409

@@ -169,3 +169,10 @@ def test_el_tablero_se_puede_limitar_a_una_ronda(app, tablero):
     assert f'data-pregunta-tablero="{tablero["preguntas"][0]}"' not in html
     assert cliente.get(tablero["ruta"], query_string={"bloque": primero_id}).status_code == 200
     assert cliente.get(tablero["ruta"], query_string={"bloque": "x"}).status_code == 400
+
+
+def test_ids_enormes_y_cursores_imposibles_no_son_un_500(app):
+    from eventos.zonas import leer_iso
+    cliente = app.test_client()
+    assert cliente.get(f"/mesas/{2**40}/").status_code in (302, 404)
+    assert leer_iso("0001-01-01T00:00:00+01:00") is None  # no cabe en UTC: antes, OverflowError (500)

@@ -1,15 +1,13 @@
 // Página de asistencia de la oficina: cada ~10 s pide el gemelo JSON de la página y pone al día las
-// cifras y las tablas sin recargar. Sin JavaScript la página ya está completa (con las cifras del
-// momento en que se cargó). Solo se escribe texto (textContent), nunca HTML.
+// cifras y las tablas sin recargar (el sondeo, común con el tablero, está en sondeo.js). Sin JavaScript
+// la página ya está completa (con las cifras del momento en que se cargó). Solo se escribe texto
+// (textContent), nunca HTML.
 (function () {
   "use strict";
   var raiz = document.querySelector("[data-fuente]");
-  if (!raiz || !window.fetch) return;
+  if (!raiz || !window.fetch || !window.sondear) return;
   var fuente = raiz.getAttribute("data-fuente");
   var intervalo = Math.max(5, parseInt(raiz.getAttribute("data-intervalo"), 10) || 10) * 1000;
-  var avisoConexion = raiz.querySelector("[data-aviso-conexion]");
-  var temporizador = null;
-  var enCurso = false;
 
   function celda(etiqueta, texto) {
     var el = document.createElement(etiqueta);
@@ -106,40 +104,16 @@
     });
   }
 
-  function actualizar() {
-    temporizador = null;
-    if (enCurso) return;
-    enCurso = true;
-    fetch(fuente, {credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"})
-      .then(function (r) {
-        if (!r.ok) throw new Error("HTTP " + r.status);
-        return r.json();
-      })
-      .then(function (datos) {
-        pintar(datos);
-        if (avisoConexion) avisoConexion.hidden = true;
-      })
-      .catch(function () {
-        if (avisoConexion) avisoConexion.hidden = false;
-      })
-      .then(function () {
-        enCurso = false;
-        programar();
-      });
-  }
-
-  function programar() {
-    if (temporizador === null && !enCurso && !document.hidden) temporizador = window.setTimeout(actualizar, intervalo);
-  }
-
-  // En una pestaña oculta no se pregunta nada; al volver, se actualiza enseguida.
-  document.addEventListener("visibilitychange", function () {
-    if (document.hidden) {
-      if (temporizador !== null) window.clearTimeout(temporizador);
-      temporizador = null;
-    } else if (temporizador === null && !enCurso) {
-      actualizar();
+  window.sondear({
+    intervalo: intervalo,
+    avisoConexion: raiz.querySelector("[data-aviso-conexion]"),
+    pedir: function () {
+      return fetch(fuente, {credentials: "same-origin", headers: {"Accept": "application/json"}, cache: "no-store"})
+        .then(function (r) {
+          if (!r.ok) throw new Error("HTTP " + r.status);
+          return r.json();
+        })
+        .then(pintar);
     }
   });
-  programar();
 })();

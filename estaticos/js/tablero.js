@@ -1,6 +1,7 @@
 // Tablero de la plenaria: cada ~3 s pide las respuestas guardadas desde el último cursor (con la
 // etiqueta ETag del estado, así que si nada cambió el servidor contesta 304 sin cuerpo) y pone al día
-// las tarjetas de cada mesa sin recargar. Sin JavaScript la página ya muestra todo lo guardado.
+// las tarjetas de cada mesa sin recargar (el sondeo, común con la asistencia, está en sondeo.js). Sin
+// JavaScript la página ya muestra todo lo guardado.
 //
 // Nada de lo que escriben los moderadores entra como HTML: los puntos clave, la hora y las
 // intervenciones van con textContent; el texto llega ya convertido por el servidor con el filtro
@@ -8,7 +9,7 @@
 (function () {
   "use strict";
   var raiz = document.querySelector("[data-tablero]");
-  if (!raiz || !window.fetch || !window.DOMParser) return;
+  if (!raiz || !window.fetch || !window.DOMParser || !window.sondear) return;
   var fuente = raiz.getAttribute("data-fuente");
   var cursor = raiz.getAttribute("data-cursor") || "";
   var sello = raiz.getAttribute("data-sello") || "";
@@ -16,11 +17,7 @@
   var plantillaUltima = raiz.getAttribute("data-texto-ultima") || "";
   var enVivo = raiz.querySelector("[data-en-vivo]");
   var ultima = raiz.querySelector("[data-ultima]");
-  var avisoConexion = raiz.querySelector("[data-aviso-conexion]");
   var avisoCerrado = raiz.querySelector("[data-aviso-cerrado]");
-  var temporizador = null;
-  var enCurso = false;
-  var detenido = false;
 
   if (enVivo) enVivo.hidden = false;
 
@@ -94,22 +91,15 @@
     if (typeof datos.cursor === "string" && datos.cursor) cursor = datos.cursor;
   }
 
-  function programar() {
-    if (!detenido && temporizador === null && !document.hidden) temporizador = setTimeout(actualizar, intervalo);
-  }
-
-  function actualizar() {
-    temporizador = null;
-    if (enCurso || detenido) return;
-    enCurso = true;
+  function pedir() {
     var cabeceras = {"Accept": "application/json"};
     if (sello) cabeceras["If-None-Match"] = '"' + sello.replace(/^W\//, "").replace(/"/g, "") + '"';
     var url = fuente + (cursor ? "?desde=" + encodeURIComponent(cursor) : "");
-    fetch(url, {credentials: "same-origin", headers: cabeceras, cache: "no-store"})
+    return fetch(url, {credentials: "same-origin", headers: cabeceras, cache: "no-store"})
       .then(function (r) {
         if (r.status === 304) return null;
         if (r.status === 403 || r.status === 404) {
-          detenido = true;
+          sondeo.detener();
           if (avisoCerrado) avisoCerrado.hidden = false;
           if (enVivo) enVivo.hidden = true;
           return null;
@@ -121,24 +111,9 @@
       })
       .then(function (datos) {
         if (datos) aplicar(datos);
-        if (avisoConexion) avisoConexion.hidden = true;
-      })
-      .catch(function () {
-        if (avisoConexion) avisoConexion.hidden = false;
-      })
-      .then(function () {
-        enCurso = false;
-        programar();
       });
   }
 
-  document.addEventListener("visibilitychange", function () {
-    if (document.hidden) {
-      if (temporizador !== null) clearTimeout(temporizador);
-      temporizador = null;
-    } else {
-      actualizar();
-    }
-  });
-  programar();
+  var sondeo = window.sondear({pedir: pedir, intervalo: intervalo,
+                               avisoConexion: raiz.querySelector("[data-aviso-conexion]")});
 })();

@@ -15,7 +15,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from .. import zonas
-from ..extensiones import db
+from ..extensiones import db, es_entero_bd
 from ..modelos import Asistencia, Inscripcion, Mesa, Sesion, Usuario
 from ..qr import PREFIJO_CODIGO
 
@@ -23,6 +23,8 @@ RESULTADOS = ("aceptado", "ya_acreditado", "invalido", "cancelado", "en_espera",
 _FORMA_CODIGO = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # Una lectura sin conexión puede llegar horas después; una hora «del futuro» es un reloj mal puesto.
 _TOLERANCIA_RELOJ = timedelta(minutes=5)
+# Más atrás que esto no es una lectura que esperó la red: es el reloj del dispositivo mal puesto.
+_MAXIMO_SIN_CONEXION = timedelta(hours=48)
 
 
 class LecturaInvalida(ValueError):
@@ -57,7 +59,7 @@ def resumen_codigo(codigo: str) -> str:
 def sesion_de_evento(evento, sesion_id) -> Sesion | None:
     if sesion_id is None:
         return None
-    if not isinstance(sesion_id, int) or isinstance(sesion_id, bool):
+    if not es_entero_bd(sesion_id):
         raise LecturaInvalida("sesion_id")
     sesion = db.session.get(Sesion, sesion_id)
     if sesion is None or sesion.evento_id != evento.id:
@@ -69,7 +71,7 @@ def hora_de_lectura(texto) -> datetime:
     """La hora de la lectura que manda el escáner, si es creíble; si no, la de llegada."""
     llegada = zonas.ahora()
     instante = zonas.leer_iso(texto) if texto else None
-    if instante is None or instante > llegada + _TOLERANCIA_RELOJ:
+    if instante is None or not llegada - _MAXIMO_SIN_CONEXION <= instante <= llegada + _TOLERANCIA_RELOJ:
         return llegada
     return min(instante, llegada)
 
@@ -124,6 +126,8 @@ def _registrar(evento, persona, sesion, usuario, id_cliente, escaneado_en, orige
         db.session.rollback()
     # Otra lectura ganó: la de este mismo id_cliente (un reenvío) o la de otro dispositivo.
     if id_cliente and (previa := _ya_registrada(evento.id, id_cliente)) is not None:
+        if previa.inscripcion_id != persona.id:
+            raise LecturaInvalida("id_cliente")  # el escáner repitió un id para otra persona
         return previa
     primera = db.session.execute(
         select(Asistencia.registrada_en, Usuario.nombre).outerjoin(Usuario, Usuario.id == Asistencia.usuario_id)

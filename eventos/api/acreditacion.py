@@ -4,11 +4,11 @@ clave de API (`Authorization: Bearer`)."""
 from flask import abort, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..acreditacion import servicios
-from ..extensiones import db
+from ..extensiones import es_entero_bd
 from ..modelos import Evento
+from ..organizacion.permisos import evento_con_permiso
 from ..zonas import iso
 from .comun import cuerpo_json, exigir_csrf_si_hay_sesion, exigir_cuenta
 from .rutas import bp
@@ -16,12 +16,8 @@ from .rutas import bp
 
 def evento_acreditable(slug: str) -> Evento:
     exigir_cuenta()
-    evento = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one_or_none()
-    if evento is None:
-        abort(404)
-    if not evento.puede_acreditar(current_user):
-        abort(403, description=_("Solo el equipo de acreditación y la organización de este evento pueden hacer esto."))
-    return evento
+    return evento_con_permiso(slug, Evento.puede_acreditar,
+                              _("Solo el equipo de acreditación y la organización de este evento pueden hacer esto."))
 
 
 def lectura_json(lectura: servicios.Lectura, zona: str) -> dict:
@@ -49,17 +45,21 @@ def acreditar(slug):
     except servicios.LecturaInvalida:
         abort(400, description=_("«sesion_id» debe ser null o el número de una sesión de este evento."))
     escaneado_en = servicios.hora_de_lectura(datos.get("escaneado_en"))
-    if "inscripcion_id" in datos:  # acreditación a mano, tras buscar a la persona
-        ident = datos["inscripcion_id"]
-        lectura = servicios.registrar(evento, ident, sesion, current_user, id_cliente, escaneado_en) \
-            if isinstance(ident, int) and not isinstance(ident, bool) else None
-        if lectura is None or lectura.resultado in ("invalido", "otro_evento"):
-            abort(404, description=_("No hay ninguna inscripción con ese número en este evento."))
-    else:
-        codigo = datos.get("codigo")
-        if not isinstance(codigo, str):
-            abort(400, description=_("Falta «codigo»: el texto leído del QR."))
-        lectura = servicios.acreditar(evento, codigo, sesion, current_user, id_cliente, escaneado_en)
+    try:
+        if "inscripcion_id" in datos:  # acreditación a mano, tras buscar a la persona
+            ident = datos["inscripcion_id"]
+            lectura = servicios.registrar(evento, ident, sesion, current_user, id_cliente, escaneado_en) \
+                if es_entero_bd(ident) else None
+            if lectura is None or lectura.resultado in ("invalido", "otro_evento"):
+                abort(404, description=_("No hay ninguna inscripción con ese número en este evento."))
+        else:
+            codigo = datos.get("codigo")
+            if not isinstance(codigo, str):
+                abort(400, description=_("Falta «codigo»: el texto leído del QR."))
+            lectura = servicios.acreditar(evento, codigo, sesion, current_user, id_cliente, escaneado_en)
+    except servicios.LecturaInvalida:
+        abort(400, description=_("Ese «id_cliente» ya se usó para la lectura de otra persona: cada lectura "
+                                 "necesita el suyo."))
     return jsonify(lectura_json(lectura, zona))
 
 

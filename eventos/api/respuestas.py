@@ -3,11 +3,11 @@ con la versión sobre la que escribió (409 con los dos textos si otra persona g
 from flask import abort, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
 from ..extensiones import db
 from ..mesas import servicios
 from ..modelos import Evento, Mesa
+from ..organizacion.permisos import evento_con_permiso
 from ..zonas import iso
 from .comun import cuerpo_json, exigir_csrf_si_hay_sesion, exigir_cuenta
 from .rutas import bp
@@ -23,11 +23,8 @@ def respuesta_json(respuesta, zona: str) -> dict:
 @bp.get("/eventos/<slug>/respuestas")
 def respuestas(slug):
     exigir_cuenta()
-    evento = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one_or_none()
-    if evento is None:
-        abort(404)
-    if not evento.puede_gestionar(current_user):
-        abort(403, description=_("Solo la organización del evento puede leer las respuestas de todas las mesas."))
+    evento = evento_con_permiso(slug, Evento.puede_gestionar,
+                                _("Solo la organización del evento puede leer las respuestas de todas las mesas."))
     m = servicios.matriz(evento)
     zona = evento.zona_horaria
     return jsonify({

@@ -1,4 +1,6 @@
 """Vistas de la inscripción (participantes). Las reglas están en servicios.py."""
+import hashlib
+
 from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
@@ -136,8 +138,10 @@ def codigo_qr(token, formato):
     contenido = qr.imagen_png(inscripcion) if formato == "png" else qr.imagen_svg(inscripcion)
     respuesta = make_response(contenido)
     respuesta.content_type = "image/png" if formato == "png" else "image/svg+xml"
-    respuesta.headers["Cache-Control"] = "private, max-age=86400"
-    respuesta.set_etag(inscripcion.codigo)
+    # Se revalida siempre: si la organización reemite el código, la página personal muestra el nuevo. La
+    # etiqueta es un resumen del código, nunca el código mismo.
+    respuesta.headers["Cache-Control"] = "private, no-cache"
+    respuesta.set_etag(hashlib.sha256(inscripcion.codigo.encode()).hexdigest()[:20])
     if request.args.get("descargar"):
         respuesta.headers["Content-Disposition"] = f'attachment; filename="qr-{inscripcion.evento.slug}.{formato}"'
     return respuesta.make_conditional(request)

@@ -15,7 +15,7 @@ from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import zonas
-from ..extensiones import db
+from ..extensiones import db, es_entero_bd
 from ..modelos import Bloque, Guia, Mesa, Pregunta, Respuesta, Usuario, VersionRespuesta
 
 MAX_TEXTO = 20_000
@@ -128,7 +128,7 @@ def guardar(mesa_id: int, pregunta_id: int, contenido: Contenido, version: int, 
     en la base de datos quién llega primero: dos guardados simultáneos sobre la misma versión nunca
     se aceptan los dos.
     """
-    if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+    if not es_entero_bd(version):
         raise RespuestaInvalida(_("Falta la versión sobre la que se escribió (un número entero)."))
     momento = zonas.ahora()
     usuario_id, autor = usuario.id, usuario.nombre
@@ -151,6 +151,9 @@ def guardar(mesa_id: int, pregunta_id: int, contenido: Contenido, version: int, 
         vigente = actual(mesa_id, pregunta_id)
         if vigente is None:  # pidió escribir sobre una versión de algo que no existe
             raise RespuestaInvalida(_("Esa respuesta todavía no existe: guárdela con la versión 0."))
+        if _es_reenvio(vigente, version, contenido, usuario_id):
+            return Guardada(mesa_id, pregunta_id, vigente.texto, list(vigente.puntos_clave),
+                            vigente.intervenciones, vigente.version, vigente.actualizada_en, autor)
         raise Conflicto(vigente)
     _anotar_historial(respuesta_id, version + 1, contenido, usuario_id, momento)
     db.session.commit()
@@ -158,16 +161,34 @@ def guardar(mesa_id: int, pregunta_id: int, contenido: Contenido, version: int, 
                     version + 1, momento, autor)
 
 
+def _es_reenvio(vigente: Respuesta, version: int, contenido: Contenido, usuario_id: int) -> bool:
+    """El mismo guardado otra vez (la respuesta del primero se perdió por la red): no es un conflicto."""
+    return (vigente.version == version + 1 and vigente.actualizada_por_id == usuario_id
+            and vigente.texto == contenido.texto and list(vigente.puntos_clave) == contenido.puntos_clave
+            and vigente.intervenciones == contenido.intervenciones)
+
+
 def _anotar_historial(respuesta_id, version, contenido: Contenido, usuario_id, momento) -> None:
+    """Una entrada por racha de escritura de una persona (RACHA desde su primer guardado). Empieza otra si
+    escribe otra persona, si pasó la racha o si el texto se acorta mucho: un borrado accidental que se
+    autoguardó se puede recuperar de la entrada anterior."""
     ultima = db.session.execute(select(VersionRespuesta).where(VersionRespuesta.respuesta_id == respuesta_id)
                                 .order_by(VersionRespuesta.version.desc()).limit(1)).scalar_one_or_none()
     datos = {"version": version, "texto": contenido.texto, "puntos_clave": contenido.puntos_clave,
              "intervenciones": contenido.intervenciones, "guardada_en": momento}
-    if ultima is not None and ultima.usuario_id == usuario_id and momento - ultima.guardada_en < RACHA:
-        for campo, valor in datos.items():  # la misma racha de escritura: se actualiza su entrada
+    misma_racha = (ultima is not None and ultima.usuario_id == usuario_id and momento - ultima.iniciada_en < RACHA
+                   and not _recorte_grande(ultima, contenido))
+    if misma_racha:
+        for campo, valor in datos.items():
             setattr(ultima, campo, valor)
     else:
-        db.session.add(VersionRespuesta(respuesta_id=respuesta_id, usuario_id=usuario_id, **datos))
+        db.session.add(VersionRespuesta(respuesta_id=respuesta_id, usuario_id=usuario_id, iniciada_en=momento, **datos))
+
+
+def _recorte_grande(anterior: VersionRespuesta, contenido: Contenido) -> bool:
+    """¿Desaparece más de un tercio del texto o algún punto clave?"""
+    return len(contenido.texto) < len(anterior.texto) * 2 / 3 or \
+        not set(anterior.puntos_clave or []) <= set(contenido.puntos_clave)
 
 
 @dataclass

@@ -145,7 +145,8 @@ class VersionRespuesta(db.Model):
     texto = db.Column(db.Text, nullable=False, default="")
     puntos_clave = db.Column(JSON, nullable=False, default=list)
     intervenciones = db.Column(db.Integer)
-    guardada_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+    guardada_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)  # el último guardado de la racha
+    iniciada_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)  # el primero
     usuario_id = db.Column(db.Integer, db.ForeignKey("usuario.id", ondelete="SET NULL"))
 
     __table_args__ = (db.UniqueConstraint("respuesta_id", "version", name="uq_version_respuesta_respuesta_version"),)

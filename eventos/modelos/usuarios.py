@@ -55,8 +55,14 @@ class Usuario(UserMixin, db.Model):
         return (correo or "").strip().lower()
 
     def fijar_clave(self, clave: str):
+        """Cambiar la contraseña cierra las demás sesiones (el sello) y revoca las claves de API: quien
+        robó la contraseña o una sesión no conserva el acceso con una clave creada entretanto."""
         self.clave_hash = _hasher().hash(clave)
         self.sello = _sello_nuevo()
+        momento = ahora()
+        for token in self.tokens_api:
+            if token.revocado_en is None:
+                token.revocado_en = momento
 
     def comprobar_clave(self, clave: str) -> bool:
         if not self.clave_hash:

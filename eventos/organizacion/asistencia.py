@@ -21,6 +21,7 @@ from ..modelos import Evento, Inscripcion, Mesa
 from ..zonas import a_local, ahora, iso
 from . import bp
 from .inscripciones import _descarga, _privado
+from .permisos import evento_con_permiso
 
 ORIGENES = {"qr": _l("Código QR"), "manual": _l("A mano (búsqueda por nombre)"), "en_linea": _l("En línea")}
 FORMATO_HORA = "%Y-%m-%d %H:%M"
@@ -29,12 +30,8 @@ VISTAS_EXPORTACION = ("registros", "personas")
 
 def evento_acreditable(slug: str) -> Evento:
     """El evento de la URL si quien pide es de su organización o de su equipo de acreditación."""
-    evento = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one_or_none()
-    if evento is None:
-        abort(404)
-    if not evento.puede_acreditar(current_user):
-        abort(403, description=_("Solo el equipo de acreditación y la organización de este evento pueden ver su asistencia."))
-    return evento
+    return evento_con_permiso(slug, Evento.puede_acreditar,
+                              _("Solo el equipo de acreditación y la organización de este evento pueden ver su asistencia."))
 
 
 def _etiqueta_origen(origen: str) -> str:

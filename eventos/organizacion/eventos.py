@@ -39,7 +39,11 @@ def inicio():
         eventos = db.session.execute(
             select(Evento).join(RolEvento).where(RolEvento.usuario_id == current_user.id, RolEvento.rol == "organizador")
             .order_by(Evento.fecha_inicio.desc())).scalars().all()
-    return render_template("organizacion/inicio.html", eventos=eventos, mesas=current_user.mesas_moderadas)
+    acredita = db.session.execute(
+        select(Evento).join(RolEvento).where(RolEvento.usuario_id == current_user.id, RolEvento.rol == "acreditador")
+        .order_by(Evento.fecha_inicio.desc())).scalars().all()
+    return render_template("organizacion/inicio.html", eventos=eventos, acredita=acredita,
+                           mesas=current_user.mesas_moderadas)
 
 
 @bp.route("/eventos/nuevo", methods=["GET", "POST"])

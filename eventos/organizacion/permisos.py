@@ -1,4 +1,6 @@
 """Carga de objetos de la oficina comprobando quién puede tocarlos (404 si no existe, 403 si no puede)."""
+from collections.abc import Callable
+
 from flask import abort, current_app, g
 from flask_babel import force_locale, gettext as _
 from flask_login import current_user
@@ -8,13 +10,20 @@ from ..extensiones import db
 from ..modelos import Evento
 
 
-def evento_gestionable(slug: str) -> Evento:
+def evento_con_permiso(slug: str, permiso: Callable[[Evento, object], bool], mensaje: str) -> Evento:
+    """El evento de la URL (404 si no existe) si `permiso(evento, current_user)` (p. ej.
+    `Evento.puede_gestionar`); si no, 403 con `mensaje`."""
     evento = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one_or_none()
     if evento is None:
         abort(404)
-    if not evento.puede_gestionar(current_user):
-        abort(403, description=_("Solo las personas que organizan este evento pueden gestionarlo."))
+    if not permiso(evento, current_user):
+        abort(403, description=mensaje)
     return evento
+
+
+def evento_gestionable(slug: str) -> Evento:
+    return evento_con_permiso(slug, Evento.puede_gestionar,
+                              _("Solo las personas que organizan este evento pueden gestionarlo."))
 
 
 def de_evento(modelo, objeto_id: int, evento: Evento):

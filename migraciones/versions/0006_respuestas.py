@@ -46,6 +46,7 @@ def upgrade():
     sa.Column('puntos_clave', sa.JSON(), nullable=False),
     sa.Column('intervenciones', sa.Integer(), nullable=True),
     sa.Column('guardada_en', sa.DateTime(), nullable=False),
+    sa.Column('iniciada_en', sa.DateTime(), nullable=False),
     sa.Column('usuario_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['respuesta_id'], ['respuesta.id'], name=op.f('fk_version_respuesta_respuesta_id_respuesta'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['usuario_id'], ['usuario.id'], name=op.f('fk_version_respuesta_usuario_id_usuario'), ondelete='SET NULL'),

@@ -6,6 +6,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from apoyo_navegador import comprobar_axe
+
 pytestmark = pytest.mark.navegador
 
 MERCOCIUDADES = "/eventos/gobiernos-locales-en-accion/"
@@ -124,16 +126,4 @@ def test_sin_infracciones_graves_de_accesibilidad(nuevo_contexto, servidor, ruta
                           {"name": "tz_detectada", "value": "1", "url": servidor}])
     pagina = contexto.new_page()
     pagina.goto(ruta)
-    pagina.add_script_tag(path=str(ruta_axe))
-    resultado = pagina.evaluate(
-        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})")
-    assert resultado["passes"], "axe-core no evaluó ninguna regla"
-    infracciones = resultado["violations"]
-    lineas = [f"{v['id']} [{v['impact']}] {v['help']} — "
-              + ", ".join(" ".join(map(str, n["target"])) for n in v["nodes"][:3])
-              + (f" (y {len(v['nodes']) - 3} más)" if len(v["nodes"]) > 3 else "")
-              for v in infracciones]
-    for linea in lineas:
-        print(linea)
-    graves = [linea for v, linea in zip(infracciones, lineas) if v["impact"] in ("critical", "serious")]
-    assert not graves, f"axe-core encontró infracciones graves en {ruta}:\n" + "\n".join(graves)
+    comprobar_axe(pagina, ruta_axe, ruta)

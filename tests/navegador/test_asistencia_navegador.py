@@ -9,7 +9,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from apoyo import CLAVE, entrar, token_csrf
+from apoyo import entrar, token_csrf
+from apoyo_navegador import comprobar_axe, entrar as entrar_en_navegador
 from eventos.extensiones import db
 from eventos.modelos import Inscripcion
 from test_asistencia_organizacion import puerta  # noqa: F401  (fixture: evento con llegadas y su equipo)
@@ -17,30 +18,9 @@ from test_asistencia_organizacion import puerta  # noqa: F401  (fixture: evento 
 pytestmark = pytest.mark.navegador
 
 
-def _entrar(contexto, correo):
-    pagina = contexto.new_page()
-    errores = []
-    pagina.on("console", lambda m: errores.append(m.text) if m.type == "error" else None)
-    pagina.goto("/cuentas/entrar")
-    pagina.get_by_label("Correo electrónico", exact=True).fill(correo)
-    pagina.get_by_label("Contraseña", exact=True).fill(CLAVE)
-    with pagina.expect_navigation():
-        pagina.get_by_role("main").get_by_role("button", name="Entrar").click()
-    return pagina, errores
-
-
-def _axe(pagina, ruta_axe):
-    pagina.add_script_tag(path=str(ruta_axe))
-    resultado = pagina.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})")
-    assert resultado["passes"]
-    graves = [f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
-              for v in resultado["violations"] if v["impact"] in ("critical", "serious")]
-    assert not graves, "\n".join(graves)
-
-
 def test_las_cifras_se_actualizan_sin_recargar(app, nuevo_contexto, artefactos, puerta):  # noqa: F811
     contexto = nuevo_contexto(locale="es-ES", timezone_id="America/Mexico_City")
-    pagina, errores = _entrar(contexto, puerta["correos"]["acreditador"])
+    pagina, errores = entrar_en_navegador(contexto, puerta["correos"]["acreditador"])
     pagina.goto(f"{puerta['base']}/asistencia")
     acreditadas = pagina.locator('[data-valor="acreditadas"]')
     expect(acreditadas).to_have_text("4")
@@ -70,9 +50,9 @@ def test_las_cifras_se_actualizan_sin_recargar(app, nuevo_contexto, artefactos, 
 
 def test_asistencia_y_claves_sin_infracciones_graves(nuevo_contexto, ruta_axe, artefactos, puerta):  # noqa: F811
     contexto = nuevo_contexto(bypass_csp=True, locale="es-ES")
-    pagina, _ = _entrar(contexto, puerta["correos"]["organizador"])
+    pagina, _ = entrar_en_navegador(contexto, puerta["correos"]["organizador"])
     pagina.goto(f"{puerta['base']}/asistencia")
-    _axe(pagina, ruta_axe)
+    comprobar_axe(pagina, ruta_axe)
 
     pagina.goto("/cuentas/claves-api")
     pagina.get_by_label("Nombre de la clave").fill("Tableta de la entrada")
@@ -81,4 +61,4 @@ def test_asistencia_y_claves_sin_infracciones_graves(nuevo_contexto, ruta_axe, a
     expect(clave).to_have_value(re.compile(r"^evt_"))
     expect(pagina.get_by_role("rowheader", name="Tableta de la entrada")).to_be_visible()
     pagina.screenshot(path=str(artefactos / "claves-api.png"), full_page=True)
-    _axe(pagina, ruta_axe)
+    comprobar_axe(pagina, ruta_axe)

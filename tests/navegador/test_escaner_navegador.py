@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 from sqlalchemy import select
 
 from apoyo import CLAVE, crear_usuario
+from apoyo_navegador import comprobar_axe
 from eventos import qr, zonas
 from eventos.extensiones import db
 from eventos.modelos import Asistencia, Inscripcion, RolEvento, Usuario
@@ -336,9 +337,30 @@ def test_escaner_sin_infracciones_graves_de_accesibilidad(nuevo_contexto, ruta_a
     pagina.get_by_label("Nombre, correo o institución").fill("Prueba")
     pagina.get_by_role("search").get_by_role("button", name="Buscar").click()
     expect(pagina.get_by_role("status", name="Resultado de la búsqueda")).to_contain_text("Personas encontradas")
-    pagina.add_script_tag(path=str(ruta_axe))
-    informe = pagina.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})")
-    assert informe["passes"], "axe-core no evaluó ninguna regla"
-    graves = [f"{v['id']} [{v['impact']}] {v['help']} — " + ", ".join(" ".join(map(str, n["target"])) for n in v["nodes"][:3])
-              for v in informe["violations"] if v["impact"] in ("critical", "serious")]
-    assert not graves, "axe-core encontró infracciones graves en el escáner:\n" + "\n".join(graves)
+    comprobar_axe(pagina, ruta_axe, "el escáner")
+
+
+# --- Dispositivo compartido ------------------------------------------------------------------------
+CONTAR_LISTAS = """() => new Promise((resolver) => {
+  const p = indexedDB.open("acreditacion");
+  p.onsuccess = () => {
+    const base = p.result;
+    if (!base.objectStoreNames.contains("listas")) { base.close(); resolver(0); return; }
+    const c = base.transaction("listas").objectStore("listas").count();
+    c.onsuccess = () => { base.close(); resolver(c.result); };
+  };
+})"""
+CACHES_DEL_ESCANER = "async () => (await caches.keys()).filter((n) => n.startsWith('acreditacion-')).length"
+
+
+def test_al_salir_se_borran_la_lista_y_la_pagina_guardadas(nuevo_contexto, puerta):
+    """En un teléfono compartido, cerrar la sesión no deja los nombres de las personas inscritas."""
+    pagina = nuevo_contexto(locale="es-ES", timezone_id=ZONA_NAVEGADOR).new_page()
+    entrar(pagina, puerta["correo"], f"/acreditacion/{puerta['slug']}/")
+    esperar_lista(pagina, 4)
+    pagina.wait_for_function(f"async () => ({CACHES_DEL_ESCANER})() > 0")  # el service worker guardó la página
+    assert pagina.evaluate(CONTAR_LISTAS) >= 1
+    with pagina.expect_navigation():
+        pagina.get_by_role("button", name="Salir").click()
+    assert pagina.evaluate(CONTAR_LISTAS) == 0
+    assert pagina.evaluate(CACHES_DEL_ESCANER) == 0

@@ -21,6 +21,7 @@ from babel.dates import format_date
 from playwright.sync_api import expect
 from sqlalchemy import delete, select
 
+from apoyo_navegador import comprobar_axe
 from eventos import zonas
 from eventos.extensiones import db
 
@@ -273,16 +274,4 @@ def test_inscripcion_sin_infracciones_graves_de_accesibilidad(app, nuevo_context
     if pagina_inscripcion == "personal":
         imagen = pagina.get_by_role("img", name=re.compile("^Código QR de acreditación"))
         assert imagen.evaluate("async i => { await i.decode(); return i.naturalWidth; }") > 0
-    pagina.add_script_tag(path=str(ruta_axe))
-    resultado = pagina.evaluate(
-        "axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})")
-    assert resultado["passes"], "axe-core no evaluó ninguna regla"
-    infracciones = resultado["violations"]
-    lineas = [f"{v['id']} [{v['impact']}] {v['help']} — "
-              + ", ".join(" ".join(map(str, n["target"])) for n in v["nodes"][:3])
-              + (f" (y {len(v['nodes']) - 3} más)" if len(v["nodes"]) > 3 else "")
-              for v in infracciones]
-    for linea in lineas:
-        print(linea)
-    graves = [linea for v, linea in zip(infracciones, lineas) if v["impact"] in ("critical", "serious")]
-    assert not graves, f"axe-core encontró infracciones graves en la página {pagina_inscripcion}:\n" + "\n".join(graves)
+    comprobar_axe(pagina, ruta_axe, f"la página {pagina_inscripcion}")

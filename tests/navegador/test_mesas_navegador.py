@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from apoyo import CLAVE
+from apoyo_navegador import comprobar_axe, entrar
 from eventos.extensiones import db
 from eventos.mesas import servicios
 from eventos.modelos import Evento
@@ -22,28 +22,6 @@ GUARDADO = re.compile(r"^Guardado \d\d:\d\d$")
 TELEFONO = {"width": 360, "height": 740}
 
 
-def _entrar(contexto, correo):
-    pagina = contexto.new_page()
-    errores = []
-    pagina.on("console", lambda m: errores.append(m.text) if m.type == "error" else None)
-    pagina.on("pageerror", lambda e: errores.append(str(e)))
-    pagina.goto("/cuentas/entrar")
-    pagina.get_by_label("Correo electrónico", exact=True).fill(correo)
-    pagina.get_by_label("Contraseña", exact=True).fill(CLAVE)
-    with pagina.expect_navigation():
-        pagina.get_by_role("main").get_by_role("button", name="Entrar").click()
-    return pagina, errores
-
-
-def _axe(pagina, ruta_axe):
-    pagina.add_script_tag(path=str(ruta_axe))
-    resultado = pagina.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})")
-    assert resultado["passes"]
-    graves = [f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
-              for v in resultado["violations"] if v["impact"] in ("critical", "serious")]
-    assert not graves, "\n".join(graves)
-
-
 def _escribir(campo, texto):
     campo.click()
     campo.press_sequentially(texto, delay=5)
@@ -52,7 +30,7 @@ def _escribir(campo, texto):
 def test_responder_dos_preguntas_cambiar_de_ronda_y_encontrarlo_al_volver(app, nuevo_contexto, artefactos, espacio):  # noqa: F811
     (ronda1, preguntas1), (_ronda2, preguntas2) = espacio["rondas"][:2]
     contexto = nuevo_contexto(locale="es-ES", timezone_id="Europe/Madrid", viewport=TELEFONO)
-    pagina, errores = _entrar(contexto, espacio["correos"]["moderador"])
+    pagina, errores = entrar(contexto, espacio["correos"]["moderador"])
     pagina.get_by_role("banner").get_by_role("link", name="Mis mesas").click()
     pagina.get_by_role("link", name=espacio["mesa_nombre"]).click()
     expect(pagina.get_by_role("heading", level=1)).to_have_text(espacio["mesa_nombre"])
@@ -108,7 +86,7 @@ def test_responder_dos_preguntas_cambiar_de_ronda_y_encontrarlo_al_volver(app, n
 def test_sin_conexion_el_texto_espera_y_se_guarda_al_volver(app, nuevo_contexto, espacio):  # noqa: F811
     pregunta = espacio["rondas"][0][1][2]
     contexto = nuevo_contexto(locale="es-ES", viewport=TELEFONO)
-    pagina, _ = _entrar(contexto, espacio["correos"]["moderador"])
+    pagina, _ = entrar(contexto, espacio["correos"]["moderador"])
     pagina.goto(f"/mesas/{espacio['mesa_id']}/")
     bloque = pagina.locator(f"#pregunta-{pregunta}")
     contexto.set_offline(True)
@@ -139,11 +117,11 @@ def test_dos_personas_en_la_misma_respuesta_ven_el_conflicto_y_fusionan(app, nue
     paginas = []
     for quien in ("moderador", "organizador"):
         contexto = nuevo_contexto(locale="es-ES", viewport=TELEFONO, bypass_csp=True)  # bypass: solo para axe
-        pagina, _ = _entrar(contexto, espacio["correos"][quien])
+        pagina, _ = entrar(contexto, espacio["correos"][quien])
         pagina.goto(f"/mesas/{espacio['mesa_id']}/#pregunta-{pregunta}")
         paginas.append(pagina)
     moderacion, organizacion = (p.locator(f"#pregunta-{pregunta}") for p in paginas)
-    _axe(paginas[0], ruta_axe)  # el espacio tal como se abre
+    comprobar_axe(paginas[0], ruta_axe)  # el espacio tal como se abre
 
     _escribir(moderacion.get_by_label("Respuesta del grupo"), "Texto de la moderación.")
     expect(moderacion.locator("[data-estado]")).to_have_text(GUARDADO)
@@ -159,7 +137,7 @@ def test_dos_personas_en_la_misma_respuesta_ven_el_conflicto_y_fusionan(app, nue
     expect(fusion).to_have_value("Texto de la organización.")
     expect(fusion).to_be_focused()  # lo que se siga escribiendo va a la fusión
     expect(organizacion.get_by_label("Respuesta del grupo")).to_have_js_property("readOnly", True)
-    _axe(paginas[1], ruta_axe)  # también con el conflicto a la vista
+    comprobar_axe(paginas[1], ruta_axe)  # también con el conflicto a la vista
     paginas[1].screenshot(path=str(artefactos / "mesa-conflicto-telefono.png"), full_page=True)
     with app.app_context():
         assert servicios.actual(espacio["mesa_id"], pregunta).texto == "Texto de la moderación."  # nada se pisó
@@ -190,4 +168,4 @@ def test_dos_personas_en_la_misma_respuesta_ven_el_conflicto_y_fusionan(app, nue
     expect(versiones.last).to_contain_text("Texto de la moderación.")
     expect(versiones.first).to_contain_text(espacio["correos"]["organizador"].split("@")[0])  # su nombre
     expect(versiones.last).to_contain_text(espacio["correos"]["moderador"].split("@")[0])
-    _axe(pagina, ruta_axe)
+    comprobar_axe(pagina, ruta_axe)

@@ -13,7 +13,8 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from apoyo import CLAVE, crear_usuario
+from apoyo import crear_usuario
+from apoyo_navegador import entrar
 from eventos.extensiones import db
 
 pytestmark = pytest.mark.navegador
@@ -78,14 +79,9 @@ def rellenar(zona, campos: dict[str, str]):
 def test_evento_completo_desde_la_oficina_hasta_la_pagina_publica(nuevo_contexto, artefactos, cuenta_admin):
     slug = cuenta_admin["slug"]
     contexto = nuevo_contexto(locale="es-ES", timezone_id="America/Mexico_City")
-    pagina = contexto.new_page()
 
     # --- Entrar ------------------------------------------------------------------------------------
-    pagina.goto("/cuentas/entrar")
-    pagina.get_by_label("Correo electrónico", exact=True).fill(cuenta_admin["correo"])
-    pagina.get_by_label("Contraseña", exact=True).fill(CLAVE)
-    with pagina.expect_navigation():
-        pagina.get_by_role("main").get_by_role("button", name=exacto("Entrar")).click()
+    pagina, _ = entrar(contexto, cuenta_admin["correo"])
     expect(pagina).to_have_url(re.compile(r"/organizacion/$"))
     expect(pagina.get_by_role("heading", level=1)).to_have_text("Organización")
 

@@ -7,7 +7,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from apoyo import CLAVE
+from apoyo_navegador import comprobar_axe, entrar
 from eventos.extensiones import db
 from eventos.mesas import servicios
 from eventos.modelos import Evento, TokenApi, Usuario
@@ -37,33 +37,12 @@ def _guardar(app, datos, quien, mesa_id, pregunta, texto, puntos=(), version=0):
     return r.get_json()
 
 
-def _entrar(contexto, correo):
-    pagina = contexto.new_page()
-    errores = []
-    pagina.on("console", lambda m: errores.append(m.text) if m.type == "error" else None)
-    pagina.goto("/cuentas/entrar")
-    pagina.get_by_label("Correo electrónico", exact=True).fill(correo)
-    pagina.get_by_label("Contraseña", exact=True).fill(CLAVE)
-    with pagina.expect_navigation():
-        pagina.get_by_role("main").get_by_role("button", name="Entrar").click()
-    return pagina, errores
-
-
-def _axe(pagina, ruta_axe):
-    pagina.add_script_tag(path=str(ruta_axe))
-    resultado = pagina.evaluate("axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})")
-    assert resultado["passes"]
-    graves = [f"{v['id']}: {v['help']} — {[n['target'] for n in v['nodes'][:3]]}"
-              for v in resultado["violations"] if v["impact"] in ("critical", "serious")]
-    assert not graves, "\n".join(graves)
-
-
 def test_la_sintesis_muestra_lo_guardado_por_la_api(app, nuevo_contexto, artefactos, mesas_api):
     _guardar(app, mesas_api, "moderador", mesas_api["mesa_id"], 0, "Acordamos **cooperación triangular**.",
              ["Mesa técnica anual"])
     _guardar(app, mesas_api, "moderador_otro", mesas_api["mesa_otra_id"], 0, "Más *intercambio* entre pares.")
     contexto = nuevo_contexto(locale="es-ES")
-    pagina, errores = _entrar(contexto, mesas_api["correos"]["organizador"])
+    pagina, errores = entrar(contexto, mesas_api["correos"]["organizador"])
     pagina.goto(f"/organizacion/eventos/{mesas_api['slug']}/sintesis")
     fila = pagina.locator(f'tr[data-pregunta="{mesas_api["preguntas"][0]}"]')
     expect(fila.locator(f'td[data-mesa="{mesas_api["mesa_id"]}"] strong')).to_have_text("cooperación triangular")
@@ -77,7 +56,7 @@ def test_la_sintesis_muestra_lo_guardado_por_la_api(app, nuevo_contexto, artefac
 def test_el_tablero_muestra_una_respuesta_nueva_sin_recargar(app, nuevo_contexto, artefactos, mesas_api):
     _guardar(app, mesas_api, "moderador", mesas_api["mesa_id"], 0, "Respuesta que ya estaba.")
     contexto = nuevo_contexto(locale="es-ES")
-    pagina, errores = _entrar(contexto, mesas_api["correos"]["organizador"])
+    pagina, errores = entrar(contexto, mesas_api["correos"]["organizador"])
     pagina.goto(f"/mesas/tablero/{mesas_api['slug']}")
     expect(pagina.get_by_text("Respuesta que ya estaba.")).to_be_visible()
     expect(pagina.get_by_text("En vivo")).to_be_visible()
@@ -113,8 +92,8 @@ def test_el_tablero_publico_y_la_sintesis_sin_infracciones_graves(app, nuevo_con
     publico = nuevo_contexto(bypass_csp=True, locale="es-ES").new_page()
     publico.goto(f"/mesas/tablero/{mesas_api['slug']}")
     expect(publico.get_by_text("Texto para revisar el contraste.")).to_be_visible()
-    _axe(publico, ruta_axe)
-    pagina, _errores = _entrar(nuevo_contexto(bypass_csp=True, locale="es-ES"), mesas_api["correos"]["organizador"])
+    comprobar_axe(publico, ruta_axe)
+    pagina, _errores = entrar(nuevo_contexto(bypass_csp=True, locale="es-ES"), mesas_api["correos"]["organizador"])
     for ruta in ("sintesis", "sintesis/informe", "mesas/asignar"):
         pagina.goto(f"/organizacion/eventos/{mesas_api['slug']}/{ruta}")
-        _axe(pagina, ruta_axe)
+        comprobar_axe(pagina, ruta_axe)
