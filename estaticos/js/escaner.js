@@ -16,6 +16,7 @@
   const OLVIDO_MS = 3000;          // el mismo QR visto sin pausa cuenta una vez; otra vez si desaparece 3 s
   const INTERVALO_CAMARA_MS = 120;
   const ESPERA_RED_MS = 6000;
+  const ESPERA_PROVISIONAL_MS = 1500;  // red lenta: el resultado provisional no espera a que se rinda
   const REINTENTO_MS = 15000;
   const REFRESCO_LISTA_MS = 5 * 60 * 1000;
   const MAX_HISTORIAL = 20;
@@ -225,7 +226,7 @@
     if (vista.institucion) partes.push(nodo("p", "resultado-institucion", vista.institucion));
     if (vista.mesa) partes.push(nodo("p", "resultado-mesa", t("mesa", { mesa: vista.mesa })));
     (vista.detalles || []).forEach((detalle) => partes.push(nodo("p", "resultado-detalle", detalle)));
-    if (vista.provisional) partes.push(nodo("p", "resultado-aviso-provisional", t("provisional")));
+    if (vista.provisional) partes.push(nodo("p", "resultado-aviso-provisional", vista.aviso || t("provisional")));
     caja.replaceChildren.apply(caja, partes);
     if (navigator.vibrate) navigator.vibrate(vista.clase === "aceptado" ? 80 : [80, 60, 80]);
   }
@@ -352,7 +353,10 @@
     await pintarPendientes();
   }
 
+  let ultimaLectura = null;
+
   async function procesar(item) {
+    ultimaLectura = item.id_cliente;
     if (!navigator.onLine) {
       const vista = await provisional(item);
       if (!vista.repetido) await guardar("cola", item);
@@ -363,7 +367,12 @@
     }
     await guardar("cola", item);
     await pintarPendientes();
-    await resolver(item, await enviar(item), true);
+    const envio = enviar(item);
+    const aTiempo = await Promise.race([
+      envio.then(() => true), new Promise((listo) => setTimeout(() => listo(false), ESPERA_PROVISIONAL_MS))]);
+    if (!aTiempo) mostrar(Object.assign(await provisional(item), { aviso: t("provisionalLenta") }));
+    // La respuesta del servidor sustituye a la provisional, salvo que ya se leyó a otra persona.
+    await resolver(item, await envio, ultimaLectura === item.id_cliente);
   }
 
   function nuevaLectura(datos) {

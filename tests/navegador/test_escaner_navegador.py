@@ -364,3 +364,22 @@ def test_al_salir_se_borran_la_lista_y_la_pagina_guardadas(nuevo_contexto, puert
         pagina.get_by_role("button", name="Salir").click()
     assert pagina.evaluate(CONTAR_LISTAS) == 0
     assert pagina.evaluate(CACHES_DEL_ESCANER) == 0
+
+
+# --- Red lenta -------------------------------------------------------------------------------------
+def test_con_la_red_lenta_el_resultado_provisional_no_espera(app, nuevo_contexto, puerta):
+    """Wifi conectado pero sin respuesta: en segundo y medio se ve el resultado provisional; cuando el
+    servidor responde, lo sustituye el definitivo."""
+    pagina = nuevo_contexto(locale="es-ES", timezone_id=ZONA_NAVEGADOR, service_workers="block").new_page()
+    entrar(pagina, puerta["correo"], f"/acreditacion/{puerta['slug']}/")
+    esperar_lista(pagina, 4)
+    retenidas = []
+    pagina.route("**/api/v1/eventos/*/acreditacion", lambda ruta: retenidas.append(ruta))
+    escribir_codigo(pagina, puerta["codigos"]["ana"])
+    expect(resultado(pagina)).to_contain_text("PROVISIONAL: la red va lenta", timeout=5_000)
+    expect(resultado(pagina)).to_contain_text(puerta["nombres"]["ana"])
+    assert len(retenidas) == 1 and not asistencias(app, puerta["ids"]["ana"])
+    retenidas[0].continue_()
+    expect(resultado(pagina)).to_contain_text("Acreditación correcta")
+    expect(resultado(pagina)).not_to_contain_text("PROVISIONAL")
+    assert len(esperar_asistencias(app, puerta["ids"]["ana"], 1)) == 1
