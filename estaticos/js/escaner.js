@@ -125,8 +125,9 @@
     }
   }
 
-  function horaCorta(milisegundos) {
-    return new Intl.DateTimeFormat(idioma(), { hour: "2-digit", minute: "2-digit", second: "2-digit", hourCycle: "h23" })
+  function horaCorta(milisegundos) {  // en la zona del evento, como todas las horas de la aplicación
+    return new Intl.DateTimeFormat(idioma(), { timeZone: cfg.zona, hour: "2-digit", minute: "2-digit",
+      second: "2-digit", hourCycle: "h23" })
       .format(new Date(milisegundos));
   }
 
@@ -578,7 +579,10 @@
     } catch (error) {
       // sin service worker (navegador antiguo, sin HTTPS o bloqueado): la página funciona igual
     }
-    elementos.pagina.textContent = guardada ? t("paginaGuardada") : t("paginaNoGuardada");
+    const base = await abrirBase();
+    elementos.pagina.textContent = !base ? t("sinAlmacen") : guardada ? t("paginaGuardada") : t("paginaNoGuardada");
+    // Que el navegador no borre la cola de lecturas pendientes si le falta espacio.
+    if (base && navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   }
 
   // --- Arranque ---------------------------------------------------------------------------------

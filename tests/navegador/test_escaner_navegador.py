@@ -383,3 +383,14 @@ def test_con_la_red_lenta_el_resultado_provisional_no_espera(app, nuevo_contexto
     expect(resultado(pagina)).to_contain_text("Acreditación correcta")
     expect(resultado(pagina)).not_to_contain_text("PROVISIONAL")
     assert len(esperar_asistencias(app, puerta["ids"]["ana"], 1)) == 1
+
+
+def test_sin_indexeddb_avisa_que_no_se_recargue(nuevo_contexto, puerta):
+    """Un navegador sin almacenamiento (modo privado estricto): el escáner funciona, pero lo dice."""
+    contexto = nuevo_contexto(locale="es-ES", timezone_id=ZONA_NAVEGADOR, service_workers="block")
+    contexto.add_init_script("Object.defineProperty(window, 'indexedDB', {value: undefined});")
+    pagina = contexto.new_page()
+    entrar(pagina, puerta["correo"], f"/acreditacion/{puerta['slug']}/")
+    expect(pagina.get_by_text(re.compile(r"^Este navegador no deja guardar las lecturas"))).to_be_visible()
+    escribir_codigo(pagina, puerta["codigos"]["dario"])
+    expect(resultado(pagina)).to_contain_text("Acreditación correcta")
