@@ -207,26 +207,19 @@ class Matriz:
         return self.respuestas.get((mesa.id, pregunta.id))
 
 
-def matriz(evento, bloque_id: int | None = None, mesa_id: int | None = None) -> Matriz:
-    """La síntesis entre mesas, con filtros opcionales por bloque/ronda y por mesa. Tres consultas:
-    guías con bloques y preguntas, mesas, y respuestas con su autor."""
+def matriz(evento) -> Matriz:
+    """La síntesis entre mesas (`filtrar` la reduce a un bloque o una mesa). Tres consultas: guías con
+    bloques y preguntas, mesas, y respuestas con su autor."""
     from sqlalchemy.orm import joinedload, selectinload
     guias = db.session.execute(
         select(Guia).where(Guia.evento_id == evento.id).order_by(Guia.orden, Guia.id)
         .options(selectinload(Guia.bloques).selectinload(Bloque.preguntas))).scalars().all()
     mesas = db.session.execute(select(Mesa).where(Mesa.evento_id == evento.id)
                                .order_by(Mesa.orden, Mesa.id)).scalars().all()
-    if mesa_id is not None:
-        mesas = [m for m in mesas if m.id == mesa_id]
-    estructura = []
-    for guia in guias:
-        bloques = [(b, list(b.preguntas)) for b in guia.bloques if bloque_id is None or b.id == bloque_id]
-        if bloques:
-            estructura.append((guia, bloques))
-    ids_mesas = [m.id for m in mesas]
+    estructura = [(guia, [(b, list(b.preguntas)) for b in guia.bloques]) for guia in guias if guia.bloques]
     respuestas = {}
-    if ids_mesas:
-        filas = db.session.execute(select(Respuesta).where(Respuesta.mesa_id.in_(ids_mesas))
+    if mesas:
+        filas = db.session.execute(select(Respuesta).where(Respuesta.mesa_id.in_([m.id for m in mesas]))
                                    .options(joinedload(Respuesta.actualizada_por))).scalars()
         respuestas = {(r.mesa_id, r.pregunta_id): r for r in filas}
     return Matriz(evento, estructura, mesas, respuestas)
