@@ -86,7 +86,16 @@ def mensajes_para(app, direccion: str) -> list[email.message.EmailMessage]:
     return [m for m in mensajes if m["To"] == direccion]
 
 
-def esperar_correo(app, direccion: str, asunto: str, segundos: float = 10) -> email.message.EmailMessage:
+def bandeja(app, direccion: str) -> list[tuple]:
+    """Estado de los correos a `direccion` en la bandeja de salida (para explicar un fallo)."""
+    from eventos.modelos import CorreoSaliente
+    with app.app_context():
+        return [tuple(fila) for fila in db.session.execute(
+            select(CorreoSaliente.tipo, CorreoSaliente.estado, CorreoSaliente.intentos, CorreoSaliente.proximo_intento,
+                   CorreoSaliente.ultimo_error).where(CorreoSaliente.destinatario == direccion))]
+
+
+def esperar_correo(app, direccion: str, asunto: str, segundos: float = 20) -> email.message.EmailMessage:
     """El correo se entrega justo después de la respuesta: se espera (poco) a que aparezca en la carpeta."""
     limite = time.monotonic() + segundos
     while True:
@@ -96,7 +105,8 @@ def esperar_correo(app, direccion: str, asunto: str, segundos: float = 10) -> em
             return encontrados[0]
         if time.monotonic() > limite:
             recibidos = [m["Subject"] for m in mensajes_para(app, direccion)]
-            pytest.fail(f"no llegó el correo «{asunto}…» a {direccion} en {segundos} s; llegaron: {recibidos}")
+            pytest.fail(f"no llegó el correo «{asunto}…» a {direccion} en {segundos} s; llegaron: {recibidos}; "
+                        f"en la bandeja de salida: {bandeja(app, direccion)}")
         time.sleep(0.1)
 
 
