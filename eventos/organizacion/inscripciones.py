@@ -30,7 +30,7 @@ from ..zonas import a_local, ahora
 from . import bp
 from .formularios import REQUERIDO, FormularioVacio
 from .permisos import auditar, de_evento, evento_gestionable, exigir_boton
-from .servicios import lineas, mover
+from .servicios import lineas, mover, quitar
 
 POR_PAGINA = 100
 TIPOS_CON_OPCIONES = ("opcion_unica", "opcion_multiple")
@@ -451,10 +451,7 @@ def borrar_pregunta_inscripcion(slug, pregunta_inscripcion_id):
     exigir_boton()
     auditar(_l("Pregunta del formulario de inscripción eliminada"))
     texto = pregunta.texto
-    evento.preguntas_inscripcion.remove(pregunta)
-    db.session.delete(pregunta)
-    for n, otra in enumerate(evento.preguntas_inscripcion):
-        otra.orden = n
+    quitar(evento.preguntas_inscripcion, pregunta)
     db.session.commit()
     flash(_("Pregunta «%(texto)s» eliminada del formulario (las respuestas ya recibidas se conservan).", texto=texto), "info")
     return redirect(url_for("organizacion.preguntas_inscripcion", slug=slug))

@@ -14,7 +14,7 @@ from ..modelos import Mesa
 from . import bp
 from .formularios import FormularioMesa, FormularioVacio
 from .permisos import auditar, de_evento, evento_gestionable, exigir_boton
-from .servicios import clave_desde, etiqueta_sesion, mover
+from .servicios import clave_desde, etiqueta_sesion, mover, quitar
 
 CAMPOS_MESA = ("nombre", "descripcion", "cupo", "sala", "enlace")
 
@@ -109,10 +109,7 @@ def borrar_mesa(slug, mesa_id):
     exigir_boton()
     auditar(_l("Mesa eliminada"))
     nombre = mesa.nombre
-    evento.mesas.remove(mesa)
-    db.session.delete(mesa)
-    for n, otra in enumerate(evento.mesas):
-        otra.orden = n
+    quitar(evento.mesas, mesa)
     db.session.commit()
     flash(_("Mesa «%(nombre)s» eliminada.", nombre=nombre), "info")
     return redirect(url_for("organizacion.mesas", slug=slug))

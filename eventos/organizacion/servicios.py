@@ -170,3 +170,11 @@ def mover(lista, elemento, direccion: str) -> None:
         lista[i], lista[j] = lista[j], lista[i]
     for n, item in enumerate(lista):
         item.orden = n
+
+
+def quitar(lista, elemento) -> None:
+    """Borra el elemento y quita su hueco: `orden` vuelve a ser consecutivo (0, 1, 2…)."""
+    lista.remove(elemento)
+    db.session.delete(elemento)
+    for n, item in enumerate(lista):
+        item.orden = n
