@@ -65,6 +65,11 @@ def _asistencias(app, puerta) -> int:
                                  .where(Asistencia.evento_id == puerta["evento_id"]))
 
 
+def _unica_asistencia(app, puerta) -> Asistencia:
+    with app.app_context():
+        return db.session.execute(select(Asistencia).where(Asistencia.evento_id == puerta["evento_id"])).scalar_one()
+
+
 def test_el_qr_leido_por_un_decodificador_independiente_se_acepta(app, cliente, puerta):
     leido = leer_qr(puerta["png"])  # zxing-cpp, no la biblioteca que lo generó
     assert leido == puerta["codigos"]["confirmada"]
@@ -105,20 +110,16 @@ def test_reenviar_la_misma_lectura_no_duplica_nada(app, cliente, puerta):
 def test_la_hora_de_una_lectura_sin_conexion_es_la_de_la_lectura(app, cliente, puerta):
     hace_una_hora = datetime.now(timezone.utc) - timedelta(hours=1)
     _leer(cliente, puerta, puerta["codigos"]["confirmada"], escaneado_en=hace_una_hora.isoformat())
-    with app.app_context():
-        asistencia = db.session.execute(select(Asistencia).where(
-            Asistencia.evento_id == puerta["evento_id"])).scalar_one()
-        assert abs(asistencia.registrada_en - hace_una_hora) < timedelta(seconds=1)
-        assert asistencia.recibida_en - asistencia.registrada_en > timedelta(minutes=59)
+    asistencia = _unica_asistencia(app, puerta)
+    assert abs(asistencia.registrada_en - hace_una_hora) < timedelta(seconds=1)
+    assert asistencia.recibida_en - asistencia.registrada_en > timedelta(minutes=59)
 
 
 def test_una_hora_del_futuro_se_sustituye_por_la_de_llegada(app, cliente, puerta):
     futuro = datetime.now(timezone.utc) + timedelta(days=1)
     _leer(cliente, puerta, puerta["codigos"]["confirmada"], escaneado_en=futuro.isoformat())
-    with app.app_context():
-        asistencia = db.session.execute(select(Asistencia).where(
-            Asistencia.evento_id == puerta["evento_id"])).scalar_one()
-        assert asistencia.registrada_en < datetime.now(timezone.utc) + timedelta(seconds=1)
+    asistencia = _unica_asistencia(app, puerta)
+    assert asistencia.registrada_en < datetime.now(timezone.utc) + timedelta(seconds=1)
 
 
 def test_por_sesion_y_por_evento_son_acreditaciones_distintas(app, cliente, puerta):
@@ -318,7 +319,5 @@ def test_un_id_cliente_repetido_para_otra_persona_se_rechaza(app, cliente, puert
 def test_una_lectura_de_hace_dias_es_un_reloj_mal_puesto(app, cliente, puerta):
     hace_una_semana = datetime.now(timezone.utc) - timedelta(days=7)
     _leer(cliente, puerta, puerta["codigos"]["confirmada"], escaneado_en=hace_una_semana.isoformat())
-    with app.app_context():
-        asistencia = db.session.execute(select(Asistencia).where(
-            Asistencia.evento_id == puerta["evento_id"])).scalar_one()
-        assert asistencia.registrada_en > datetime.now(timezone.utc) - timedelta(minutes=1)
+    asistencia = _unica_asistencia(app, puerta)
+    assert asistencia.registrada_en > datetime.now(timezone.utc) - timedelta(minutes=1)
