@@ -29,10 +29,9 @@ RAIZ = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RAIZ))
 sys.path.insert(0, str(RAIZ / "bench"))
 
-from agenda import parar, pg_admin, puerto_libre, wrk  # noqa: E402
+from agenda import base_de_medicion, parar, puerto_libre, wrk  # noqa: E402
 
 BASE_PG = "eventos_bench_acreditacion"
-SERVIDOR_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 PERSONAS = 20_000
 SLUG = "foro-acreditacion"
 
@@ -167,28 +166,18 @@ def main():
     parser.add_argument("--sqlite", action="store_true", help="usar SQLite en vez de PostgreSQL")
     parser.add_argument("--procesos", type=int, default=2, help="procesos de gunicorn (2 por omisión, como las demás mediciones)")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, base_de_medicion(args.sqlite, Path(tmp), BASE_PG) as url_bd:
         carpeta = Path(tmp)
-        if args.sqlite:
-            url_bd = f"sqlite:///{carpeta / 'bench.sqlite3'}"
-        else:
-            pg_admin(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)")
-            pg_admin(f"CREATE DATABASE {BASE_PG}")
-            url_bd = SERVIDOR_PG + BASE_PG
-        try:
-            clave, codigos = preparar(url_bd, carpeta)
-            if not args.sqlite:
-                asentar(url_bd)
-            trivial = medir_trivial(args.procesos, carpeta)
-            print("\n-- endpoint trivial (POST JSON, sin base de datos)\n" + trivial["salida"])
-            acreditacion, salud = medir_acreditacion(url_bd, carpeta, args.procesos, clave, codigos)
-            print("\n-- /api/v1/salud de la aplicación (GET, sin base de datos)\n" + salud["salida"])
-            print("\n-- acreditación (POST JSON con clave de API, una persona distinta en cada lectura)\n"
-                  + acreditacion["salida"])
-            asistencias, distintas = recuento(url_bd)
-        finally:
-            if not args.sqlite:
-                pg_admin(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)")
+        clave, codigos = preparar(url_bd, carpeta)
+        if not args.sqlite:
+            asentar(url_bd)
+        trivial = medir_trivial(args.procesos, carpeta)
+        print("\n-- endpoint trivial (POST JSON, sin base de datos)\n" + trivial["salida"])
+        acreditacion, salud = medir_acreditacion(url_bd, carpeta, args.procesos, clave, codigos)
+        print("\n-- /api/v1/salud de la aplicación (GET, sin base de datos)\n" + salud["salida"])
+        print("\n-- acreditación (POST JSON con clave de API, una persona distinta en cada lectura)\n"
+              + acreditacion["salida"])
+        asistencias, distintas = recuento(url_bd)
     proporcion = acreditacion["rps"] / trivial["rps"] if trivial["rps"] else 0
     base = "SQLite" if args.sqlite else "PostgreSQL"
     print(f"\n== Resultados ({base}, gunicorn {args.procesos} procesos, wrk -t2 -c8 -d10s) ==")

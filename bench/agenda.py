@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import contextlib
 import http.client
 import io
 import os
@@ -75,6 +76,21 @@ def pg_admin(sql: str):
     import psycopg
     with psycopg.connect(PG_ADMIN, autocommit=True) as conexion:
         conexion.execute(sql)
+
+
+@contextlib.contextmanager
+def base_de_medicion(sqlite: bool, carpeta: Path, base_pg: str):
+    """La URL de una base vacía para una medición: SQLite en `carpeta`, o la base `base_pg` de PostgreSQL
+    en 127.0.0.1, que se crea al empezar y se borra al terminar (nunca la base `test` de las pruebas)."""
+    if sqlite:
+        yield f"sqlite:///{carpeta / 'bench.sqlite3'}"
+        return
+    pg_admin(f"DROP DATABASE IF EXISTS {base_pg} WITH (FORCE)")
+    pg_admin(f"CREATE DATABASE {base_pg}")
+    try:
+        yield f"postgresql+psycopg://postgres@127.0.0.1:5432/{base_pg}"
+    finally:
+        pg_admin(f"DROP DATABASE IF EXISTS {base_pg} WITH (FORCE)")
 
 
 class ContadorSQL:

@@ -18,7 +18,6 @@ import json
 import os
 import random
 import re
-import shutil
 import statistics
 import subprocess
 import sys
@@ -34,10 +33,9 @@ RAIZ = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(RAIZ))
 sys.path.insert(0, str(RAIZ / "bench"))
 
-from agenda import ContadorSQL, parar, percentil, pg_admin, puerto_libre, titulo  # noqa: E402
+from agenda import ContadorSQL, base_de_medicion, parar, percentil, puerto_libre, titulo  # noqa: E402
 
 BASE_PG = "eventos_bench_mesas"
-SERVIDOR_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/"
 SLUG = "foro-mesas"
 MESAS = 20
 BLOQUES = 3
@@ -417,16 +415,12 @@ def main():
     parser.add_argument("--sin-http", action="store_true", help="solo la síntesis en el proceso (sin gunicorn ni wrk)")
     parser.add_argument("--procesos", type=int, default=2, help="procesos de gunicorn (2 por omisión)")
     args = parser.parse_args()
-    carpeta = Path(tempfile.mkdtemp(prefix="eventos-bench-mesas-"))
-    if args.sqlite:
-        url_bd = f"sqlite:///{carpeta / 'bench.sqlite3'}"
-    else:
-        pg_admin(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)")
-        pg_admin(f"CREATE DATABASE {BASE_PG}")
-        url_bd = SERVIDOR_PG + BASE_PG
-    carga = os.getloadavg()
-    print(f"Base: {url_bd} · CPU: {os.cpu_count()} · carga media (1/5/15 min): {carga[0]:.2f} {carga[1]:.2f} {carga[2]:.2f}")
-    try:
+    with tempfile.TemporaryDirectory(prefix="eventos-bench-mesas-") as tmp, \
+            base_de_medicion(args.sqlite, Path(tmp), BASE_PG) as url_bd:
+        carpeta = Path(tmp)
+        carga = os.getloadavg()
+        print(f"Base: {url_bd} · CPU: {os.cpu_count()} · carga media (1/5/15 min): {carga[0]:.2f} {carga[1]:.2f} "
+              f"{carga[2]:.2f}")
         app = crear_aplicacion(url_bd, carpeta)
         datos = preparar(app)
         titulo("Síntesis en el proceso (test_client)")
@@ -438,10 +432,6 @@ def main():
         if not args.sin_http:
             titulo("Autoguardado por HTTP (PUT /api/v1/mesas/<mesa>/respuestas/<pregunta>)")
             http = medir_http(url_bd, carpeta, datos, args.procesos)
-    finally:
-        if not args.sqlite:
-            pg_admin(f"DROP DATABASE IF EXISTS {BASE_PG} WITH (FORCE)")
-        shutil.rmtree(carpeta, ignore_errors=True)
 
     carga = os.getloadavg()
     titulo(f"RESUMEN (carga media al terminar: {carga[0]:.2f} {carga[1]:.2f} {carga[2]:.2f})")
