@@ -8,6 +8,10 @@ from sqlalchemy import create_engine, text
 from eventos.config import normalizar_url_bd
 
 URL_PRUEBAS = os.environ.get("TEST_DATABASE_URL")
+# Horas UTC en las que el día UTC y el del evento (América) no coinciden, o justo en el borde.
+HORAS_DIFICILES = ("00:30", "02:30", "05:59", "06:00", "23:30")
+# Zonas del proceso lejos de las de los eventos: nada debe depender de la zona del servidor.
+ZONAS_DEL_PROCESO = ("Asia/Tokyo", "America/Los_Angeles")
 
 
 def es_postgresql(url: str) -> bool:
@@ -67,3 +71,21 @@ def entrar(cliente, correo: str, clave: str = CLAVE):
     respuesta = enviar(cliente, "/cuentas/entrar", {"correo": correo, "clave": clave})
     assert respuesta.status_code == 302, respuesta.get_data(as_text=True)[-500:]
     return respuesta
+
+
+def instante_utc(hora: str, dia=None):
+    """Hoy (o `dia`) a esa hora UTC, como datetime con zona."""
+    from datetime import date, datetime, time, timezone
+    return datetime.combine(dia or datetime.now(timezone.utc).date(), time.fromisoformat(hora), tzinfo=timezone.utc)
+
+
+
+def campos_del_formulario(html: str, accion: str | None = None) -> list[tuple[str, str]]:
+    """Los valores que el navegador enviaría con el formulario (el de `accion`, o el primero con campos
+    además del token), tal como la página los muestra."""
+    import lxml.html
+    for formulario in lxml.html.fromstring(html).forms:
+        valores = formulario.form_values()
+        if (accion is None or formulario.action == accion) and any(n != "csrf_token" for n, _ in valores):
+            return valores
+    raise AssertionError(f"no hay formulario con campos{' para ' + accion if accion else ''}")

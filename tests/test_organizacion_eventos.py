@@ -270,3 +270,20 @@ def test_cli_exportar_e_importar_con_materiales(app, tmp_path):
         assert r.exit_code != 0 and "evento.titulo" in r.output and "no se importó nada" in r.output
     finally:
         borrar_evento(app, "jornadas-cli")
+
+
+def test_guardar_datos_generales_no_cambia_el_estado(app, evento_con_equipo):
+    """El formulario no muestra el estado: guardarlo (igual, o con otro lema) deja el evento publicado."""
+    from apoyo import campos_del_formulario
+    cliente = app.test_client()
+    entrar(cliente, evento_con_equipo["correos"]["organizador"])
+    slug = evento_con_equipo["slug"]
+    ruta = f"/organizacion/eventos/{slug}/datos"
+    campos = dict(campos_del_formulario(cliente.get(ruta).get_data(as_text=True)))
+    for lema in (campos.get("lema", ""), "Un lema nuevo"):
+        r = cliente.post(ruta, data={**campos, "lema": lema})
+        assert r.status_code == 302, texto(r)[-800:]
+        assert cargar(app, slug).estado == "publicado"
+        assert app.test_client().get(f"/eventos/{slug}/").status_code == 200
+        assert app.test_client().get(f"/api/v1/eventos/{slug}").status_code == 200
+    assert cargar(app, slug).lema == "Un lema nuevo"

@@ -16,6 +16,11 @@ from ..servicios import programa
 
 CAMPOS_EVENTO_TEXTO = ("titulo", "lema", "resumen", "nota_conceptual", "objetivos", "resultados_esperados",
                        "formato_y_metodologia", "sede", "enlace_virtual", "nota_fechas", "modalidad")
+# Lo que muestra el formulario de datos generales, y por tanto lo único que puede cambiar al guardarlo
+# (el estado cambia solo con las acciones de publicar, cerrar o retirar).
+CAMPOS_DATOS_GENERALES = CAMPOS_EVENTO_TEXTO + (
+    "slug", "organizadores", "zona_horaria", "zonas_adicionales", "fecha_inicio", "fecha_fin", "fechas_ilustrativas",
+    "inscripcion_apertura", "inscripcion_cierre", "cupo")
 
 
 def clave_desde(texto: str, usadas: set[str], por_omision: str = "sesion", largo: int = 60) -> str:
@@ -93,9 +98,8 @@ def aplicar_evento(evento: Evento, plan: dict, conservar_horas_locales: bool = T
         if fuera:
             return [_("Hay sesiones fuera de las nuevas fechas: %(lista)s. Muévalas antes, o use «Duplicar» para "
                       "copiar el evento a otras fechas.", lista=", ".join(f"«{s.titulo}»" for s in fuera[:5]))]
-    for campo, valor in plan.items():
-        if campo != "materiales":
-            setattr(evento, campo, valor)
+    for campo in CAMPOS_DATOS_GENERALES:
+        setattr(evento, campo, plan[campo])
     if evento.id and conservar_horas_locales and plan["zona_horaria"] != zona_anterior:
         for sesion in evento.sesiones:
             sesion.inicio = _misma_hora_en(sesion.inicio, zona_anterior, plan["zona_horaria"])
