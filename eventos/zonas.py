@@ -189,7 +189,13 @@ class FechaHoraUTC(TypeDecorator):
 
 
 def ahora() -> datetime:
+    """El único reloj de la aplicación (las pruebas lo mueven con time-machine)."""
     return datetime.now(UTC)
+
+
+def hoy_en(nombre_zona: str) -> date:
+    """La fecha de hoy en esa zona: nunca la del instante UTC ni la de la zona del proceso."""
+    return a_local(ahora(), nombre_zona).date()
 
 
 def leer_iso(texto) -> datetime | None:

@@ -1,12 +1,38 @@
-"""Fixtures comunes. Por omisión las pruebas usan SQLite; con TEST_DATABASE_URL, PostgreSQL."""
+"""Fixtures comunes. Por omisión las pruebas usan SQLite; con TEST_DATABASE_URL, PostgreSQL.
+
+Con RELOJ_PRUEBAS=HH:MM toda la sesión de pruebas empieza a esa hora UTC de hoy (y el reloj sigue
+andando): así .ci/run repite las pruebas que dependen de la hora en los instantes difíciles.
+"""
 from __future__ import annotations
 
+import os
+from datetime import datetime, time, timezone
+
 import pytest
+import time_machine
 from flask_migrate import upgrade
 
-from apoyo import URL_PRUEBAS, configuracion, vaciar_bd
+from apoyo import URL_PRUEBAS, ZONAS_DEL_PROCESO, configuracion, vaciar_bd
 from app import create_app
 from eventos.extensiones import db
+
+def pytest_configure(config):
+    hora = os.environ.get("RELOJ_PRUEBAS")
+    if hora:
+        instante = datetime.combine(datetime.now(timezone.utc).date(), time.fromisoformat(hora), tzinfo=timezone.utc)
+        time_machine.travel(instante, tick=True).start()
+
+
+@pytest.fixture(params=ZONAS_DEL_PROCESO)
+def zona_del_proceso(request, monkeypatch):
+    """La prueba corre con la zona local del proceso (TZ) lejos de la de los eventos."""
+    import time as reloj
+    monkeypatch.setenv("TZ", request.param)
+    reloj.tzset()
+    yield request.param
+    monkeypatch.undo()
+    reloj.tzset()
+
 
 @pytest.fixture(scope="session")
 def url_bd(tmp_path_factory) -> str:

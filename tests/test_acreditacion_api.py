@@ -19,6 +19,8 @@ from eventos.modelos import Asistencia, Inscripcion, RolEvento, TokenApi
 from eventos.zonas import ahora
 from test_inscripcion_concurrente import base_concurrencia  # noqa: F401  (fixture: SQLite y PostgreSQL)
 
+pytestmark = pytest.mark.reloj  # depende de la hora: .ci/run la repite en instantes difíciles
+
 
 def _inscribir(evento_id, nombre="Ana", estado="confirmada", mesa_id=None) -> Inscripcion:
     inscripcion = Inscripcion(evento_id=evento_id, nombre=nombre, apellidos="Pruebas", estado=estado,

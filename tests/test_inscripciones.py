@@ -19,6 +19,8 @@ from eventos.modelos import Asistencia, CorreoSaliente, Evento, Inscripcion
 
 from apoyo_inscripciones import (texto_local, ZONA_EVENTO, ZONA_VISITANTE, SEDE, URL_REUNION, URL_REUNION_SESION, crear_evento, borrar_evento, token_de, unico, datos_inscripcion, inscribir, enviar_con_token, mensajes_para, texto_de, html_de, token_personal, inscripcion_de, estados, cuantas, leer_qr, sin_espacios, horas)
 
+pytestmark = pytest.mark.reloj  # depende de la hora: .ci/run la repite en instantes difíciles
+
 
 # --- Camino completo -------------------------------------------------------------------------------
 def test_inscripcion_completa_correo_qr_pagina_personal_y_baja(app, eventos_prueba):

@@ -28,9 +28,8 @@ def fecha_proxima_edicion(original: date, hoy: date) -> date:
     return original + timedelta(weeks=semanas)
 
 
-def cargar(hoy: date | None = None) -> list[str]:
+def cargar() -> list[str]:
     """Carga lo que falte (idempotente) y devuelve qué hizo, línea a línea."""
-    hoy = hoy or zonas.ahora().date()
     informe = []
     for slug in SLUGS:
         original = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one_or_none()
@@ -43,7 +42,7 @@ def cargar(hoy: date | None = None) -> list[str]:
         siguiente = db.session.execute(
             select(Evento).where(Evento.edicion_anterior_id == original.id)).scalar_one_or_none()
         if siguiente is None:
-            siguiente = _crear_proxima_edicion(original, hoy)
+            siguiente = _crear_proxima_edicion(original)
             informe.append(f"creado {siguiente.slug} (próxima edición)")
         else:
             informe.append(f"ya existía {siguiente.slug} (próxima edición)")
@@ -51,7 +50,8 @@ def cargar(hoy: date | None = None) -> list[str]:
     return informe
 
 
-def _crear_proxima_edicion(original: Evento, hoy: date) -> Evento:
+def _crear_proxima_edicion(original: Evento) -> Evento:
+    hoy = zonas.hoy_en(original.zona_horaria)  # la inscripción abre a la medianoche local que ya pasó
     nueva_fecha = fecha_proxima_edicion(original.fecha_inicio, hoy)
     slug = f"{original.slug.removesuffix('2021')}-{nueva_fecha.year}".replace("--", "-").strip("-")
     evento = programa.duplicar(original, slug, nueva_fecha, estado="publicado")

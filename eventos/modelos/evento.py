@@ -11,7 +11,7 @@ from sqlalchemy.orm import defer, selectinload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensiones import db
-from ..zonas import FechaHoraUTC, ahora, inicio_del_dia
+from ..zonas import FechaHoraUTC, ahora, hoy_en, inicio_del_dia
 
 class VersionPublicada(NamedTuple):
     """Lo que identifica lo que se ve de un evento publicado en este momento (para cachés y ETag)."""
@@ -119,6 +119,10 @@ class Evento(db.Model):
 
     def puede_asignar_organizadores(self, usuario) -> bool:
         return bool(usuario and usuario.is_authenticated and usuario.es_admin)
+
+    def termino(self) -> bool:
+        """Ya pasó su último día, contado en la zona del evento."""
+        return hoy_en(self.zona_horaria) > self.fecha_fin
 
     @property
     def publicado(self) -> bool:

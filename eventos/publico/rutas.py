@@ -78,9 +78,8 @@ def inicio():
     eventos = db.session.execute(
         Evento.consulta_publicados().order_by(Evento.fecha_inicio)
     ).scalars().all()
-    hoy = zonas.ahora().date()
-    proximos = [e for e in eventos if e.fecha_fin >= hoy]
-    pasados = sorted((e for e in eventos if e.fecha_fin < hoy), key=lambda e: e.fecha_inicio, reverse=True)
+    pasados = sorted((e for e in eventos if e.termino()), key=lambda e: e.fecha_inicio, reverse=True)
+    proximos = [e for e in eventos if not e.termino()]
     return render_template("publico/inicio.html", proximos=proximos, pasados=pasados,
                            rango=lambda e: rango_de_fechas(e.fecha_inicio, e.fecha_fin, g.idioma))
 
