@@ -1,7 +1,9 @@
 """Oficina: crear y editar eventos, estado, duplicar, importar/exportar, sesiones, personas y auditoría."""
+import copy
 import io
 import json
 import re
+from datetime import datetime
 
 import pytest
 import yaml
@@ -10,7 +12,7 @@ from sqlalchemy import select
 from apoyo import enviar, entrar
 from eventos import zonas
 from eventos.extensiones import db
-from eventos.modelos import Auditoria, Evento, RolEvento
+from eventos.modelos import Auditoria, Evento, RolEvento, Sesion
 from eventos.servicios import programa
 
 
@@ -149,6 +151,97 @@ def test_sesion_anidada_y_aviso_de_sala_ocupada(app, admin):
     evento = cargar(app, "seminario-oficina")
     assert [h.titulo for h in evento.sesiones_raiz[0].hijas] == ["Preguntas"]
     assert {s.clave for s in evento.sesiones} == {"panel-inaugural", "preguntas", "otro-panel"}
+
+
+def _panel_con_preguntas_y_plenaria(app, admin) -> dict:
+    """Panel 10:00–11:30 con unas preguntas anidadas (11:10–11:30) y una plenaria aparte (09:00–13:00)."""
+    enviar(admin, "/organizacion/eventos/nuevo", datos_evento())
+    nueva = "/organizacion/eventos/seminario-oficina/sesiones/nueva"
+    enviar(admin, nueva, datos_sesion())
+    panel = cargar(app, "seminario-oficina").sesiones[0]
+    enviar(admin, nueva, datos_sesion(titulo="Preguntas", tipo="preguntas_y_respuestas", padre=str(panel.id),
+                                      hora_inicio="11:10", hora_fin="11:30", sala=""))
+    enviar(admin, nueva, datos_sesion(titulo="Plenaria", tipo="plenaria", hora_inicio="09:00", hora_fin="13:00", sala="Sala B"))
+    return {s.clave: s.id for s in cargar(app, "seminario-oficina").sesiones}
+
+
+def _arbol(app) -> dict:
+    return {s.clave: (s.padre_id, zonas.hora_local_texto(s.inicio, "America/Mexico_City"),
+                      zonas.hora_local_texto(s.fin, "America/Mexico_City"))
+            for s in cargar(app, "seminario-oficina").sesiones}
+
+
+@pytest.mark.parametrize("cambios", [{"hora_fin": "11:20"}, {"hora_inicio": "11:15"}, {"dia": "2027-04-07"}])
+def test_acortar_o_mover_una_sesion_con_anidadas_se_rechaza(app, admin, cambios):
+    ids = _panel_con_preguntas_y_plenaria(app, admin)
+    antes = _arbol(app)
+    r = enviar(admin, f"/organizacion/eventos/seminario-oficina/sesiones/{ids['panel-inaugural']}", datos_sesion(**cambios))
+    assert r.status_code == 400
+    assert "«Preguntas» debe caber en el horario de «Panel inaugural»" in texto(r)
+    assert _arbol(app) == antes
+
+
+def test_anidar_una_sesion_que_contiene_otras_o_dentro_de_si_misma_se_rechaza(app, admin):
+    ids = _panel_con_preguntas_y_plenaria(app, admin)
+    antes = _arbol(app)
+    panel = f"/organizacion/eventos/seminario-oficina/sesiones/{ids['panel-inaugural']}"
+    r = enviar(admin, panel, datos_sesion(padre=str(ids["plenaria"])))
+    assert r.status_code == 400 and "«Panel inaugural» está dentro de «Plenaria» y a la vez contiene «Preguntas»" in texto(r)
+    r = enviar(admin, panel, datos_sesion(padre=str(ids["panel-inaugural"])))
+    assert r.status_code == 400 and "«Panel inaugural» no puede estar dentro de sí misma" in texto(r)
+    r = enviar(admin, "/organizacion/eventos/seminario-oficina/sesiones/nueva",
+               datos_sesion(titulo="Réplica", padre=str(ids["preguntas"]), hora_inicio="11:15", hora_fin="11:20"))
+    assert r.status_code == 400 and "«Preguntas» está dentro de «Panel inaugural» y a la vez contiene «Réplica»" in texto(r)
+    assert _arbol(app) == antes
+    # Cambios que respetan el árbol siguen guardándose: el panel se acorta sin dejar fuera sus preguntas.
+    assert enviar(admin, panel, datos_sesion(hora_fin="11:30", hora_inicio="10:30")).status_code == 302
+
+
+def test_el_programa_editado_en_la_oficina_siempre_se_vuelve_a_importar(app, admin):
+    ids = _panel_con_preguntas_y_plenaria(app, admin)
+    base = "/organizacion/eventos/seminario-oficina/sesiones"
+    enviar(admin, f"{base}/{ids['panel-inaugural']}", datos_sesion(hora_fin="11:00"))
+    enviar(admin, f"{base}/{ids['panel-inaugural']}", datos_sesion(hora_fin="11:00", padre=str(ids["plenaria"])))
+    enviar(admin, f"{base}/{ids['plenaria']}", datos_sesion(titulo="Plenaria", padre=str(ids["preguntas"])))
+    enviar(admin, f"{base}/{ids['preguntas']}", datos_sesion(titulo="Preguntas", padre=str(ids["preguntas"]),
+                                                             hora_inicio="11:10", hora_fin="11:30"))
+    exportado = yaml.safe_load(admin.get("/organizacion/eventos/seminario-oficina/exportar.yaml").data)
+    try:
+        with app.app_context():
+            programa.importar(copy.deepcopy(exportado), slug="seminario-oficina-copia")
+            db.session.commit()
+            reexportado = programa.exportar(Evento.con_programa("seminario-oficina-copia", solo_publicados=False))
+        assert reexportado["sesiones"] == exportado["sesiones"]
+    finally:
+        borrar_evento(app, "seminario-oficina-copia")
+
+
+def test_un_programa_que_ya_incumplia_las_reglas_se_corrige_de_una_en_una(app, admin):
+    ids = _panel_con_preguntas_y_plenaria(app, admin)
+    with app.app_context():  # datos de antes de la regla: dos sesiones anidadas fuera de su horario
+        db.session.add(Sesion(evento_id=db.session.get(Sesion, ids["panel-inaugural"]).evento_id, clave="fuera",
+                              titulo="Fuera", padre_id=ids["plenaria"], inicio=zonas.a_utc(datetime(2027, 4, 6, 13, 30), "America/Mexico_City"),
+                              fin=zonas.a_utc(datetime(2027, 4, 6, 14, 0), "America/Mexico_City")))
+        db.session.get(Sesion, ids["panel-inaugural"]).fin = zonas.a_utc(datetime(2027, 4, 6, 11, 0), "America/Mexico_City")
+        db.session.commit()
+    base = "/organizacion/eventos/seminario-oficina/sesiones"
+    assert enviar(admin, f"{base}/{ids['preguntas']}", datos_sesion(titulo="Preguntas", padre=str(ids["panel-inaugural"]),
+                                                                    hora_inicio="10:40", hora_fin="11:00")).status_code == 302
+    r = enviar(admin, f"{base}/{ids['preguntas']}", datos_sesion(titulo="Preguntas", padre=str(ids["panel-inaugural"]),
+                                                                hora_inicio="10:40", hora_fin="11:10"))
+    assert r.status_code == 400 and "«Preguntas» debe caber" in texto(r) and "«Fuera»" not in texto(r)
+
+
+def test_cambiar_zona_a_una_donde_la_hora_no_existe_se_rechaza(app, admin):
+    enviar(admin, "/organizacion/eventos/nuevo", datos_evento(fecha_inicio="2027-03-13", fecha_fin="2027-03-14", zonas_adicionales=""))
+    enviar(admin, "/organizacion/eventos/seminario-oficina/sesiones/nueva",
+           datos_sesion(dia="2027-03-14", hora_inicio="02:30", hora_fin="04:00"))
+    r = enviar(admin, "/organizacion/eventos/seminario-oficina/datos",
+               datos_evento(fecha_inicio="2027-03-13", fecha_fin="2027-03-14", zona_horaria="America/New_York", zonas_adicionales=""))
+    assert r.status_code == 400 and "«Panel inaugural»: La hora 2027-03-14 02:30 no existe en America/New_York" in texto(r)
+    evento = cargar(app, "seminario-oficina")
+    assert evento.zona_horaria == "America/Mexico_City"
+    assert zonas.hora_local_texto(evento.sesiones[0].inicio, "America/Mexico_City") == "2027-03-14 02:30"
 
 
 def test_personas_de_una_sesion(app, admin):

@@ -62,6 +62,23 @@ def test_hora_inexistente_y_fuera_de_fechas(contexto):
     assert "fuera de las fechas del evento" in mensajes["sesiones[1] (tarde).inicio"]
 
 
+def test_sesiones_anidadas_tres_niveles_o_fuera_del_horario_se_rechazan(contexto):
+    datos = programa_minimo()
+    preguntas = {"clave": "preguntas", "titulo": "Preguntas", "inicio": "2021-04-03 10:30", "fin": "2021-04-03 11:30",
+                 "sesiones": [{"clave": "replica", "titulo": "Réplica", "inicio": "2021-04-03 10:40", "fin": "2021-04-03 10:50"}]}
+    datos["sesiones"][0]["sesiones"] = [preguntas]
+    with pytest.raises(programa.ProgramaInvalido) as error:
+        programa.validar(datos)
+    mensajes = {p.ubicacion: p.mensaje for p in error.value.problemas}
+    assert mensajes == {
+        "sesiones[0] (apertura).sesiones[0] (preguntas).sesiones":
+            "«Preguntas» está dentro de «Apertura» y a la vez contiene «Réplica»: el programa admite solo dos niveles "
+            "(sesiones principales y las que van dentro de ellas)",
+        "sesiones[0] (apertura).sesiones[0] (preguntas).inicio":
+            "«Preguntas» debe caber en el horario de «Apertura», la sesión que la contiene",
+    }
+
+
 def test_material_de_archivo_no_se_admite_sin_carpeta(contexto):
     datos = programa_minimo()
     datos["evento"]["materiales"] = [{"titulo": "Secreto", "archivo": "../../etc/passwd"}]

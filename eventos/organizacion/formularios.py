@@ -47,7 +47,7 @@ class FormularioEvento(FlaskForm):
 class FormularioSesion(FlaskForm):
     titulo = StringField(_l("Título"), validators=[DataRequired(REQUERIDO), Length(max=300)])
     tipo = SelectField(_l("Tipo"), choices=_opciones(TIPOS_SESION))
-    padre = SelectField(_l("Dentro de la sesión"), coerce=int)
+    padre = SelectField(_l("Dentro de la sesión"), coerce=int, validate_choice=False)  # las reglas: validar_arbol
     dia = SelectField(_l("Día"))
     hora_inicio = TimeField(_l("Empieza (hora local del evento)"), validators=[DataRequired(_l("Escriba una hora válida (HH:MM)."))])
     hora_fin = TimeField(_l("Termina (hora local del evento)"), validators=[DataRequired(_l("Escriba una hora válida (HH:MM)."))])

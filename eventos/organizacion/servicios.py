@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from dataclasses import replace
 from datetime import datetime
 
 from flask_babel import gettext as _
@@ -98,17 +99,33 @@ def aplicar_evento(evento: Evento, plan: dict, conservar_horas_locales: bool = T
         if fuera:
             return [_("Hay sesiones fuera de las nuevas fechas: %(lista)s. Muévalas antes, o use «Duplicar» para "
                       "copiar el evento a otras fechas.", lista=", ".join(f"«{s.titulo}»" for s in fuera[:5]))]
+    horarios = {}
+    if evento.id and conservar_horas_locales and plan["zona_horaria"] != zona_anterior:
+        horarios, errores = _horarios_en(evento.sesiones, zona_anterior, plan["zona_horaria"])
+        if errores:
+            return errores
     for campo in CAMPOS_DATOS_GENERALES:
         setattr(evento, campo, plan[campo])
-    if evento.id and conservar_horas_locales and plan["zona_horaria"] != zona_anterior:
-        for sesion in evento.sesiones:
-            sesion.inicio = _misma_hora_en(sesion.inicio, zona_anterior, plan["zona_horaria"])
-            sesion.fin = _misma_hora_en(sesion.fin, zona_anterior, plan["zona_horaria"])
+    for sesion in evento.sesiones:
+        sesion.inicio, sesion.fin = horarios.get(sesion.id, (sesion.inicio, sesion.fin))
     return []
 
 
-def _misma_hora_en(instante, zona_anterior: str, zona_nueva: str):
-    return zonas.a_utc(zonas.a_local(instante, zona_anterior).replace(tzinfo=None), zona_nueva)
+def _horarios_en(sesiones, zona_anterior: str, zona_nueva: str) -> tuple[dict, list[str]]:
+    """Las mismas horas de reloj de cada sesión en la zona nueva, comprobadas antes de cambiar nada:
+    una hora que allí no existe o se repite, o un árbol que dejaría de cumplir las reglas, lo impiden."""
+    horarios, errores = {}, []
+    for sesion in sesiones:
+        try:
+            horarios[sesion.id] = tuple(zonas.a_utc(zonas.a_local(i, zona_anterior).replace(tzinfo=None), zona_nueva)
+                                        for i in (sesion.inicio, sesion.fin))
+        except zonas.ErrorDeZona as error:
+            errores.append(f"«{sesion.titulo}»: {error.mensaje}")
+    if not errores:
+        antes = [programa.NodoSesion.de(s) for s in sesiones]
+        despues = [replace(n, inicio=horarios[n.ref][0], fin=horarios[n.ref][1]) for n in antes]
+        errores = [p.mensaje for p in programa.validar_arbol(despues, antes)]
+    return horarios, errores
 
 
 def _sesiones_fuera(evento: Evento, plan: dict, conservar: bool) -> list[Sesion]:

@@ -14,7 +14,7 @@ from .formularios import FormularioParticipacion, FormularioSesion, FormularioVa
 from .permisos import auditar, de_evento, evento_gestionable, exigir_boton
 from .servicios import anotar_problemas, aplicar_sesion, clave_desde, datos_sesion, etiqueta_sesion, mover, salas_ocupadas
 
-CAMPOS_SESION = {"inicio": "hora_inicio", "fin": "hora_fin"}
+CAMPOS_SESION = {"inicio": "hora_inicio", "fin": "hora_fin", "sesiones": "padre"}
 
 
 def _formulario_sesion(evento, sesion=None) -> FormularioSesion:
@@ -43,13 +43,11 @@ def _rellenar(formulario, sesion, evento):
 def _guardar(formulario, evento, sesion):
     """Valida con las reglas del programa y guarda; devuelve True si quedó guardada."""
     padre = de_evento(Sesion, formulario.padre.data, evento) if formulario.padre.data else None
-    if padre is not None and padre.padre_id is not None:
-        formulario.padre.errors = [_("Solo se puede anidar dentro de una sesión principal.")]
-        return False
     datos = datos_sesion(formulario, evento)
     usadas = {s.clave for s in evento.sesiones if sesion is None or s.id != sesion.id}
     datos["clave"] = datos["clave"] or (sesion.clave if sesion else clave_desde(datos["titulo"], usadas))
-    plan, problemas = programa.leer_sesion(datos, evento, padre, usadas)
+    plan, problemas = programa.leer_sesion(datos, evento)
+    problemas += _problemas_del_arbol(evento, sesion, plan, padre)
     if problemas:
         anotar_problemas(formulario, problemas, CAMPOS_SESION)
         return False
@@ -66,6 +64,16 @@ def _guardar(formulario, evento, sesion):
                 lista=", ".join(f"«{s.titulo}»" for s in ocupadas)), "aviso")
     flash(_("Sesión guardada."), "info")
     return sesion
+
+
+def _problemas_del_arbol(evento, sesion, plan, padre) -> list:
+    """Las reglas entre sesiones sobre el árbol del evento tal como quedaría, antes de tocar nada."""
+    propia = sesion.id if sesion else "nueva"
+    antes = [programa.NodoSesion.de(s, "sesion" if s is sesion else None) for s in evento.sesiones]
+    cambiada = programa.NodoSesion(propia, plan["clave"], plan["titulo"], plan["inicio"], plan["fin"],
+                                   padre.id if padre else None, "sesion")
+    despues = [n for n in antes if n.ref != propia] + [cambiada]
+    return programa.validar_arbol(despues, antes)
 
 
 @bp.get("/eventos/<slug>/agenda")

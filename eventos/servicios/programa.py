@@ -36,6 +36,24 @@ class Problema:
         return f"{self.ubicacion}: {self.mensaje}"
 
 
+@dataclass(frozen=True)
+class NodoSesion:
+    """Lo que las reglas entre sesiones miran de cada una. `ref` la identifica (el id guardado, o su
+    ubicación en el archivo) y `padre` es la `ref` de la sesión que la contiene."""
+    ref: object
+    clave: str
+    titulo: str
+    inicio: datetime | None
+    fin: datetime | None
+    padre: object = None
+    ubicacion: str = ""
+
+    @classmethod
+    def de(cls, sesion: Sesion, ubicacion: str | None = None) -> "NodoSesion":
+        return cls(sesion.id, sesion.clave, sesion.titulo, sesion.inicio, sesion.fin, sesion.padre_id,
+                   ubicacion or sesion.clave)
+
+
 class ProgramaInvalido(ValueError):
     def __init__(self, problemas: list[Problema]):
         super().__init__("\n".join(str(p) for p in problemas))
@@ -156,8 +174,10 @@ def validar(datos, base: Path | None = None, slug: str | None = None) -> dict:
     plan = {"evento": _leer_evento(lector, lector.dic(datos.get("evento"), "evento"), base, slug)}
     zona = plan["evento"]["zona_horaria"]
     claves: dict[str, dict] = {}
-    plan["sesiones"] = [_leer_sesion(lector, s, f"sesiones[{i}]", zona, plan["evento"], base, claves, None)
+    nodos: list[NodoSesion] = []
+    plan["sesiones"] = [_leer_sesion(lector, s, f"sesiones[{i}]", zona, plan["evento"], base, claves, nodos)
                         for i, s in enumerate(lector.lista(datos.get("sesiones"), "sesiones"))]
+    lector.problemas.extend(validar_arbol(nodos))
     plan["mesas"] = _leer_mesas(lector, lector.lista(datos.get("mesas"), "mesas"), claves)
     plan["guias"] = _leer_guias(lector, lector.lista(datos.get("guias"), "guias"), claves)
     if lector.problemas:
@@ -172,15 +192,59 @@ def leer_evento(datos: dict, slug: str | None = None) -> tuple[dict, list[Proble
     return plan, lector.problemas
 
 
-def leer_sesion(datos: dict, evento: Evento, padre: Sesion | None, claves_usadas: set[str]) -> tuple[dict, list[Problema]]:
-    """Valida una sesión con las mismas reglas que la importación (formularios de la oficina)."""
+def leer_sesion(datos: dict, evento: Evento) -> tuple[dict, list[Problema]]:
+    """Valida los campos de una sesión con las mismas reglas que la importación (formularios de la oficina).
+
+    Las reglas entre sesiones (claves, anidamiento) son de `validar_arbol`, sobre el árbol resultante."""
     lector = _Lector()
     contexto = {"fecha_inicio": evento.fecha_inicio, "fecha_fin": evento.fecha_fin}
-    claves = {c: {} for c in claves_usadas}
-    plan_padre = {"inicio": padre.inicio, "fin": padre.fin} if padre else None
     plan = _leer_sesion(lector, {**datos, "participantes": [], "materiales": [], "sesiones": []}, "sesion",
-                        evento.zona_horaria, contexto, None, claves, plan_padre)
+                        evento.zona_horaria, contexto, None, {}, [])
     return plan, lector.problemas
+
+
+def validar_arbol(nodos: list[NodoSesion], antes: list[NodoSesion] | None = None) -> list[Problema]:
+    """Las reglas entre las sesiones de un evento, sobre su árbol completo; la importación y cada
+    formulario que cambia sesiones pasan por aquí antes de guardar.
+
+    Claves únicas; dos niveles como mucho (una sesión anidada no contiene otras, y ninguna está dentro
+    de sí misma); cada sesión anidada cabe en el horario de la que la contiene. Con `antes` (el árbol
+    guardado) solo cuentan los problemas que el cambio añade, para poder corregir uno a uno los de un
+    programa que ya los tenía."""
+    por_ref = {n.ref: n for n in nodos}
+    hijas: dict[object, list[NodoSesion]] = {}
+    for nodo in nodos:
+        if nodo.padre is not None:
+            hijas.setdefault(nodo.padre, []).append(nodo)
+    problemas, vistas = [], set()
+    for nodo in nodos:
+        if nodo.clave and nodo.clave in vistas:
+            problemas.append(Problema(f"{nodo.ubicacion}.clave", _("la clave «%(clave)s» está repetida", clave=nodo.clave)))
+        vistas.add(nodo.clave)
+        padre = por_ref.get(nodo.padre) if nodo.padre is not None else None
+        if padre is not None:
+            problemas.extend(_problemas_de_anidada(nodo, padre, hijas.get(nodo.ref, [])))
+    if antes is not None:
+        previos = set(validar_arbol(antes))
+        problemas = [p for p in problemas if p not in previos]
+    return problemas
+
+
+def _problemas_de_anidada(nodo: NodoSesion, padre: NodoSesion, hijas: list[NodoSesion]) -> list[Problema]:
+    if padre is nodo:
+        return [Problema(f"{nodo.ubicacion}.padre", _("«%(sesion)s» no puede estar dentro de sí misma", sesion=nodo.titulo))]
+    problemas = []
+    if hijas:
+        problemas.append(Problema(f"{nodo.ubicacion}.sesiones", _(
+            "«%(sesion)s» está dentro de «%(padre)s» y a la vez contiene %(hijas)s: el programa admite solo dos "
+            "niveles (sesiones principales y las que van dentro de ellas)",
+            sesion=nodo.titulo, padre=padre.titulo, hijas=", ".join(f"«{h.titulo}»" for h in hijas))))
+    if None not in (nodo.inicio, nodo.fin, padre.inicio, padre.fin) and \
+            (nodo.inicio < padre.inicio or nodo.fin > padre.fin):
+        problemas.append(Problema(f"{nodo.ubicacion}.inicio", _(
+            "«%(sesion)s» debe caber en el horario de «%(padre)s», la sesión que la contiene",
+            sesion=nodo.titulo, padre=padre.titulo)))
+    return problemas
 
 
 def _leer_evento(lector: _Lector, datos: dict, base, slug) -> dict:
@@ -224,7 +288,7 @@ def _leer_evento(lector: _Lector, datos: dict, base, slug) -> dict:
     return evento
 
 
-def _leer_sesion(lector, datos, u, zona, evento, base, claves, padre) -> dict:
+def _leer_sesion(lector, datos, u, zona, evento, base, claves, nodos, padre=None) -> dict:
     datos = lector.dic(datos, u)
     sesion = {campo: lector.texto(datos, campo, u) for campo in ("sala", "objetivo", "descripcion")}
     sesion["clave"] = clave = lector.texto(datos, "clave", u, obligatorio=True)
@@ -232,8 +296,6 @@ def _leer_sesion(lector, datos, u, zona, evento, base, claves, padre) -> dict:
         u = f"{u} ({clave})"
         if not PATRON_CLAVE.match(clave):
             lector.problema(f"{u}.clave", _("solo minúsculas sin acentos, números y guiones"))
-        elif clave in claves:
-            lector.problema(f"{u}.clave", _("la clave «%(clave)s» está repetida", clave=clave))
         claves[clave] = sesion
     sesion["titulo"] = lector.texto(datos, "titulo", u, obligatorio=True)
     sesion["tipo"] = lector.opcion(datos, "tipo", u, TIPOS_SESION, "otra")
@@ -241,16 +303,17 @@ def _leer_sesion(lector, datos, u, zona, evento, base, claves, padre) -> dict:
     sesion["horario_ilustrativo"] = lector.booleano(datos, "horario_ilustrativo", u)
     sesion["inicio"] = lector.hora_local(datos, "inicio", u, zona)
     sesion["fin"] = lector.hora_local(datos, "fin", u, zona)
-    _comprobar_horario(lector, sesion, u, zona, evento, padre)
+    _comprobar_horario(lector, sesion, u, zona, evento)
+    nodos.append(NodoSesion(u, clave, sesion["titulo"], sesion["inicio"], sesion["fin"], padre, u))
     sesion["participantes"] = [_leer_participante(lector, p, f"{u}.participantes[{i}]")
                                for i, p in enumerate(lector.lista(datos.get("participantes"), f"{u}.participantes"))]
     sesion["materiales"] = _leer_materiales(lector, datos.get("materiales"), f"{u}.materiales", base)
-    sesion["sesiones"] = [_leer_sesion(lector, s, f"{u}.sesiones[{i}]", zona, evento, base, claves, sesion)
+    sesion["sesiones"] = [_leer_sesion(lector, s, f"{u}.sesiones[{i}]", zona, evento, base, claves, nodos, u)
                           for i, s in enumerate(lector.lista(datos.get("sesiones"), f"{u}.sesiones"))]
     return sesion
 
 
-def _comprobar_horario(lector, sesion, u, zona, evento, padre):
+def _comprobar_horario(lector, sesion, u, zona, evento):
     inicio, fin = sesion["inicio"], sesion["fin"]
     if not (inicio and fin):
         return
@@ -260,8 +323,6 @@ def _comprobar_horario(lector, sesion, u, zona, evento, padre):
         dia = zonas.a_local(inicio, zona).date()
         if not evento["fecha_inicio"] <= dia <= evento["fecha_fin"]:
             lector.problema(f"{u}.inicio", _("el %(dia)s está fuera de las fechas del evento", dia=dia.isoformat()))
-    if padre and padre.get("inicio") and padre.get("fin") and (inicio < padre["inicio"] or fin > padre["fin"]):
-        lector.problema(f"{u}.inicio", _("una sesión anidada debe caber en el horario de la sesión que la contiene"))
 
 
 def _leer_participante(lector, datos, u) -> dict:
