@@ -1,4 +1,7 @@
-"""Texto con formato sencillo (Markdown sin HTML) convertido a HTML seguro para las plantillas."""
+"""Texto con formato sencillo (Markdown sin HTML) convertido a HTML seguro para las plantillas, y texto
+plegado para buscar sin acentos ni mayúsculas."""
+import unicodedata
+
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
@@ -9,6 +12,15 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 def markdown_seguro(texto: str | None) -> Markup:
     return Markup(_md.render(texto or ""))
 
+
+def plegar(texto: str | None) -> str:
+    """El texto sin acentos ni mayúsculas, para comparar al buscar: «Pérez NÚÑEZ» → «perez nunez».
+
+    Se guarda plegado y se busca plegado: así SQLite y PostgreSQL comparan igual, sin extensiones.
+    La segunda descomposición separa los acentos que aparecen al pasar a minúsculas («İ» → «i̇»).
+    """
+    descompuesto = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", texto or "").casefold())
+    return "".join(c for c in descompuesto if not unicodedata.combining(c))
 
 
 

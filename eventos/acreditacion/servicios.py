@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
 
 from .. import zonas
 from ..extensiones import db, es_entero_bd
 from ..modelos import Asistencia, Inscripcion, Mesa, Sesion, Usuario
 from ..qr import PREFIJO_CODIGO
+from ..texto import plegar
 
 RESULTADOS = ("aceptado", "ya_acreditado", "invalido", "cancelado", "en_espera", "otro_evento")
 _FORMA_CODIGO = re.compile(r"[A-Za-z0-9_-]{16,64}")
@@ -165,15 +167,13 @@ def lista_sin_conexion(evento) -> list[dict]:
 
 def buscar(evento, texto: str, limite: int = 20) -> list[Inscripcion]:
     """Búsqueda de respaldo (QR olvidado o ilegible): por nombre, apellidos, correo o institución."""
-    texto = (texto or "").strip()
+    texto = plegar(texto).strip()
     if len(texto) < 2:
         return []
-    patron = f"%{texto.lower()}%"
-    nombre_completo = func.lower(Inscripcion.nombre + " " + Inscripcion.apellidos)
-    consulta = (select(Inscripcion).where(Inscripcion.evento_id == evento.id, db.or_(
-        nombre_completo.like(patron), func.lower(Inscripcion.correo).like(patron),
-        func.lower(Inscripcion.institucion).like(patron)))
-        .order_by(Inscripcion.apellidos, Inscripcion.nombre).limit(limite))
+    # Sin acentos ni mayúsculas en los dos lados; autoescape: «%» y «_» se buscan tal cual.
+    consulta = (select(Inscripcion).options(joinedload(Inscripcion.mesa))
+                .where(Inscripcion.evento_id == evento.id, Inscripcion.busqueda.contains(texto, autoescape=True))
+                .order_by(Inscripcion.apellidos, Inscripcion.nombre, Inscripcion.id).limit(limite))
     return list(db.session.execute(consulta).scalars())
 
 

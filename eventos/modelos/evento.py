@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import NamedTuple
 from itertools import groupby
 from operator import itemgetter
@@ -67,6 +67,10 @@ class Evento(db.Model):
     requiere_aprobacion = db.Column(db.Boolean, nullable=False, default=False)
     aviso_privacidad = db.Column(db.Text, nullable=False, default="")
     constancias_habilitadas = db.Column(db.Boolean, nullable=False, default=False)
+    # La asistencia es un hecho del tiempo del evento: la puerta acredita en sus fechas (o desde unos días
+    # antes, para recoger credenciales) y cada sesión en línea admite conexiones desde unos minutos antes.
+    acreditacion_dias_antes = db.Column(db.Integer, nullable=False, default=0)
+    conexion_minutos_antes = db.Column(db.Integer, nullable=False, default=15)
     # Las respuestas de las mesas se ven fuera del equipo (participantes, tablero) desde que se publican.
     respuestas_publicadas = db.Column(db.Boolean, nullable=False, default=False)
     # Se incrementa al empezar cada alta o baja: la fila bloqueada ordena las inscripciones simultáneas.
@@ -119,6 +123,11 @@ class Evento(db.Model):
 
     def puede_asignar_organizadores(self, usuario) -> bool:
         return bool(usuario and usuario.is_authenticated and usuario.es_admin)
+
+    def ventana_acreditacion(self) -> tuple[datetime, datetime]:
+        """Desde la medianoche local del primer día (o de unos días antes) hasta el final del último."""
+        return (inicio_del_dia(self.fecha_inicio - timedelta(days=self.acreditacion_dias_antes), self.zona_horaria),
+                inicio_del_dia(self.fecha_fin + timedelta(days=1), self.zona_horaria))
 
     def termino(self) -> bool:
         """Ya pasó su último día, contado en la zona del evento."""

@@ -4,9 +4,10 @@ from __future__ import annotations
 import secrets
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON
+from sqlalchemy import JSON, event, inspect
 
 from ..extensiones import db
+from ..texto import plegar
 from ..zonas import FechaHoraUTC, ahora
 
 ESTADOS_INSCRIPCION = {
@@ -25,9 +26,24 @@ TIPOS_PREGUNTA = {
 }
 
 
+# Un índice B-tree de PostgreSQL no admite claves de más de unos 2700 octetos.
+_OCTETOS_BUSQUEDA = 2000
+_CAMPOS_BUSQUEDA = ("nombre", "apellidos", "correo", "institucion")
+
+
 def secreto() -> str:
     """128 bits al azar, en texto apto para URL."""
     return secrets.token_urlsafe(16)
+
+
+def textos_de_busqueda(nombre, apellidos, correo, institucion) -> tuple[str, str]:
+    """(busqueda, institucion_plegada) de una inscripción: nombre completo, correo e institución plegados,
+    una línea cada uno. Plegar puede alargar un texto («ﷺ» son 18 letras): cada parte se recorta a la
+    longitud de su campo, y el total a lo que cabe en un índice."""
+    institucion_plegada = plegar(institucion)[:300]
+    busqueda = "\n".join((plegar(f"{nombre or ''} {apellidos or ''}".strip())[:241], plegar(correo)[:254],
+                          institucion_plegada))
+    return busqueda.encode()[:_OCTETOS_BUSQUEDA].decode(errors="ignore"), institucion_plegada
 
 
 class PreguntaInscripcion(db.Model):
@@ -80,8 +96,13 @@ class Inscripcion(db.Model):
     actualizado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
     confirmada_en = db.Column(FechaHoraUTC)
     cancelada_en = db.Column(FechaHoraUTC)
+    # Para buscar sin acentos ni mayúsculas (textos_de_busqueda); se recalculan en cada escritura.
+    busqueda = db.Column(db.String(800), nullable=False, default="", server_default="")
+    institucion_plegada = db.Column(db.String(300), nullable=False, default="", server_default="")
 
-    __table_args__ = (db.UniqueConstraint("evento_id", "correo", name="uq_inscripcion_evento_correo"),)
+    __table_args__ = (db.UniqueConstraint("evento_id", "correo", name="uq_inscripcion_evento_correo"),
+                      db.Index("ix_inscripcion_evento_busqueda", "evento_id", "busqueda"),
+                      db.Index("ix_inscripcion_evento_institucion_plegada", "evento_id", "institucion_plegada"))
 
     evento = db.relationship("Evento", back_populates="inscripciones")
     mesa = db.relationship("Mesa")
@@ -100,8 +121,25 @@ class Inscripcion(db.Model):
     def activa(self) -> bool:
         return self.estado != "cancelada"
 
+    def plegar_busqueda(self) -> None:
+        self.busqueda, self.institucion_plegada = textos_de_busqueda(
+            self.nombre, self.apellidos, self.correo, self.institucion)
+
     def __repr__(self):
         return f"<Inscripcion {self.id} {self.estado}>"
+
+
+# Toda escritura por el ORM (formulario público, oficina, API, enlace personal, demostración) pasa por aquí.
+@event.listens_for(Inscripcion, "before_insert")
+def _busqueda_al_crear(_mapper, _conexion, inscripcion):
+    inscripcion.plegar_busqueda()
+
+
+@event.listens_for(Inscripcion, "before_update")
+def _busqueda_al_cambiar(_mapper, _conexion, inscripcion):
+    estado = inspect(inscripcion)
+    if any(estado.attrs[campo].history.has_changes() for campo in _CAMPOS_BUSQUEDA):
+        inscripcion.plegar_busqueda()
 
 
 class Asistencia(db.Model):

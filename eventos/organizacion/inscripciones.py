@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf import FlaskForm
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
@@ -26,6 +26,7 @@ from ..inscripciones.formularios import (FormularioInscripcionBase, clase_de_for
                                          opciones_de_pais, paises)
 from ..modelos import (ESTADOS_INSCRIPCION, MODALIDADES_PARTICIPACION, TIPOS_PREGUNTA, CorreoSaliente, Inscripcion,
                        Mesa, PreguntaInscripcion)
+from ..texto import plegar
 from ..zonas import a_local, ahora
 from . import bp
 from .formularios import REQUERIDO, FormularioVacio
@@ -147,13 +148,12 @@ def _leer_filtro(mesas: dict) -> Filtro:
 def _consulta(evento, filtro: Filtro):
     """Las inscripciones del evento que cumplen los filtros (sin orden ni límites).
 
-    `icontains` compara en minúsculas en los dos lados (lower … LIKE lower …) y escapa % y _: funciona
-    igual en SQLite y en PostgreSQL.
+    El texto se busca plegado (sin acentos ni mayúsculas) en las columnas ya plegadas de la inscripción,
+    y `autoescape` hace que % y _ se busquen tal cual: funciona igual en SQLite y en PostgreSQL.
     """
     consulta = select(Inscripcion).where(Inscripcion.evento_id == evento.id)
     if filtro.q:
-        consulta = consulta.where(or_(*(columna.icontains(filtro.q, autoescape=True) for columna in (
-            Inscripcion.nombre, Inscripcion.apellidos, Inscripcion.correo, Inscripcion.institucion))))
+        consulta = consulta.where(Inscripcion.busqueda.contains(plegar(filtro.q), autoescape=True))
     if filtro.estado:
         consulta = consulta.where(Inscripcion.estado == filtro.estado)
     if filtro.mesa is not None:
@@ -161,7 +161,7 @@ def _consulta(evento, filtro: Filtro):
     if filtro.pais:
         consulta = consulta.where(Inscripcion.pais == filtro.pais)
     if filtro.institucion:
-        consulta = consulta.where(Inscripcion.institucion.icontains(filtro.institucion, autoescape=True))
+        consulta = consulta.where(Inscripcion.institucion_plegada.contains(plegar(filtro.institucion), autoescape=True))
     return consulta
 
 
