@@ -43,12 +43,12 @@ def texto_local(momento: datetime) -> str:
 
 def crear_evento(app, *, cupo=None, mesas=(), modalidad="presencial", enlace_virtual="", estado="publicado",
                  apertura=timedelta(days=-1), cierre=timedelta(days=5), requiere_aprobacion=False,
-                 titulo=None, enlace_sesion="") -> EventoPrueba:
-    """Evento publicado de un día (dentro de 20 días) con dos sesiones: «apertura» (10:00–11:00 en la
+                 titulo=None, enlace_sesion="", en_dias=20) -> EventoPrueba:
+    """Evento publicado de un día (dentro de `en_dias` días; 0: hoy) con dos sesiones: «apertura» (10:00–11:00 en la
     zona del evento) y «trabajo» (mesas, 11:30–13:00). `apertura` y `cierre` son desfases desde ahora
     o una hora local ("AAAA-MM-DD HH:MM"); `mesas` son pares (clave, cupo)."""
     ahora_evento = datetime.now(ZoneInfo(ZONA_EVENTO)).replace(second=0, microsecond=0)
-    dia = ahora_evento.date() + timedelta(days=20)
+    dia = ahora_evento.date() + timedelta(days=en_dias)
     slug = f"insc-prueba-{uuid.uuid4().hex[:10]}"
     titulo = titulo or f"Seminario de inscripciones {slug[-4:]}"
 

@@ -48,6 +48,7 @@ def app(tmp_path_factory, url_bd):
         upgrade()
         from eventos.demo import cargar
         cargar()
+        db.session.commit()  # cargar() no confirma: lo hace quien llama (como el comando `flask demo`)
     yield aplicacion
     with aplicacion.app_context():
         db.session.remove()
@@ -77,14 +78,17 @@ def evento_con_equipo(app):
     from sqlalchemy import select
 
     from apoyo import crear_usuario
+    from eventos import zonas
     from eventos.modelos import Evento, Mesa, Participacion, Persona, RolEvento
     from eventos.servicios import programa
 
     sufijo = uuid.uuid4().hex[:8]
     with app.app_context():
         original = Evento.con_programa("jornadas-mexico-ue")
-        evento = programa.duplicar(original, f"prueba-{sufijo}", original.fecha_inicio, estado="publicado")
-        otro = programa.duplicar(Evento.con_programa("gsef2021"), f"otro-{sufijo}", original.fecha_inicio)
+        # Hoy en la zona del evento: la puerta acredita y las sesiones en línea admiten conexiones.
+        hoy = zonas.hoy_en(original.zona_horaria)
+        evento = programa.duplicar(original, f"prueba-{sufijo}", hoy, estado="publicado")
+        otro = programa.duplicar(Evento.con_programa("gsef2021"), f"otro-{sufijo}", hoy)
         db.session.flush()
         correos = {rol: f"{rol}-{sufijo}@prueba.org" for rol in
                    ("admin", "organizador", "organizador_otro", "moderador", "moderador_otro", "acreditador", "participante")}

@@ -9,13 +9,14 @@ import uuid
 from datetime import datetime, timedelta, timezone
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from apoyo import CLAVE, crear_usuario, entrar, token_csrf
 from apoyo_inscripciones import leer_qr
 from eventos import qr
 from eventos.extensiones import db
-from eventos.modelos import Asistencia, Inscripcion, RolEvento, TokenApi
+from eventos.modelos import Asistencia, Evento, Inscripcion, RolEvento, TokenApi
 from eventos.zonas import ahora
 from test_inscripcion_concurrente import base_concurrencia  # noqa: F401  (fixture: SQLite y PostgreSQL)
 
@@ -33,8 +34,8 @@ def _inscribir(evento_id, nombre="Ana", estado="confirmada", mesa_id=None) -> In
 @pytest.fixture()
 def puerta(app, eventos_prueba):
     """Un evento con inscripciones en cada estado y una clave de API de su acreditador."""
-    evento = eventos_prueba(mesas=[("a", None)])
-    otro = eventos_prueba()
+    evento = eventos_prueba(mesas=[("a", None)], en_dias=0)  # la puerta acredita en las fechas del evento
+    otro = eventos_prueba(en_dias=0)
     with app.app_context():
         acreditador = crear_usuario(f"puerta-{uuid.uuid4().hex[:8]}@prueba.org", "Lucía Puerta")
         db.session.add(RolEvento(evento_id=evento.id, usuario=acreditador, rol="acreditador"))
@@ -257,7 +258,7 @@ def test_lecturas_simultaneas_del_mismo_codigo_cuentan_una_vez(base_concurrencia
     aplicacion = create_app(configuracion(tmp_path, base_concurrencia))
     with aplicacion.app_context():
         upgrade()
-    evento = crear_evento(aplicacion)
+    evento = crear_evento(aplicacion, en_dias=0)
     with aplicacion.app_context():
         acreditador = crear_usuario("puerta@prueba.org")
         db.session.add(RolEvento(evento_id=evento.id, usuario=acreditador, rol="acreditador"))
@@ -323,3 +324,54 @@ def test_una_lectura_de_hace_dias_es_un_reloj_mal_puesto(app, cliente, puerta):
     _leer(cliente, puerta, puerta["codigos"]["confirmada"], escaneado_en=hace_una_semana.isoformat())
     asistencia = _unica_asistencia(app, puerta)
     assert asistencia.registrada_en > datetime.now(timezone.utc) - timedelta(minutes=1)
+
+
+def _mover_evento(app, puerta, dias: int, dias_antes: int = 0) -> None:
+    """Traslada las fechas del evento `dias` días (las sesiones no cuentan para la puerta)."""
+    with app.app_context():
+        evento = db.session.get(Evento, puerta["evento_id"])
+        evento.fecha_inicio += timedelta(days=dias)
+        evento.fecha_fin += timedelta(days=dias)
+        evento.acreditacion_dias_antes = dias_antes
+        db.session.commit()
+
+
+@pytest.mark.parametrize("dias", [400, -3])  # un evento del año que viene, y uno que ya pasó
+def test_fuera_de_las_fechas_del_evento_no_se_acredita(app, cliente, puerta, dias):
+    _mover_evento(app, puerta, dias)
+    r = _leer(cliente, puerta, puerta["codigos"]["confirmada"])
+    datos = r.get_json()
+    assert r.status_code == 200 and datos["resultado"] == "fuera_de_fecha"
+    with app.app_context():
+        evento = db.session.get(Evento, puerta["evento_id"])
+        assert datos["acreditacion"]["desde"].startswith(evento.fecha_inicio.isoformat())
+        assert datos["acreditacion"]["hasta"].startswith((evento.fecha_fin + timedelta(days=1)).isoformat())
+    assert _asistencias(app, puerta) == 0
+    manual = cliente.post(f"/api/v1/eventos/{puerta['slug']}/acreditacion",
+                          json={"inscripcion_id": puerta["inscripcion_id"], "id_cliente": str(uuid.uuid4())},
+                          headers={"Authorization": f"Bearer {puerta['clave']}"})
+    assert manual.get_json()["resultado"] == "fuera_de_fecha" and _asistencias(app, puerta) == 0
+
+
+def test_la_organizacion_abre_la_acreditacion_el_dia_anterior(app, cliente, puerta):
+    _mover_evento(app, puerta, 1)
+    assert _leer(cliente, puerta, puerta["codigos"]["confirmada"]).get_json()["resultado"] == "fuera_de_fecha"
+    _mover_evento(app, puerta, 0, dias_antes=1)  # recoger credenciales la víspera
+    assert _leer(cliente, puerta, puerta["codigos"]["confirmada"]).get_json()["resultado"] == "aceptado"
+    assert _asistencias(app, puerta) == 1
+
+
+def test_una_lectura_sin_conexion_de_antes_de_la_apertura_no_cuenta(app, cliente, puerta):
+    """Lo que cuenta es la hora de la lectura, no la de llegada: leída la víspera, enviada hoy, no registra."""
+    with app.app_context():
+        desde, _ = db.session.get(Evento, puerta["evento_id"]).ventana_acreditacion()
+    with time_machine.travel(desde + timedelta(hours=1), tick=False):
+        r = _leer(cliente, puerta, puerta["codigos"]["confirmada"],
+                  escaneado_en=(desde - timedelta(minutes=30)).isoformat())
+    assert r.get_json()["resultado"] == "fuera_de_fecha" and _asistencias(app, puerta) == 0
+
+
+def test_la_lista_sin_conexion_lleva_las_fechas_de_acreditacion(cliente, puerta):
+    datos = cliente.get(f"/api/v1/eventos/{puerta['slug']}/acreditacion/sin-conexion",
+                        headers={"Authorization": f"Bearer {puerta['clave']}"}).get_json()
+    assert set(datos["acreditacion"]) == {"desde", "hasta"}

@@ -45,7 +45,7 @@ def puerta(app, eventos_prueba, evento_con_equipo):
     """El evento de prueba de un día (America/Mexico_City, UTC−6) con cinco personas confirmadas, una en
     espera, llegadas en dos días, a las dos sesiones y por los tres orígenes. Su equipo es el de
     `evento_con_equipo` (organizador y acreditador), para probar también los permisos."""
-    evento = eventos_prueba(mesas=[("a", None), ("b", None)])
+    evento = eventos_prueba(mesas=[("a", None), ("b", None)], en_dias=0)  # hoy: la puerta acredita
     correos = evento_con_equipo["correos"]
     dia = evento.dia.isoformat()
     manana = (evento.dia + timedelta(days=1)).isoformat()

@@ -33,7 +33,7 @@ def datos_evento(**cambios):
     datos = {"titulo": "Seminario de la oficina", "slug": "seminario-oficina", "modalidad": "hibrida",
              "zona_horaria": "America/Mexico_City", "zonas_adicionales": "America/Montevideo",
              "fecha_inicio": "2027-04-06", "fecha_fin": "2027-04-07", "organizadores": "SRE\nMercociudades",
-             "conservar_horas": "y"}
+             "conservar_horas": "y", "acreditacion_dias_antes": "0", "conexion_minutos_antes": "15"}
     datos.update(cambios)
     return datos
 

@@ -176,7 +176,8 @@
       const datos = await respuesta.json();
       const codigos = {};
       datos.codigos.forEach((c) => { codigos[c.resumen] = c; });
-      lista = { evento: evento, descargada_en: Date.now(), codigos: codigos, leidos: lista ? lista.leidos : [] };
+      lista = { evento: evento, descargada_en: Date.now(), acreditacion: datos.acreditacion, codigos: codigos,
+        leidos: lista ? lista.leidos : [] };
       await guardar("listas", lista);
     } catch (error) {
       // sin red: se queda la lista anterior
@@ -200,6 +201,7 @@
     cancelado: { clase: "rechazado", titulo: "cancelado", detalle: "canceladoDetalle" },
     en_espera: { clase: "rechazado", titulo: "enEspera", detalle: "enEsperaDetalle" },
     otro_evento: { clase: "rechazado", titulo: "otroEvento", detalle: "otroEventoDetalle" },
+    fuera_de_fecha: { clase: "rechazado", titulo: "fueraDeFecha", detalle: "fueraDeFechaDetalle" },
   };
   const ICONOS = { aceptado: "✓", repetido: "!", rechazado: "✕", pendiente: "?" };
 
@@ -268,6 +270,12 @@
   }
 
   // --- Resultado provisional sin conexión -------------------------------------------------------
+  function fueraDeFecha(milisegundos) {  // la misma ventana que aplica el servidor (instantes, no fechas)
+    const ventana = lista && lista.acreditacion;
+    if (!ventana) return false;
+    return milisegundos < Date.parse(ventana.desde) || milisegundos >= Date.parse(ventana.hasta);
+  }
+
   async function provisional(item) {
     if (item.cuerpo.inscripcion_id) {
       return { clase: "pendiente", titulo: t("sinVerificar"), nombre: item.nombre, institucion: item.institucion,
@@ -275,6 +283,9 @@
     }
     if (!item.resumen || !lista) {
       return { clase: "pendiente", titulo: t("sinVerificar"), detalles: [t("sinVerificarDetalle")], provisional: true };
+    }
+    if (fueraDeFecha(item.creado_en)) {
+      return { clase: "rechazado", titulo: t("fueraDeFecha"), detalles: [t("fueraDeFechaDetalle")], provisional: true };
     }
     const persona = lista.codigos[item.resumen];
     if (!persona) {

@@ -4,15 +4,17 @@ El escáner lee con la cámara del teléfono o del portátil, guarda cada lectur
 de enviarla y sigue funcionando sin red: un service worker (servido desde /acreditacion/sw.js para que
 su alcance cubra /acreditacion/) guarda la página y sus archivos para poder recargarla sin conexión.
 """
-from flask import Blueprint, abort, current_app, render_template, request, send_from_directory
+from flask import Blueprint, abort, current_app, g, render_template, request, send_from_directory
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from ..api.acreditacion import evento_acreditable  # la misma regla que la API: 404 si no existe, 403 sin permiso
+from .. import zonas
 from ..extensiones import db, login
 from ..modelos import ESTADOS_INSCRIPCION, Evento, RolEvento
 from ..organizacion.servicios import etiqueta_sesion
+from ..publico.agenda import rango_de_fechas
 
 bp = Blueprint("acreditacion", __name__)
 
@@ -45,9 +47,11 @@ def escaner(slug):
         if sesion_id not in {s.id for s in evento.sesiones}:
             abort(404, description=_("Esa sesión no existe en este evento. Elija otra en el escáner."))
     sesiones = [(s.id, etiqueta_sesion(s)) for s in evento.sesiones]
+    desde, hasta = evento.ventana_acreditacion()
+    fechas = rango_de_fechas(zonas.a_local(desde, evento.zona_horaria).date(), evento.fecha_fin, g.idioma)
     respuesta = current_app.make_response(render_template(
         "acreditacion/escaner.html", evento=evento, sesiones=sesiones, sesion_id=sesion_id,
-        estados=ESTADOS_INSCRIPCION))
+        estados=ESTADOS_INSCRIPCION, fechas_acreditacion=fechas, acreditando_ahora=desde <= zonas.ahora() < hasta))
     respuesta.headers["Cache-Control"] = "private, no-store"
     return respuesta
 

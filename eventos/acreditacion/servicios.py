@@ -1,6 +1,7 @@
 """Reglas de la acreditación, compartidas por la API, el escáner y la oficina.
 
-Una lectura de QR se resuelve en uno de seis resultados. Es idempotente por `id_cliente` (el escáner
+Una lectura de QR se resuelve en uno de siete resultados; fuera de las fechas del evento (con los días
+de antelación que fije la organización) no registra nada. Es idempotente por `id_cliente` (el escáner
 reenvía sin miedo lo que quedó en su cola) y segura ante dos dispositivos que leen el mismo código a la
 vez: la restricción única (inscripción, alcance) deja entrar a uno; el otro ve «ya acreditado».
 """
@@ -21,7 +22,7 @@ from ..modelos import Asistencia, Inscripcion, Mesa, Sesion, Usuario
 from ..qr import PREFIJO_CODIGO
 from ..texto import plegar
 
-RESULTADOS = ("aceptado", "ya_acreditado", "invalido", "cancelado", "en_espera", "otro_evento")
+RESULTADOS = ("aceptado", "ya_acreditado", "invalido", "cancelado", "en_espera", "otro_evento", "fuera_de_fecha")
 _FORMA_CODIGO = re.compile(r"[A-Za-z0-9_-]{16,64}")
 # Una lectura sin conexión puede llegar horas después; una hora «del futuro» es un reloj mal puesto.
 _TOLERANCIA_RELOJ = timedelta(minutes=5)
@@ -110,22 +111,25 @@ def _registrar(evento, persona, sesion, usuario, id_cliente, escaneado_en, orige
         return Lectura("otro_evento")  # auténtico, pero de otro evento: no decimos de quién
     datos = {"inscripcion_id": persona.id, "nombre": f"{persona.nombre} {persona.apellidos}".strip(),
              "institucion": persona.institucion, "mesa": persona.mesa}
+    momento = escaneado_en or zonas.ahora()
+    desde, hasta = evento.ventana_acreditacion()
+    if not desde <= momento < hasta:
+        return Lectura("fuera_de_fecha", **datos)
     if persona.estado == "cancelada":
         return Lectura("cancelado", **datos)
     if persona.estado != "confirmada":
         return Lectura("en_espera", **datos)
     alcance = sesion.id if sesion else 0
-    momento = escaneado_en or zonas.ahora()
     nombre_usuario = usuario.nombre if usuario else ""
     try:
-        db.session.execute(insert(Asistencia).values(
-            evento_id=evento.id, inscripcion_id=persona.id, sesion_id=sesion.id if sesion else None, alcance=alcance,
-            origen=origen, usuario_id=usuario.id if usuario else None, id_cliente=id_cliente or None,
-            registrada_en=momento, recibida_en=zonas.ahora()))
-        db.session.commit()
+        with db.session.begin_nested():  # la única fila que cuenta la decide la restricción única
+            db.session.execute(insert(Asistencia).values(
+                evento_id=evento.id, inscripcion_id=persona.id, sesion_id=sesion.id if sesion else None,
+                alcance=alcance, origen=origen, usuario_id=usuario.id if usuario else None,
+                id_cliente=id_cliente or None, registrada_en=momento, recibida_en=zonas.ahora()))
         return Lectura("aceptado", **datos, acreditado_en=momento, acreditado_por=nombre_usuario)
     except IntegrityError:
-        db.session.rollback()
+        pass
     # Otra lectura ganó: la de este mismo id_cliente (un reenvío) o la de otro dispositivo.
     if id_cliente and (previa := _ya_registrada(evento.id, id_cliente)) is not None:
         if previa.inscripcion_id != persona.id:

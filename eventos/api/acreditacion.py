@@ -6,7 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..acreditacion import servicios
-from ..extensiones import es_entero_bd
+from ..extensiones import db, es_entero_bd
 from ..modelos import Evento
 from ..organizacion.permisos import evento_con_permiso
 from ..zonas import iso
@@ -20,8 +20,10 @@ def evento_acreditable(slug: str) -> Evento:
                               _("Solo el equipo de acreditación y la organización de este evento pueden hacer esto."))
 
 
-def lectura_json(lectura: servicios.Lectura, zona: str) -> dict:
+def lectura_json(lectura: servicios.Lectura, zona: str, ventana: dict) -> dict:
     datos = {"resultado": lectura.resultado}
+    if lectura.resultado == "fuera_de_fecha":
+        datos["acreditacion"] = ventana
     if lectura.inscripcion_id is not None:
         datos.update(nombre=lectura.nombre, institucion=lectura.institucion, mesa=lectura.mesa,
                      inscripcion_id=lectura.inscripcion_id)
@@ -31,10 +33,16 @@ def lectura_json(lectura: servicios.Lectura, zona: str) -> dict:
     return datos
 
 
+def ventana_json(evento: Evento) -> dict:
+    """Cuándo acredita la puerta: de la medianoche local del primer día (o unos días antes) al final del último."""
+    desde, hasta = evento.ventana_acreditacion()
+    return {"desde": iso(desde, evento.zona_horaria), "hasta": iso(hasta, evento.zona_horaria)}
+
+
 @bp.post("/eventos/<slug>/acreditacion")
 def acreditar(slug):
     evento = evento_acreditable(slug)
-    zona = evento.zona_horaria  # leída antes del commit, que caduca los objetos
+    zona, ventana = evento.zona_horaria, ventana_json(evento)  # antes del commit, que caduca los objetos
     exigir_csrf_si_hay_sesion()
     datos = cuerpo_json()
     id_cliente = datos.get("id_cliente")
@@ -58,15 +66,18 @@ def acreditar(slug):
                 abort(400, description=_("Falta «codigo»: el texto leído del QR."))
             lectura = servicios.acreditar(evento, codigo, sesion, current_user, id_cliente, escaneado_en)
     except servicios.LecturaInvalida:
+        db.session.rollback()
         abort(400, description=_("Ese «id_cliente» ya se usó para la lectura de otra persona: cada lectura "
                                  "necesita el suyo."))
-    return jsonify(lectura_json(lectura, zona))
+    db.session.commit()
+    return jsonify(lectura_json(lectura, zona, ventana))
 
 
 @bp.get("/eventos/<slug>/acreditacion/sin-conexion")
 def lista_sin_conexion(slug):
     evento = evento_acreditable(slug)
-    respuesta = jsonify({"evento": evento.slug, "codigos": servicios.lista_sin_conexion(evento)})
+    respuesta = jsonify({"evento": evento.slug, "acreditacion": ventana_json(evento),
+                         "codigos": servicios.lista_sin_conexion(evento)})
     respuesta.headers["Cache-Control"] = "private, no-store"
     return respuesta
 

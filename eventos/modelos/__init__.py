@@ -1,5 +1,6 @@
 """Modelos por agregado. Importarlos aquí registra todas las tablas en los metadatos."""
-from .evento import Evento, ESTADOS, MODALIDADES
+from .evento import (Evento, ESTADOS, MAXIMO_DIAS_ANTES, MAXIMO_MINUTOS_ANTES, MINUTOS_ANTES_POR_OMISION,
+                     MODALIDADES)
 from .programa import (Sesion, SesionRetirada, Persona, Participacion, Material, TIPOS_SESION, ROLES,
                        TIPOS_MATERIAL)
 from .mesas import Mesa, Guia, Bloque, Pregunta, Respuesta, VersionRespuesta

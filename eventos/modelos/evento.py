@@ -34,6 +34,11 @@ def estado_de_inscripcion(estado_evento: str, apertura, cierre, momento=None) ->
     return "abierta" if momento < cierre else "cerrada"
 
 
+# Acreditación anticipada (recoger credenciales) y conexión antes de cada sesión: límites del formulario.
+MAXIMO_DIAS_ANTES = 30
+MINUTOS_ANTES_POR_OMISION = 15
+MAXIMO_MINUTOS_ANTES = 240
+
 ESTADOS = {"borrador": _l("Borrador"), "publicado": _l("Publicado"), "cerrado": _l("Cerrado")}
 MODALIDADES = {"presencial": _l("Presencial"), "virtual": _l("Virtual"), "hibrida": _l("Híbrida")}
 
@@ -70,7 +75,7 @@ class Evento(db.Model):
     # La asistencia es un hecho del tiempo del evento: la puerta acredita en sus fechas (o desde unos días
     # antes, para recoger credenciales) y cada sesión en línea admite conexiones desde unos minutos antes.
     acreditacion_dias_antes = db.Column(db.Integer, nullable=False, default=0)
-    conexion_minutos_antes = db.Column(db.Integer, nullable=False, default=15)
+    conexion_minutos_antes = db.Column(db.Integer, nullable=False, default=MINUTOS_ANTES_POR_OMISION)
     # Las respuestas de las mesas se ven fuera del equipo (participantes, tablero) desde que se publican.
     respuestas_publicadas = db.Column(db.Boolean, nullable=False, default=False)
     # Se incrementa al empezar cada alta o baja: la fila bloqueada ordena las inscripciones simultáneas.

@@ -5,9 +5,10 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, IntegerField, SelectField,
                      StringField, TextAreaField, TimeField)
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
-from ..modelos import MODALIDADES, ROLES, TIPOS_MATERIAL, TIPOS_SESION
+from ..modelos import (MAXIMO_DIAS_ANTES, MAXIMO_MINUTOS_ANTES, MINUTOS_ANTES_POR_OMISION, MODALIDADES, ROLES,
+                       TIPOS_MATERIAL, TIPOS_SESION)
 
 REQUERIDO = _l("Este campo es obligatorio.")
 CLAVE = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Solo minúsculas sin acentos, números y guiones (p. ej. foro-2027)."))
@@ -40,6 +41,11 @@ class FormularioEvento(FlaskForm):
     inscripcion_apertura = DateTimeLocalField(_l("Apertura de la inscripción"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     inscripcion_cierre = DateTimeLocalField(_l("Cierre de la inscripción"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
     cupo = IntegerField(_l("Cupo"), validators=[Optional(), NumberRange(min=1, max=1000000)])
+    acreditacion_dias_antes = IntegerField(_l("Días de acreditación antes del primer día"), default=0,
+                                           validators=[InputRequired(REQUERIDO), NumberRange(min=0, max=MAXIMO_DIAS_ANTES)])
+    conexion_minutos_antes = IntegerField(_l("Minutos antes de cada sesión en que se puede entrar en línea"),
+                                          default=MINUTOS_ANTES_POR_OMISION,
+                                          validators=[InputRequired(REQUERIDO), NumberRange(min=0, max=MAXIMO_MINUTOS_ANTES)])
     constancias_habilitadas = BooleanField(_l("Emitir constancias de asistencia"))
     conservar_horas = BooleanField(_l("Si cambia la zona horaria, conservar las horas locales de las sesiones"), default=True)
 

@@ -21,7 +21,7 @@ CAMPOS_EVENTO_TEXTO = ("titulo", "lema", "resumen", "nota_conceptual", "objetivo
 # (el estado cambia solo con las acciones de publicar, cerrar o retirar).
 CAMPOS_DATOS_GENERALES = CAMPOS_EVENTO_TEXTO + (
     "slug", "organizadores", "zona_horaria", "zonas_adicionales", "fecha_inicio", "fecha_fin", "fechas_ilustrativas",
-    "inscripcion_apertura", "inscripcion_cierre", "cupo")
+    "inscripcion_apertura", "inscripcion_cierre", "cupo", "acreditacion_dias_antes", "conexion_minutos_antes")
 
 
 def clave_desde(texto: str, usadas: set[str], por_omision: str = "sesion", largo: int = 60) -> str:
@@ -72,6 +72,8 @@ def datos_evento(formulario) -> dict:
             "cierre": _texto_local(formulario.inscripcion_cierre.data),
             "cupo": formulario.cupo.data,
         }.items() if v is not None},
+        "asistencia": {"acreditacion_dias_antes": formulario.acreditacion_dias_antes.data,
+                       "conexion_minutos_antes": formulario.conexion_minutos_antes.data},
     })
     return datos
 
@@ -81,7 +83,8 @@ def _texto_local(valor: datetime | None) -> str | None:
 
 
 def rellenar_formulario_evento(formulario, evento: Evento) -> None:
-    for campo in CAMPOS_EVENTO_TEXTO + ("slug", "zona_horaria", "fecha_inicio", "fecha_fin", "fechas_ilustrativas", "cupo"):
+    for campo in CAMPOS_EVENTO_TEXTO + ("slug", "zona_horaria", "fecha_inicio", "fecha_fin", "fechas_ilustrativas", "cupo",
+                                        "acreditacion_dias_antes", "conexion_minutos_antes"):
         getattr(formulario, campo).data = getattr(evento, campo)
     formulario.organizadores.data = "\n".join(evento.organizadores or [])
     formulario.zonas_adicionales.data = "\n".join(evento.zonas_adicionales or [])

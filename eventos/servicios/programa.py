@@ -16,8 +16,9 @@ from sqlalchemy import select
 
 from .. import zonas
 from ..extensiones import db
-from ..modelos import (ESTADOS, MODALIDADES, ROLES, TIPOS_MATERIAL, TIPOS_SESION, Bloque, Evento, Guia,
-                       Material, Mesa, Participacion, Persona, Pregunta, Sesion)
+from ..modelos import (ESTADOS, MAXIMO_DIAS_ANTES, MAXIMO_MINUTOS_ANTES, MINUTOS_ANTES_POR_OMISION, MODALIDADES,
+                       ROLES, TIPOS_MATERIAL, TIPOS_SESION, Bloque, Evento, Guia, Material, Mesa, Participacion,
+                       Persona, Pregunta, Sesion)
 from . import materiales as almacen
 
 FORMATO = "programa-eventos/1"
@@ -115,12 +116,15 @@ class _Lector:
             return False
         return valor
 
-    def entero(self, datos, campo, ubicacion, minimo=0):
+    def entero(self, datos, campo, ubicacion, minimo=0, maximo=None):
         valor = datos.get(campo)
         if valor is None:
             return None
         if not isinstance(valor, int) or isinstance(valor, bool) or valor < minimo:
             self.problema(f"{ubicacion}.{campo}", _("se esperaba un número entero mayor o igual que %(m)d", m=minimo))
+            return None
+        if maximo is not None and valor > maximo:
+            self.problema(f"{ubicacion}.{campo}", _("el máximo es %(max)d", max=maximo))
             return None
         return valor
 
@@ -284,6 +288,12 @@ def _leer_evento(lector: _Lector, datos: dict, base, slug) -> dict:
             evento["inscripcion_cierre"] <= evento["inscripcion_apertura"]:
         lector.problema(f"{ui}.cierre", _("el cierre debe ser posterior a la apertura"))
     evento["cupo"] = lector.entero(inscripcion, "cupo", ui, minimo=1)
+    asistencia = lector.dic(datos.get("asistencia"), f"{u}.asistencia")
+    ua = f"{u}.asistencia"
+    evento["acreditacion_dias_antes"] = lector.entero(asistencia, "acreditacion_dias_antes", ua,
+                                                      maximo=MAXIMO_DIAS_ANTES) or 0
+    minutos = lector.entero(asistencia, "conexion_minutos_antes", ua, maximo=MAXIMO_MINUTOS_ANTES)
+    evento["conexion_minutos_antes"] = MINUTOS_ANTES_POR_OMISION if minutos is None else minutos
     evento["materiales"] = _leer_materiales(lector, datos.get("materiales"), f"{u}.materiales", base)
     return evento
 
@@ -534,6 +544,8 @@ def exportar(evento: Evento) -> dict:
         inscripcion["cupo"] = evento.cupo
     if inscripcion:
         e["inscripcion"] = inscripcion
+    e["asistencia"] = {"acreditacion_dias_antes": evento.acreditacion_dias_antes,
+                       "conexion_minutos_antes": evento.conexion_minutos_antes}
     e["materiales"] = [_exportar_material(m) for m in evento.materiales]
     claves = {s.id: s.clave for s in evento.sesiones}
     return {
