@@ -9,14 +9,17 @@ import re
 import secrets
 import uuid
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from sqlalchemy import select
 
-from apoyo import entrar, token_csrf
+from apoyo import campos_del_formulario, entrar, token_csrf
 from eventos import qr
 from eventos.constancias import servicios as constancias
 from eventos.extensiones import db
-from eventos.modelos import Asistencia, Constancia, Evento, Inscripcion, Mesa
+from eventos.modelos import Asistencia, Constancia, Evento, Inscripcion, Mesa, Sesion
 from eventos.zonas import ahora
 
 pytestmark = pytest.mark.reloj  # depende de la hora: .ci/run la repite en instantes difíciles
@@ -294,7 +297,11 @@ def test_constancia_por_conexion_en_linea_lista_las_sesiones(app, evento_con_equ
         sesiones = [(s.id, s.titulo) for s in evento.sesiones_raiz[:2]]
     cliente = app.test_client()
     for sesion_id, _titulo in sesiones:
-        r = cliente.get(f"/inscripcion/{persona['token']}/entrar/{sesion_id}")
+        ruta = f"/inscripcion/{persona['token']}/entrar/{sesion_id}"
+        with app.app_context():
+            en_curso = db.session.get(Sesion, sesion_id).inicio + timedelta(minutes=1)
+        with time_machine.travel(en_curso, tick=False):
+            r = cliente.post(ruta, data={"csrf_token": token_csrf(cliente)})
         assert r.status_code == 303
     r = cliente.get(f"/inscripcion/{persona['token']}/constancia.pdf")
     assert r.status_code == 200
@@ -385,12 +392,10 @@ def test_codigos_sin_confusiones():
 def test_la_organizacion_activa_las_constancias_en_los_datos_del_evento(app, evento_con_equipo):
     slug = evento_con_equipo["slug"]
     cliente = organizador(app, evento_con_equipo)
-    with app.app_context():
-        evento = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one()
-        datos = {"titulo": evento.titulo, "slug": slug, "modalidad": evento.modalidad,
-                 "zona_horaria": evento.zona_horaria, "fecha_inicio": evento.fecha_inicio.isoformat(),
-                 "fecha_fin": evento.fecha_fin.isoformat(), "organizadores": "\n".join(evento.organizadores),
-                 "conservar_horas": "y"}
+    # Lo que muestra el formulario, sin la casilla (desmarcada no se envía) ni el token.
+    datos = {nombre: valor for nombre, valor in campos_del_formulario(
+        cliente.get(f"/organizacion/eventos/{slug}/datos").get_data(as_text=True))
+        if nombre not in ("constancias_habilitadas", "csrf_token")}
     def casilla_marcada() -> bool:
         pagina = cliente.get(f"/organizacion/eventos/{slug}/datos").get_data(as_text=True)
         [casilla] = re.findall(r'<input[^>]*name="constancias_habilitadas"[^>]*>', pagina)

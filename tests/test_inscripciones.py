@@ -10,12 +10,14 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from apoyo import configuracion
 from app import create_app
+from eventos import zonas
 from eventos.extensiones import db
-from eventos.modelos import Asistencia, CorreoSaliente, Evento, Inscripcion
+from eventos.modelos import Asistencia, CorreoSaliente, Evento, Inscripcion, Sesion
 
 from apoyo_inscripciones import (texto_local, ZONA_EVENTO, ZONA_VISITANTE, SEDE, URL_REUNION, URL_REUNION_SESION, crear_evento, borrar_evento, token_de, unico, datos_inscripcion, inscribir, enviar_con_token, mensajes_para, texto_de, html_de, token_personal, inscripcion_de, estados, cuantas, leer_qr, sin_espacios, horas)
 
@@ -472,23 +474,27 @@ def test_enlace_personal_de_conexion_registra_asistencia(app, eventos_prueba):
                                       .order_by(Asistencia.id)).all()
 
     cliente = app.test_client()
-    r = cliente.get(f"/inscripcion/{token}/entrar/{sesion}")
-    assert r.status_code == 303 and r.headers["Location"] == URL_REUNION
-    assert asistencias(inscripcion.id) == [("en_linea", sesion, sesion)]
-    r = cliente.get(f"/inscripcion/{token}/entrar/{sesion}")
-    assert r.status_code == 303 and r.headers["Location"] == URL_REUNION
-    assert asistencias(inscripcion.id) == [("en_linea", sesion, sesion)]  # la segunda visita no suma
+    with time_machine.travel(hora_de(app, sesion), tick=False):  # la sesión está en curso
+        assert cliente.get(f"/inscripcion/{token}/entrar/{sesion}").status_code == 200
+        assert asistencias(inscripcion.id) == []  # abrir el enlace no registra nada
+        r = entrar_en(cliente, token, sesion)
+        assert r.status_code == 303 and r.headers["Location"] == URL_REUNION
+        assert asistencias(inscripcion.id) == [("en_linea", sesion, sesion)]
+        r = entrar_en(cliente, token, sesion)
+        assert r.status_code == 303 and r.headers["Location"] == URL_REUNION
+        assert asistencias(inscripcion.id) == [("en_linea", sesion, sesion)]  # la segunda vez no suma
 
     # Una sesión con su propio enlace lleva a esa sala; una sesión que no es del evento, 404.
     trabajo = evento.sesiones["trabajo"]
-    r = cliente.get(f"/inscripcion/{token}/entrar/{trabajo}")
+    with time_machine.travel(hora_de(app, trabajo), tick=False):
+        r = entrar_en(cliente, token, trabajo)
     assert r.status_code == 303 and r.headers["Location"] == URL_REUNION_SESION
     assert len(asistencias(inscripcion.id)) == 2
     assert cliente.get(f"/inscripcion/{token}/entrar/999999999").status_code == 404
 
     # En lista de espera no hay enlace.
     token_espera = token_personal(mensajes_para(app, espera)[0])
-    r = cliente.get(f"/inscripcion/{token_espera}/entrar/{sesion}")
+    r = entrar_en(cliente, token_espera, sesion)
     assert r.status_code == 403 and "solo para inscripciones confirmadas" in sin_espacios(r)
     assert "reunion.example.org" not in r.get_data(as_text=True)
     assert asistencias(inscripcion_de(app, evento, espera).id) == []
@@ -503,6 +509,57 @@ def test_enlace_personal_de_conexion_registra_asistencia(app, eventos_prueba):
         assert "reunion.example.org" not in r.get_data(as_text=True), ruta
     personal = cliente.get(f"/inscripcion/{token}").get_data(as_text=True)
     assert "Conectarse" in personal and "reunion.example.org" not in personal
+
+
+def hora_de(app, sesion_id: int, minutos: int = 5):
+    """Un instante `minutos` después del inicio de la sesión."""
+    with app.app_context():
+        return db.session.get(Sesion, sesion_id).inicio + timedelta(minutes=minutos)
+
+
+def entrar_en(cliente, token: str, sesion_id: int):
+    """Pulsar «Entrar a la reunión» en la página personal de conexión."""
+    ruta = f"/inscripcion/{token}/entrar/{sesion_id}"
+    return cliente.post(ruta, data={"csrf_token": token_de(cliente.get(ruta).get_data(as_text=True))})
+
+
+@pytest.mark.parametrize("minutos, estado", [
+    (-60 * 24 * 20, "Todavía no se puede entrar"),  # semanas antes (o un lector de correo que abre el enlace)
+    (-16, "Todavía no se puede entrar"),  # antes de que abra la sala (15 minutos antes, por omisión)
+    (61, "Esta sesión ya terminó"),
+])
+def test_fuera_del_horario_de_la_sesion_no_se_registra_la_conexion(app, eventos_prueba, minutos, estado):
+    evento = eventos_prueba(modalidad="virtual", enlace_virtual=URL_REUNION)
+    correo = unico("fuera-de-hora")
+    visitante = app.test_client()
+    visitante.set_cookie("tz", ZONA_VISITANTE)  # la persona se inscribió desde Madrid
+    inscribir(visitante, evento.slug, correo)
+    token = token_personal(mensajes_para(app, correo)[0])
+    sesion = evento.sesiones["apertura"]
+    cliente = app.test_client()
+    with time_machine.travel(hora_de(app, sesion, minutos), tick=False):
+        pagina = cliente.get(f"/inscripcion/{token}/entrar/{sesion}")
+        boton = entrar_en(cliente, token, sesion)
+    texto = sin_espacios(pagina)
+    assert pagina.status_code == 200 and estado in texto and "reunion.example.org" not in texto
+    assert "Entrar a la reunión" not in texto
+    # La hora de la sesión en la zona del evento y en la de la persona.
+    with app.app_context():
+        en_madrid = zonas.a_local(db.session.get(Sesion, sesion).inicio, ZONA_VISITANTE).strftime("%H:%M")
+    assert "10:00" in texto and en_madrid in texto and "Ciudad de México" in texto and "Madrid" in texto
+    assert boton.status_code == 409 and "reunion.example.org" not in boton.headers.get("Location", "")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Asistencia).where(
+            Asistencia.evento_id == evento.id)) == 0
+
+
+def test_la_sala_abre_unos_minutos_antes_de_la_sesion(app, eventos_prueba):
+    evento = eventos_prueba(modalidad="virtual", enlace_virtual=URL_REUNION)
+    correo = unico("minutos-antes")
+    inscribir(app.test_client(), evento.slug, correo)
+    token = token_personal(mensajes_para(app, correo)[0])
+    with time_machine.travel(hora_de(app, evento.sesiones["apertura"], -14), tick=False):
+        assert entrar_en(app.test_client(), token, evento.sesiones["apertura"]).status_code == 303
 
 
 # --- Borrado ---------------------------------------------------------------------------------------

@@ -62,7 +62,9 @@ def formulario(slug):
         try:
             servicios.inscribir(evento.id, datos)
         except servicios.InscripcionNoPosible as error:
+            db.session.rollback()
             return render_template("inscripciones/no_disponible.html", **contexto, mensaje=str(error)), 403
+        db.session.commit()
         session["inscripcion_correo"] = datos["correo"]
         return redirect(url_for("inscripciones.recibida", slug=slug))
     disponibilidad = servicios.disponibilidad(evento)
@@ -105,8 +107,10 @@ def personal(token):
         try:
             servicios.cambiar_datos(inscripcion.id, datos_personales(formulario))
         except servicios.InscripcionNoPosible as error:
+            db.session.rollback()
             flash(str(error), "error")
             return redirect(url_for("inscripciones.personal", token=token), 303)
+        db.session.commit()
         flash(_("Datos guardados."), "info")
         return redirect(url_for("inscripciones.personal", token=token))
     codigo = 400 if formulario.is_submitted() else 200
@@ -126,6 +130,7 @@ def cancelar(token):
     inscripcion = por_token(token)
     exigir_boton()
     servicios.cancelar(inscripcion.id)
+    db.session.commit()
     flash(_("Su inscripción quedó cancelada. Le enviamos la confirmación por correo."), "info")
     return redirect(url_for("inscripciones.personal", token=token))
 
@@ -158,10 +163,12 @@ def calendario_personal(token):
     return respuesta
 
 
-@bp.get("/inscripcion/<token>/entrar", defaults={"sesion_id": None})
-@bp.get("/inscripcion/<token>/entrar/<int:sesion_id>")
+@bp.route("/inscripcion/<token>/entrar", defaults={"sesion_id": None}, methods=["GET", "POST"])
+@bp.route("/inscripcion/<token>/entrar/<int:sesion_id>", methods=["GET", "POST"])
 def entrar(token, sesion_id):
-    """Enlace personal a la reunión en línea: registra la conexión (cuenta como asistencia) y redirige."""
+    """Página personal de conexión. Abrirla no registra nada (los lectores de correo también abren los
+    enlaces): dentro del horario de la sesión, el botón «Entrar» registra la conexión, que cuenta como
+    asistencia, y lleva a la reunión. Fuera de él dice cuándo es, en la zona del evento y en la de la persona."""
     inscripcion = por_token(token)
     if inscripcion.estado != "confirmada":
         abort(403, description=_("El enlace de conexión es solo para inscripciones confirmadas."))
@@ -170,10 +177,21 @@ def entrar(token, sesion_id):
     if sesion_id and sesion is None:
         abort(404)
     destino = (sesion.enlace if sesion and sesion.enlace else "") or evento.enlace_virtual
-    if not destino:
-        abort(404, description=_("La organización todavía no ha publicado el enlace de conexión. Vuelva a intentarlo más cerca de la hora."))
-    _registrar_conexion(inscripcion, sesion)
-    return redirect(destino, 303)
+    desde, hasta = evento.ventana_conexion(sesion)
+    momento = zonas.ahora()
+    estado = "sin_enlace" if not destino else "aun_no" if momento < desde else "terminada" if momento >= hasta \
+        else "abierta"
+    if request.method == "POST":
+        exigir_boton()
+        if estado == "abierta":
+            _registrar_conexion(inscripcion, sesion)
+            return redirect(destino, 303)
+    respuesta = make_response(render_template(
+        "inscripciones/entrar.html", inscripcion=inscripcion, evento=evento, sesion=sesion, token=token, estado=estado,
+        desde=desde, inicio=sesion.inicio if sesion else evento.inicio, fin=hasta,
+        zona_persona=inscripcion.zona_horaria or evento.zona_horaria), 409 if request.method == "POST" else 200)
+    respuesta.headers["Cache-Control"] = "private, no-store"
+    return respuesta
 
 
 def _sesion_actual(evento):
@@ -222,6 +240,7 @@ def constancia(token):
         emitida = constancias.emitir(inscripcion)
     except constancias.NoDisponible as motivo:
         abort(motivo.estado, description=motivo.mensaje)
+    db.session.commit()  # antes de componer el PDF: la constancia emitida no espera al documento
     codigo = constancias.con_guiones(emitida.codigo)
     url = url_for("constancias.verificar", codigo=codigo, _external=True)
     base = current_app.config.get("URL_PUBLICA")

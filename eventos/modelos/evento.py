@@ -134,6 +134,12 @@ class Evento(db.Model):
         return (inicio_del_dia(self.fecha_inicio - timedelta(days=self.acreditacion_dias_antes), self.zona_horaria),
                 inicio_del_dia(self.fecha_fin + timedelta(days=1), self.zona_horaria))
 
+    def ventana_conexion(self, sesion=None) -> tuple[datetime, datetime]:
+        """Cuándo entrar en línea cuenta como asistencia: de unos minutos antes del inicio de la sesión
+        (o del programa) hasta su final."""
+        inicio, fin = (sesion.inicio, sesion.fin) if sesion else (self.inicio, self.fin)
+        return inicio - timedelta(minutes=self.conexion_minutos_antes), fin
+
     def termino(self) -> bool:
         """Ya pasó su último día, contado en la zona del evento."""
         return hoy_en(self.zona_horaria) > self.fecha_fin
