@@ -119,3 +119,11 @@ def _preparar_motor(app, db) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
+
+    @event.listens_for(motor, "savepoint")
+    def transaccion_antes_del_savepoint(conexion, _nombre):
+        """pysqlite abre la transacción con la primera escritura; un SAVEPOINT anterior la abriría él solo y
+        liberarlo la confirmaría, con el trabajo de quien llama a medias. Se abre antes, ya como escritura
+        (IMMEDIATE: espera su turno como cualquier primera escritura)."""
+        if not conexion.connection.driver_connection.in_transaction:
+            conexion.exec_driver_sql("BEGIN IMMEDIATE")

@@ -17,7 +17,9 @@ def registrar_comandos(app):
     def demo():
         """Carga los tres eventos de demostración y su próxima edición (idempotente)."""
         from .demo import cargar
-        for linea in cargar():
+        informe = cargar()
+        db.session.commit()
+        for linea in informe:
             click.echo(linea)
 
     app.cli.add_command(usuarios)

@@ -55,9 +55,37 @@ def cargar_usuario_de_token(peticion):
     en la API: una clave robada no abre la oficina ni la gestión de las propias claves."""
     from flask import g
     from .modelos import TokenApi
+    from .zonas import ahora
     esquema, _, clave = peticion.headers.get("Authorization", "").partition(" ")
     if esquema.lower() != "bearer" or not clave or not peticion.path.startswith("/api/"):
         return None
-    usuario = TokenApi.usuario_de(clave.strip())
-    g.por_token = usuario is not None
-    return usuario
+    fila = TokenApi.vigente(clave.strip())
+    g.por_token = fila is not None
+    if fila is None:
+        return None
+    momento = ahora()
+    if TokenApi.toca_anotar(fila.usado_en, momento):
+        _anotar_uso_al_cerrar(fila.id, momento)
+    return fila.Usuario
+
+
+def _anotar_uso_al_cerrar(clave_id: int, momento) -> None:
+    """El último uso de la clave se escribe cuando la respuesta ya salió y la sesión de la petición se cerró, en
+    una transacción propia (`TokenApi.anotar_uso`). La petición puede estar a medias al autenticarse: así no
+    se confirma nada suyo, el uso cuenta aunque ella falle y no se espera al bloqueo de escritura de SQLite
+    que ella misma tuviera."""
+    from flask import after_this_request, current_app
+    from .modelos import TokenApi
+    app = current_app._get_current_object()
+
+    def anotar():
+        with app.app_context():
+            try:
+                TokenApi.anotar_uso(clave_id, momento)
+            except Exception:  # noqa: BLE001 — un dato informativo no debe afectar a nada más
+                app.logger.exception("No se pudo anotar el uso de la clave de API %s", clave_id)
+
+    @after_this_request
+    def al_cerrar(respuesta):
+        respuesta.call_on_close(anotar)
+        return respuesta

@@ -115,6 +115,7 @@ def test_cambiar_los_datos_cambia_la_busqueda(app, cliente, puerta):
     with app.app_context():
         ident = db.session.execute(select(Inscripcion.id).where(Inscripcion.correo == puerta["jose"])).scalar_one()
         servicios.cambiar_datos(ident, {"apellidos": "Ibáñez", "institucion": "Ministerio"})
+        db.session.commit()  # el servicio no confirma: lo hace quien llama
     assert _escaner(cliente, puerta, "IBANEZ") == ["José Ibáñez"]
     assert _escaner(cliente, puerta, "nunez") == []
     assert _escaner(cliente, puerta, "autonoma") == []

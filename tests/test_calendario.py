@@ -263,6 +263,7 @@ def inscribir(app, slug: str, mesa: str | None = None) -> dict:
             "correo": correo, "nombre": "Carmen", "apellidos": "Calendario", "institucion": "Ayuntamiento",
             "cargo": "Enlace", "pais": "MX", "ciudad": "Puebla", "mesa_id": mesa_id}, por_organizacion=True)
         assert nueva and inscripcion.estado == "confirmada"
+        db.session.commit()  # el servicio no confirma: lo hace quien llama
         return {"id": inscripcion.id, "clave": inscripcion.clave_calendario, "token": qr.firmar_gestion(inscripcion),
                 "correo": correo, "mesa_id": mesa_id}
 
@@ -641,6 +642,7 @@ def test_inscripcion_cancelada_deja_sus_sesiones_canceladas(app, cliente, import
     antes = ics(cliente, ruta)
     with app.app_context():
         servicios.cancelar(persona["id"])
+        db.session.commit()
     despues = cliente.get(ruta, headers={"If-None-Match": antes.etag})
     assert despues.status_code == 200 and despues.headers["ETag"] != antes.etag
     doc = Documento(despues, MEXICO)
@@ -682,11 +684,13 @@ def test_volver_a_inscribirse_tras_cancelar_no_baja_la_secuencia(app, cliente, i
     ruta = f"/calendario/{persona['clave']}.ics"
     with app.app_context():
         servicios.cancelar(persona["id"])
+        db.session.commit()
     cancelado = ics(cliente, ruta)
     with app.test_request_context():
         evento_id = db.session.execute(select(Evento.id).where(Evento.slug == slug)).scalar_one()
         servicios.inscribir(evento_id, {"correo": persona["correo"], "nombre": "Carmen", "mesa_id": persona["mesa_id"]},
                             por_organizacion=True)
+        db.session.commit()
     with app.app_context():
         assert db.session.get(Inscripcion, persona["id"]).clave_calendario == persona["clave"]
     de_nuevo = ics(cliente, ruta)

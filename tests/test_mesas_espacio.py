@@ -45,8 +45,10 @@ def _usuario(correo):
 def _guardar_directo(app, datos, quien, texto, version, pregunta_id=None, mesa_id=None, puntos=()):
     with app.app_context():
         contenido = servicios.validar(texto, list(puntos), None)
-        return servicios.guardar(mesa_id or datos["mesa_id"], pregunta_id or datos["rondas"][0][1][0], contenido,
-                                 version, _usuario(datos["correos"][quien])).version
+        guardada = servicios.guardar(mesa_id or datos["mesa_id"], pregunta_id or datos["rondas"][0][1][0], contenido,
+                                     version, _usuario(datos["correos"][quien]))
+        db.session.commit()  # el servicio no confirma: lo hace quien llama
+        return guardada.version
 
 
 def _post(cliente, datos, pregunta_id, texto, version, puntos="", intervenciones="", con_token=True, mesa_id=None):

@@ -51,6 +51,7 @@ def llenas(app, evento_con_equipo):
                                                           f"Punto {marca}-{i + 1}-{pregunta.numero}-b"], i + 4)
                     textos[(mesa.id, pregunta.id)] = f"Respuesta {marca} mesa {i + 1} pregunta {pregunta.numero}:"
                 servicios.guardar(mesa.id, pregunta.id, contenido, 0, autora)
+        db.session.commit()  # el servicio no confirma: lo hace quien llama
         datos = {**evento_con_equipo, "evento_id": evento.id, "marca": marca, "textos": textos,
                  "mesas": [(m.id, m.nombre, m.clave) for m in mesas],
                  "preguntas": [(p.id, p.numero, p.bloque_id) for p in preguntas],
@@ -261,6 +262,7 @@ def test_caracteres_de_control_no_rompen_el_word(app, cliente, llenas):
         version = servicios.actual(mesa_id, pregunta_id).version
         servicios.guardar(mesa_id, pregunta_id, servicios.validar("Texto\x01con\x08control", ["punto\x0b"], None),
                           version, autora)
+        db.session.commit()
     _organizadora(cliente, llenas)
     word, _p = _texto_docx(_descargar(cliente, llenas, "docx").data)
     assert "Textoconcontrol" in word
@@ -345,6 +347,7 @@ def test_las_consultas_de_la_sintesis_no_crecen_con_mesas_ni_respuestas(app, cli
         for mesa in mesas:
             for pregunta in preguntas:
                 servicios.guardar(mesa.id, pregunta.id, servicios.validar("Texto", ["a", "b"], 2), 0, autora)
+        db.session.commit()
         autora_id = autora.id
     llena = contar()
     with app.app_context():

@@ -22,7 +22,9 @@ def _guardar(app, datos, mesa_id, pregunta_id, texto, puntos=(), version=None):
         if version is None:
             vigente = servicios.actual(mesa_id, pregunta_id)
             version = vigente.version if vigente else 0
-        return servicios.guardar(mesa_id, pregunta_id, servicios.validar(texto, list(puntos), 2), version, autora).version
+        guardada = servicios.guardar(mesa_id, pregunta_id, servicios.validar(texto, list(puntos), 2), version, autora)
+        db.session.commit()  # el servicio no confirma: lo hace quien llama
+        return guardada.version
 
 
 @pytest.fixture()

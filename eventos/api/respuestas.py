@@ -55,8 +55,10 @@ def guardar_respuesta(mesa_id, pregunta_id):
         contenido = servicios.validar(datos.get("texto", ""), datos.get("puntos_clave"), datos.get("intervenciones"))
         guardada = servicios.guardar(mesa.id, pregunta_id, contenido, datos.get("version"), current_user)
     except servicios.RespuestaInvalida as error:
+        db.session.rollback()
         abort(400, description=str(error))
     except servicios.Conflicto as conflicto:
+        db.session.rollback()
         return jsonify({
             "error": _("Conflicto de versiones"),
             "mensaje": _("Otra persona guardó esta respuesta mientras usted escribía. Compare los dos textos y "
@@ -66,4 +68,5 @@ def guardar_respuesta(mesa_id, pregunta_id):
             "enviado": {"texto": contenido.texto, "puntos_clave": contenido.puntos_clave,
                         "intervenciones": contenido.intervenciones, "version": datos.get("version")},
         }), 409
+    db.session.commit()
     return jsonify(respuesta_json(guardada, zona))

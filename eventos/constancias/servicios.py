@@ -77,17 +77,17 @@ def motivo_no_disponible(inscripcion: Inscripcion) -> str | None:
 
 
 def emitir(inscripcion: Inscripcion) -> Constancia:
-    """La constancia de la inscripción: la ya emitida o una nueva (dos descargas a la vez dan una sola)."""
+    """La constancia de la inscripción: la ya emitida o una nueva (dos descargas a la vez dan una sola).
+    Una constancia nueva queda escrita (flush) en la transacción de quien llama, que la confirma."""
     comprobar(inscripcion)
     existente = _de_inscripcion(inscripcion.id)
     if existente is not None:
         return existente
     for _intento in range(5):
-        db.session.add(Constancia(inscripcion_id=inscripcion.id, codigo=nuevo_codigo()))
         try:
-            db.session.commit()
+            with db.session.begin_nested():  # un intento fallido se deshace solo, sin lo demás de la petición
+                db.session.add(Constancia(inscripcion_id=inscripcion.id, codigo=nuevo_codigo()))
         except IntegrityError:  # otra petición la emitió a la vez (o, casi imposible, el código ya existía)
-            db.session.rollback()
             existente = _de_inscripcion(inscripcion.id)
             if existente is not None:
                 return existente

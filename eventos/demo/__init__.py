@@ -29,7 +29,8 @@ def fecha_proxima_edicion(original: date, hoy: date) -> date:
 
 
 def cargar() -> list[str]:
-    """Carga lo que falte (idempotente) y devuelve qué hizo, línea a línea."""
+    """Carga lo que falte (idempotente) y devuelve qué hizo, línea a línea. Deja todo escrito (flush) en la
+    transacción de quien llama, que confirma: el comando `flask demo`, o una prueba."""
     informe = []
     for slug in SLUGS:
         original = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one_or_none()
@@ -46,7 +47,7 @@ def cargar() -> list[str]:
             informe.append(f"creado {siguiente.slug} (próxima edición)")
         else:
             informe.append(f"ya existía {siguiente.slug} (próxima edición)")
-    db.session.commit()
+    db.session.flush()
     return informe
 
 

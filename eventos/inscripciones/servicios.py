@@ -2,9 +2,14 @@
 promoción automática y los correos que acompañan a cada paso.
 
 Concurrencia: toda alta o baja empieza escribiendo en la fila del evento (`bloquear_evento`). En PostgreSQL
-esa fila queda bloqueada hasta el final de la transacción; en SQLite, una escritura como primera
-sentencia hace que la conexión espere su turno. Así el recuento de plazas y la decisión se toman sin
-que otra inscripción simultánea se cuele: el cupo nunca se supera.
+esa fila queda bloqueada hasta el final de la transacción; en SQLite, la primera escritura de la
+transacción hace que la conexión espere su turno y lo conserve hasta el final. Así el recuento de plazas
+y la decisión se toman sin que otra inscripción simultánea se cuele: el cupo nunca se supera.
+
+Transacciones: estas funciones no confirman ni deshacen nada (solo `flush`). Quien las llama (la vista,
+la API, un comando) confirma una vez al final todo su trabajo, o lo deshace si algo falla; el bloqueo del
+evento dura hasta entonces. Una excepción `InscripcionNoPosible` no deja cambios de la regla: quien la
+recibe decide si deshace lo demás.
 """
 from __future__ import annotations
 
@@ -75,15 +80,18 @@ class EventoBloqueado(NamedTuple):
 
 
 def bloquear_evento(evento_id: int) -> EventoBloqueado:
-    """Primera sentencia de cada alta o baja: ordena las operaciones simultáneas sobre el mismo evento
-    (y devuelve sus datos actuales con RETURNING, sin otra consulta)."""
-    db.session.commit()  # cierra cualquier lectura previa de la petición
+    """Primera sentencia de la regla en cada alta o baja: ordena las operaciones simultáneas sobre el mismo
+    evento hasta que quien llama confirme o deshaga (y devuelve sus datos actuales con RETURNING, sin otra
+    consulta). Lo que la petición leyó antes puede haber cambiado mientras esperaba su turno: se marca como
+    caducado y se vuelve a leer, ya con el bloqueo, al usarlo."""
+    db.session.flush()  # lo pendiente de quien llama queda escrito: caducar no lo descarta
     fila = db.session.execute(
         update(Evento).where(Evento.id == evento_id)
         .values(version_inscripciones=Evento.version_inscripciones + 1)
         .returning(Evento.id, Evento.cupo, Evento.estado, Evento.inscripcion_apertura, Evento.inscripcion_cierre,
                    Evento.requiere_aprobacion)
     ).one()
+    db.session.expire_all()
     return EventoBloqueado(*fila)
 
 
@@ -131,9 +139,8 @@ def _inscribir(evento_id, correo, datos, por_organizacion, existente):
     if existente is not None and existente.activa:
         # Al participante se le avisa por correo; a la organización se le dice en la propia página.
         return (existente, False) if por_organizacion else _ya_inscrita(existente)
-    evento = bloquear_evento(evento_id)  # desde aquí, hasta el commit, nadie más da altas en este evento
+    evento = bloquear_evento(evento_id)  # desde aquí, hasta el commit de quien llama, nadie más da altas aquí
     if not por_organizacion and not evento.inscripcion_abierta:
-        db.session.rollback()
         raise InscripcionNoPosible(_("La inscripción a este evento no está abierta."))
     if evento.requiere_aprobacion and not por_organizacion:
         estado = "pendiente"
@@ -144,7 +151,6 @@ def _inscribir(evento_id, correo, datos, por_organizacion, existente):
                    else Inscripcion(evento_id=evento.id, correo=correo, version_calendario=0))
     if existente is not None:
         if inscripcion.activa:  # otra petición la reactivó mientras esta esperaba su turno
-            db.session.rollback()
             return (inscripcion, False) if por_organizacion else _ya_inscrita(inscripcion)
         inscripcion.version_calendario += 1
     for campo in CAMPOS:
@@ -157,16 +163,15 @@ def _inscribir(evento_id, correo, datos, por_organizacion, existente):
         _confirmar(inscripcion)
     else:
         inscripcion.estado = estado
-    db.session.add(inscripcion)
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # un SAVEPOINT: si falla, solo se deshace esta fila
+            db.session.add(inscripcion)
     except IntegrityError:  # la dirección ya tenía una fila en este evento (activa o cancelada)
-        db.session.rollback()
-        if existente is not None:
+        previa = None if existente is not None else _inscripcion_de(evento_id, correo)
+        if previa is None:  # otra restricción (p. ej., la mesa elegida acaba de borrarse): no se reintenta
             raise
-        return _inscribir(evento_id, correo, datos, por_organizacion, existente=_inscripcion_de(evento_id, correo))
+        return _inscribir(evento_id, correo, datos, por_organizacion, existente=previa)
     avisos.alta(inscripcion)
-    db.session.commit()
     return inscripcion, True
 
 
@@ -177,7 +182,6 @@ def _inscripcion_de(evento_id: int, correo: str) -> Inscripcion | None:
 
 def _ya_inscrita(inscripcion: Inscripcion) -> tuple[Inscripcion, bool]:
     avisos.ya_inscrita(inscripcion)
-    db.session.commit()
     return inscripcion, False
 
 
@@ -187,16 +191,13 @@ def cancelar(inscripcion_id: int) -> list[Inscripcion]:
     evento = bloquear_evento(inscripcion.evento_id)
     inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
     if inscripcion.estado == "cancelada":
-        db.session.rollback()
         return []
     inscripcion.estado = "cancelada"
     inscripcion.cancelada_en = inscripcion.actualizado_en = ahora()
     inscripcion.version_calendario += 1
     db.session.flush()
     avisos.baja(inscripcion)
-    promovidas = _promover_en_orden(evento)
-    db.session.commit()
-    return promovidas
+    return _promover_en_orden(evento)
 
 
 def _promover_en_orden(evento: EventoBloqueado) -> list[Inscripcion]:
@@ -222,15 +223,12 @@ def promover(inscripcion_id: int) -> None:
     evento = bloquear_evento(inscripcion.evento_id)
     inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
     if inscripcion.estado not in ("en_espera", "pendiente"):
-        db.session.rollback()
         raise InscripcionNoPosible(_("Solo se confirma a quien está en espera o pendiente de aprobación."))
     if not _hay_lugar(evento, inscripcion.mesa_id):
-        db.session.rollback()
         raise InscripcionNoPosible(_("No hay plazas libres (en el evento o en su mesa). Aumente el cupo o cancele otra inscripción."))
     _confirmar(inscripcion)
     db.session.flush()
     avisos.promovida(inscripcion)
-    db.session.commit()
 
 
 def aprobar(inscripcion_id: int) -> str:
@@ -239,7 +237,6 @@ def aprobar(inscripcion_id: int) -> str:
     evento = bloquear_evento(inscripcion.evento_id)
     inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
     if inscripcion.estado != "pendiente":
-        db.session.rollback()
         raise InscripcionNoPosible(_("Esta inscripción no está pendiente de aprobación."))
     if _hay_lugar(evento, inscripcion.mesa_id):
         _confirmar(inscripcion)
@@ -250,7 +247,6 @@ def aprobar(inscripcion_id: int) -> str:
         inscripcion.actualizado_en = ahora()
         db.session.flush()
         avisos.alta(inscripcion)
-    db.session.commit()
     return inscripcion.estado
 
 
@@ -260,12 +256,10 @@ def cambiar_datos(inscripcion_id: int, datos: dict) -> None:
     evento = bloquear_evento(inscripcion.evento_id)
     inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
     if inscripcion.estado == "cancelada":
-        db.session.rollback()
         raise InscripcionNoPosible(_("La inscripción está cancelada."))
     nueva_mesa = datos.get("mesa_id")
     if inscripcion.estado == "confirmada" and nueva_mesa != inscripcion.mesa_id and nueva_mesa is not None \
             and not _hay_lugar_en_mesa(nueva_mesa):
-        db.session.rollback()
         raise InscripcionNoPosible(_("Esa mesa ya está completa. Su inscripción sigue en la mesa anterior."))
     mesa_anterior = inscripcion.mesa_id
     for campo in CAMPOS:
@@ -275,4 +269,3 @@ def cambiar_datos(inscripcion_id: int, datos: dict) -> None:
     db.session.flush()
     if inscripcion.estado == "confirmada" and mesa_anterior != inscripcion.mesa_id:
         _promover_en_orden(evento)  # su lugar en la mesa anterior queda libre
-    db.session.commit()

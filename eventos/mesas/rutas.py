@@ -153,12 +153,15 @@ def guardar(mesa_id, pregunta_id):
                                       enviado["intervenciones"])
         servicios.guardar(mesa.id, pregunta.id, contenido, version, current_user)
     except servicios.RespuestaInvalida as error:
+        db.session.rollback()
         return _sin_cache(render_template("mesas/revisar.html", mensaje=str(error), **contexto)), 400
     except servicios.Conflicto as conflicto:
+        db.session.rollback()
         actual = conflicto.actual
         propios = [p for p in contenido.puntos_clave if p not in actual.puntos_clave]
         contexto.update(version=actual.version, actual=actual, puntos_fusion=list(actual.puntos_clave) + propios)
         return _sin_cache(render_template("mesas/revisar.html", **contexto)), 409
+    db.session.commit()
     flash(_("Respuesta a la pregunta %(numero)d guardada.", numero=pregunta.numero), "info")
     return redirect(url_for("mesas.espacio", mesa_id=mesa.id, bloque=pregunta.bloque_id,
                             _anchor=f"pregunta-{pregunta.id}"), 303)

@@ -4,6 +4,8 @@ Guardar es «escribí sobre la versión N»: si la respuesta ya va por otra vers
 guarda recibe un `Conflicto` con el texto actual para fusionar. Cada guardado queda en el historial;
 los guardados seguidos de una misma persona (el autoguardado mientras escribe) se agrupan en una
 entrada por racha de edición, para que el historial cuente versiones legibles y no pulsaciones.
+
+Nada aquí confirma ni deshace la transacción: quien llama (la vista, la API) confirma al final.
 """
 from __future__ import annotations
 
@@ -104,13 +106,15 @@ def respuestas_de_mesa(mesa_id: int) -> dict[int, Respuesta]:
 
 
 def actual(mesa_id: int, pregunta_id: int) -> Respuesta | None:
+    """La respuesta tal como está ahora en la base de datos (no la que la petición tuviera ya cargada)."""
     return db.session.execute(select(Respuesta).where(Respuesta.mesa_id == mesa_id,
-                                                      Respuesta.pregunta_id == pregunta_id)).scalar_one_or_none()
+                                                      Respuesta.pregunta_id == pregunta_id)
+                              .execution_options(populate_existing=True)).scalar_one_or_none()
 
 
 @dataclass
 class Guardada:
-    """Lo que devuelve un guardado, con los datos ya conocidos (nada se vuelve a leer tras el commit)."""
+    """Lo que devuelve un guardado, con los datos ya conocidos (nada se vuelve a leer tras el commit de quien llama)."""
     mesa_id: int
     pregunta_id: int
     texto: str
@@ -126,7 +130,8 @@ def guardar(mesa_id: int, pregunta_id: int, contenido: Contenido, version: int, 
 
     Un UPDATE condicionado a la versión (o el INSERT con la restricción única, la primera vez) decide
     en la base de datos quién llega primero: dos guardados simultáneos sobre la misma versión nunca
-    se aceptan los dos.
+    se aceptan los dos. Un intento rechazado se deshace en su SAVEPOINT, sin tocar el resto de la
+    transacción de quien llama.
     """
     if not es_entero_bd(version):
         raise RespuestaInvalida(_("Falta la versión sobre la que se escribió (un número entero)."))
@@ -136,18 +141,19 @@ def guardar(mesa_id: int, pregunta_id: int, contenido: Contenido, version: int, 
                "intervenciones": contenido.intervenciones, "actualizada_en": momento,
                "actualizada_por_id": usuario_id}
     try:
-        if version == 0:
-            respuesta_id = db.session.execute(insert(Respuesta).values(
-                mesa_id=mesa_id, pregunta_id=pregunta_id, version=1, **valores).returning(Respuesta.id)).scalar_one()
-        else:
-            respuesta_id = db.session.execute(
-                update(Respuesta).where(Respuesta.mesa_id == mesa_id, Respuesta.pregunta_id == pregunta_id,
-                                        Respuesta.version == version)
-                .values(version=Respuesta.version + 1, **valores).returning(Respuesta.id)).scalar_one_or_none()
+        with db.session.begin_nested():
+            if version == 0:
+                respuesta_id = db.session.execute(insert(Respuesta).values(
+                    mesa_id=mesa_id, pregunta_id=pregunta_id, version=1, **valores)
+                    .returning(Respuesta.id)).scalar_one()
+            else:
+                respuesta_id = db.session.execute(
+                    update(Respuesta).where(Respuesta.mesa_id == mesa_id, Respuesta.pregunta_id == pregunta_id,
+                                            Respuesta.version == version)
+                    .values(version=Respuesta.version + 1, **valores).returning(Respuesta.id)).scalar_one_or_none()
     except IntegrityError:
         respuesta_id = None
     if respuesta_id is None:
-        db.session.rollback()
         vigente = actual(mesa_id, pregunta_id)
         if vigente is None:  # pidió escribir sobre una versión de algo que no existe
             raise RespuestaInvalida(_("Esa respuesta todavía no existe: guárdela con la versión 0."))
@@ -156,7 +162,7 @@ def guardar(mesa_id: int, pregunta_id: int, contenido: Contenido, version: int, 
                             vigente.intervenciones, vigente.version, vigente.actualizada_en, autor)
         raise Conflicto(vigente)
     _anotar_historial(respuesta_id, version + 1, contenido, usuario_id, momento)
-    db.session.commit()
+    db.session.flush()
     return Guardada(mesa_id, pregunta_id, contenido.texto, contenido.puntos_clave, contenido.intervenciones,
                     version + 1, momento, autor)
 
@@ -345,7 +351,7 @@ def repartir(evento_id: int) -> Reparto:
     mesas). Quien no cabe porque todas están llenas sigue sin mesa y se cuenta en `sin_lugar`.
 
     Empieza bloqueando el evento como toda alta o baja (inscripciones/servicios.py): ninguna inscripción
-    simultánea ocupa a la vez un lugar que el reparto ya contó.
+    simultánea ocupa a la vez un lugar que el reparto ya contó, hasta que quien llama confirme.
     """
     from ..inscripciones.servicios import bloquear_evento, disponibilidad
     from ..modelos import Evento, Inscripcion
@@ -369,5 +375,5 @@ def repartir(evento_id: int) -> Reparto:
         ocupadas[elegida.id] = ocupadas.get(elegida.id, 0) + 1
         por_mesa[elegida.id] = por_mesa.get(elegida.id, 0) + 1
     asignadas = sum(por_mesa.values())
-    db.session.commit()
+    db.session.flush()
     return Reparto(asignadas, len(sin_mesa) - asignadas, por_mesa)

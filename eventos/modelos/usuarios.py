@@ -120,24 +120,31 @@ class TokenApi(db.Model):
         return registro, clave
 
     @classmethod
-    def usuario_de(cls, clave: str):
-        """El usuario activo dueño de una clave vigente, o None. Anota el uso como mucho una vez por minuto
-        (la lista de claves dice cuándo se usó cada una sin escribir en cada petición)."""
+    def vigente(cls, clave: str):
+        """(Usuario, id, usado_en) de una clave vigente cuyo dueño está activo, o None. Solo lee."""
         if not clave.startswith(cls.PREFIJO):
             return None
         # Con sus roles en la misma consulta: lo primero que hace la API es comprobar permisos.
-        fila = db.session.execute(
+        return db.session.execute(
             db.select(Usuario, cls.id, cls.usado_en).join(cls, cls.usuario_id == Usuario.id)
             .options(db.joinedload(Usuario.roles))
             .where(cls.resumen == cls.resumir(clave), cls.revocado_en.is_(None), Usuario.activo.is_(True))
         ).unique().one_or_none()
-        if fila is None:
-            return None
-        momento = ahora()
-        if fila.usado_en is None or momento - fila.usado_en > timedelta(minutes=1):
-            db.session.execute(db.update(cls).where(cls.id == fila.id).values(usado_en=momento))
-            db.session.commit()
-        return fila.Usuario
+
+    @staticmethod
+    def toca_anotar(usado_en, momento) -> bool:
+        """El uso se anota como mucho una vez por minuto: la lista de claves dice cuándo se usó cada una sin
+        escribir en cada petición."""
+        return usado_en is None or momento - usado_en > timedelta(minutes=1)
+
+    @classmethod
+    def anotar_uso(cls, clave_id: int, momento) -> None:
+        """En una conexión y una transacción propias que solo tocan esta fila: no confirma ni deshace el trabajo
+        de ninguna petición. Nunca retrasa la hora que otra petición ya anotó."""
+        with db.engine.begin() as conexion:
+            conexion.execute(db.update(cls).where(cls.id == clave_id, db.or_(cls.usado_en.is_(None),
+                                                                             cls.usado_en < momento))
+                             .values(usado_en=momento))
 
 
 class RolEvento(db.Model):

@@ -260,10 +260,12 @@ def cancelar_inscripcion(slug, inscripcion_id):
     auditar(_l("Inscripción cancelada por la organización"))
     nombre = inscripcion.nombre_completo
     promovidas = servicios.cancelar(inscripcion.id)
+    nombres_promovidas = ", ".join(p.nombre_completo for p in promovidas)
+    db.session.commit()
     flash(_("Inscripción de %(nombre)s cancelada; se le avisó por correo.", nombre=nombre), "info")
     if promovidas:
         flash(_("Pasaron de la lista de espera a confirmadas (y se les avisó): %(nombres)s.",
-                nombres=", ".join(p.nombre_completo for p in promovidas)), "info")
+                nombres=nombres_promovidas), "info")
     return redirect(destino, 303)
 
 
@@ -283,8 +285,10 @@ def promover_inscripcion(slug, inscripcion_id):
             servicios.promover(inscripcion.id)
             estado = "confirmada"
     except servicios.InscripcionNoPosible as error:
+        db.session.rollback()
         flash(str(error), "error")
         return redirect(destino, 303)
+    db.session.commit()
     if estado == "confirmada":
         flash(_("Inscripción de %(nombre)s confirmada; se le avisó por correo.", nombre=nombre), "info")
     else:
@@ -333,8 +337,10 @@ def nueva_inscripcion(slug):
         try:
             nueva, es_nueva = servicios.inscribir(evento.id, datos, por_organizacion=True)
         except servicios.InscripcionNoPosible as error:
+            db.session.rollback()
             formulario.form_errors.append(str(error))
         else:
+            db.session.commit()
             if es_nueva:
                 flash(_("Inscripción de %(nombre)s añadida: %(estado)s. Se le envió el correo correspondiente.",
                         nombre=nueva.nombre_completo, estado=nueva.etiqueta_estado), "info")

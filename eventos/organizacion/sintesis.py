@@ -210,6 +210,7 @@ def _repartir(evento):
         return redirect(url_for("organizacion.asignar_mesas", slug=evento.slug), 303)
     auditar(_l("Reparto automático de las personas entre las mesas"))
     reparto = servicios.repartir(evento.id)
+    db.session.commit()
     if reparto.asignadas or not reparto.sin_lugar:
         flash(ngettext("Se asignó una mesa a %(num)d persona.", "Se asignó una mesa a %(num)d personas.",
                        reparto.asignadas), "info")
@@ -252,10 +253,11 @@ def _asignar(evento):
             continue
         try:
             inscripciones.cambiar_datos(inscripcion_id, {"mesa_id": mesa_id})
-        except inscripciones.InscripcionNoPosible:
+        except inscripciones.InscripcionNoPosible:  # no cambió nada: las demás asignaciones siguen
             problemas.append(_("%(nombre)s: la mesa «%(mesa)s» ya está completa.", nombre=nombre, mesa=mesa.nombre))
         else:
             asignadas += 1
+    db.session.commit()
     if asignadas:
         flash(ngettext("Se asignó la mesa a %(num)d persona.", "Se asignó la mesa a %(num)d personas.", asignadas), "info")
     for problema in problemas:

@@ -274,6 +274,7 @@ def test_inscripcion_sin_infracciones_graves_de_accesibilidad(app, nuevo_context
                 "institucion": DATOS["Institución"], "cargo": DATOS["Cargo"], "pais": "UY", "ciudad": "Montevideo",
                 "zona_horaria": ZONA_VISITANTE, "idioma": "es"})
             assert inscripcion.estado == "confirmada"
+            db.session.commit()  # el servicio no confirma: lo hace quien llama
             ruta = f"/inscripcion/{qr.firmar_gestion(inscripcion)}"
 
     contexto = nuevo_contexto(bypass_csp=True, locale="es-ES", timezone_id=ZONA_VISITANTE)
