@@ -17,6 +17,7 @@ import shutil
 import subprocess
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,7 @@ from apoyo import CLAVE, crear_usuario
 from apoyo_navegador import comprobar_axe
 from eventos import qr, zonas
 from eventos.extensiones import db
-from eventos.modelos import Asistencia, Inscripcion, RolEvento, Usuario
+from eventos.modelos import Asistencia, Evento, Inscripcion, RolEvento, Usuario
 from eventos.zonas import ahora
 
 pytestmark = pytest.mark.navegador
@@ -49,7 +50,7 @@ def _inscribir(evento_id, nombre, apellidos, estado="confirmada", mesa_id=None, 
 @pytest.fixture()
 def puerta(app, eventos_prueba):
     """Un evento de prueba con una acreditadora y personas confirmadas, una cancelada y una en espera."""
-    evento = eventos_prueba(mesas=[("norte", None)])
+    evento = eventos_prueba(mesas=[("norte", None)], en_dias=0)  # hoy: la puerta acredita
     correo = f"acreditadora-{uuid.uuid4().hex[:8]}@prueba.org"
     with app.app_context():
         acreditadora = crear_usuario(correo, NOMBRE_ACREDITADORA)
@@ -394,3 +395,27 @@ def test_sin_indexeddb_avisa_que_no_se_recargue(nuevo_contexto, puerta):
     expect(pagina.get_by_text(re.compile(r"^Este navegador no deja guardar las lecturas"))).to_be_visible()
     escribir_codigo(pagina, puerta["codigos"]["dario"])
     expect(resultado(pagina)).to_contain_text("Acreditación correcta")
+
+
+def test_fuera_de_las_fechas_el_escaner_lo_dice_tambien_sin_red(app, nuevo_contexto, puerta):
+    """Un evento de mañana: la página avisa, el resultado provisional (lista descargada) y el del servidor
+    dicen «fuera de las fechas», y nada se registra."""
+    with app.app_context():
+        evento = db.session.get(Evento, puerta["evento_id"])
+        evento.fecha_inicio += timedelta(days=1)
+        evento.fecha_fin += timedelta(days=1)
+        db.session.commit()
+    pagina = nuevo_contexto(locale="es-ES", timezone_id=ZONA_NAVEGADOR, service_workers="block").new_page()
+    entrar(pagina, puerta["correo"], f"/acreditacion/{puerta['slug']}/")
+    expect(pagina.get_by_text(re.compile(r"^Fechas de acreditación: .*Fuera de ellas"))).to_be_visible()
+    esperar_lista(pagina, 4)
+    retenidas = []
+    pagina.route("**/api/v1/eventos/*/acreditacion", lambda ruta: retenidas.append(ruta))
+    escribir_codigo(pagina, puerta["codigos"]["ana"])
+    expect(resultado(pagina)).to_contain_text("PROVISIONAL", timeout=5_000)
+    expect(resultado(pagina)).to_contain_text("Fuera de las fechas de acreditación")
+    retenidas[0].continue_()
+    expect(resultado(pagina)).not_to_contain_text("PROVISIONAL")
+    expect(resultado(pagina)).to_contain_text("Fuera de las fechas de acreditación")
+    expect(resultado(pagina)).to_have_class(re.compile(r"\bresultado-rechazado\b"))
+    assert asistencias(app, puerta["ids"]["ana"]) == []
