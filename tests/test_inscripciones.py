@@ -17,7 +17,7 @@ from apoyo import configuracion
 from app import create_app
 from eventos import zonas
 from eventos.extensiones import db
-from eventos.modelos import Asistencia, CorreoSaliente, Evento, Inscripcion, Sesion
+from eventos.modelos import Asistencia, CorreoSaliente, Evento, Inscripcion, RolEvento, Sesion, Usuario
 
 from apoyo_inscripciones import (texto_local, ZONA_EVENTO, ZONA_VISITANTE, SEDE, URL_REUNION, URL_REUNION_SESION, crear_evento, borrar_evento, token_de, unico, datos_inscripcion, inscribir, enviar_con_token, mensajes_para, texto_de, html_de, token_personal, inscripcion_de, estados, cuantas, leer_qr, sin_espacios, horas)
 
@@ -593,11 +593,61 @@ def test_pagina_personal_enlaza_qr_calendario_cancelar_y_conexion_con_su_token(a
     token = token_personal(mensajes_para(app, correo)[0])
     pagina = app.test_client().get(f"/inscripcion/{token}").get_data(as_text=True)
     assert "Macro" not in pagina
-    assert f'src="/inscripcion/{token}/qr.svg"' in pagina
-    assert f'href="/inscripcion/{token}/qr.png?descargar=1"' in pagina
     assert f'href="/inscripcion/{token}/calendario.ics"' in pagina
     assert f'action="/inscripcion/{token}/cancelar"' in pagina
     assert f'href="/inscripcion/{token}/entrar/{evento.sesiones["apertura"]}"' in pagina
+    assert "qr.svg" not in pagina  # en un evento virtual no hay entrada en la que presentar un QR
+
+
+def test_la_persona_que_asiste_en_persona_tiene_su_qr(app, eventos_prueba):
+    evento = eventos_prueba(cupo=5)
+    correo = unico("qr-presencial")
+    inscribir(app.test_client(), evento.slug, correo)
+    token = token_personal(mensajes_para(app, correo)[0])
+    pagina = app.test_client().get(f"/inscripcion/{token}").get_data(as_text=True)
+    assert f'src="/inscripcion/{token}/qr.svg"' in pagina
+    assert f'href="/inscripcion/{token}/qr.png?descargar=1"' in pagina
+    assert "Presente el código QR en la entrada" in pagina and "/entrar/" not in pagina
+
+
+def test_evento_virtual_sin_enlace_aun_lo_dice_y_avisa_al_publicarlo(app, eventos_prueba, evento_con_equipo):
+    """Un evento virtual no da instrucciones de la puerta; sin enlace todavía, el correo y la página dicen
+    dónde estará, y al publicarlo la organización, cada persona recibe un aviso."""
+    evento = eventos_prueba(cupo=5, modalidad="virtual")
+    correo = unico("virtual-sin-enlace")
+    inscribir(app.test_client(), evento.slug, correo)
+    confirmacion, = mensajes_para(app, correo)
+    texto = texto_de(confirmacion)
+    assert "Presente su código QR" not in texto and "cid:qr-inscripcion" not in html_de(confirmacion)
+    assert "todavía no ha publicado el enlace de la reunión" in texto
+    token = token_personal(confirmacion)
+    assert f"/inscripcion/{token}/entrar" in texto
+    cliente = app.test_client()
+    pagina = sin_espacios(cliente.get(f"/inscripcion/{token}"))
+    assert "todavía no ha publicado el enlace de la reunión" in pagina and "Presente el código QR" not in pagina
+    conexion = cliente.get(f"/inscripcion/{token}/entrar/{evento.sesiones['apertura']}")
+    assert conexion.status_code == 200 and "le avisaremos por correo" in sin_espacios(conexion)
+
+    # La organización publica el enlace: un aviso a quien asiste en línea, con su enlace personal.
+    from apoyo import campos_del_formulario, entrar
+    with app.app_context():
+        db.session.add(RolEvento(evento_id=evento.id, usuario=db.session.execute(select(Usuario).where(
+            Usuario.correo == evento_con_equipo["correos"]["organizador"])).scalar_one(), rol="organizador"))
+        db.session.commit()
+    oficina = app.test_client()
+    entrar(oficina, evento_con_equipo["correos"]["organizador"])
+    ruta = f"/organizacion/eventos/{evento.slug}/datos"
+    campos = dict(campos_del_formulario(oficina.get(ruta).get_data(as_text=True)))
+    r = oficina.post(ruta, data={**campos, "enlace_virtual": URL_REUNION})
+    r.close()  # la entrega sale al cerrar la respuesta
+    assert r.status_code == 302
+    assert "Se avisará por correo a 1 persona" in sin_espacios(oficina.get(r.headers["Location"]))
+    aviso = mensajes_para(app, correo)[-1]
+    assert aviso["Subject"].startswith("Ya puede conectarse") and f"/inscripcion/{token}/entrar" in texto_de(aviso)
+    assert "reunion.example.org" not in aviso.as_string()
+    # Guardar otra vez no repite el aviso.
+    oficina.post(ruta, data={**campos, "enlace_virtual": URL_REUNION}).close()
+    assert len(mensajes_para(app, correo)) == 2
 
 
 def test_titulo_del_evento_escapado_en_el_correo_html(app, eventos_prueba):

@@ -21,8 +21,10 @@ ASUNTOS = {
     "promovida": _l("Tiene plaza: inscripción confirmada en {evento}"),
     "ya_inscrita": _l("Ya tiene una inscripción en {evento}"),
     "cancelada": _l("Inscripción cancelada: {evento}"),
+    "enlace_publicado": _l("Ya puede conectarse: {evento}"),
 }
 CON_QR = {"confirmada", "promovida"}
+CON_ENLACE = CON_QR | {"enlace_publicado"}  # llevan el enlace personal de conexión a quien asiste en línea
 
 
 def _url_base() -> str:
@@ -52,6 +54,17 @@ def ya_inscrita(inscripcion):
 
 def baja(inscripcion):
     anotar(inscripcion, "cancelada")
+
+
+def enlace_publicado(evento, habia_enlace: bool) -> int:
+    """Si el enlace de conexión acaba de publicarse, avisa a quien tiene plaza y asiste en línea (que
+    recibió la confirmación sin él). Devuelve a cuántas personas."""
+    if habia_enlace or not evento.tiene_enlace_de_conexion:
+        return 0
+    personas = [i for i in evento.inscripciones.filter_by(estado="confirmada") if i.en_linea]
+    for inscripcion in personas:
+        anotar(inscripcion, "enlace_publicado")
+    return len(personas)
 
 
 def enlace_personal(inscripcion) -> str:
@@ -86,14 +99,16 @@ def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
     with current_app.test_request_context(base_url=saliente.url_base), force_locale(inscripcion.idioma or "es"):
         asunto = str(ASUNTOS[saliente.tipo]).format(evento=evento.titulo)
         contexto = {"inscripcion": inscripcion, "evento": evento, "tipo": saliente.tipo, "con_qr": con_qr,
+                    "con_enlace": saliente.tipo in CON_ENLACE,
                     "enlace": enlace_personal(inscripcion), "enlace_conexion": enlace_conexion(inscripcion),
                     "agenda": agenda_personal(evento, inscripcion),
                     "zona_persona": inscripcion.zona_horaria or evento.zona_horaria}
         texto = render_template("inscripciones/correo.txt", **contexto)
         html = render_template("inscripciones/correo.html", **contexto)
         adjuntos, imagenes = [], []
-        if con_qr:
+        if con_qr and inscripcion.en_persona:
             imagenes.append(("qr-inscripcion", qr.imagen_png(inscripcion)))
+        if con_qr:
             adjuntos.append((f"{evento.slug}.ics", "text/calendar", calendario.documento_personal(inscripcion)))
         mensaje = correo.construir(inscripcion.correo, asunto, texto, html, tuple(adjuntos), tuple(imagenes))
     return asunto, bytes(mensaje)

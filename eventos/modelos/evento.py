@@ -129,6 +129,11 @@ class Evento(db.Model):
     def puede_asignar_organizadores(self, usuario) -> bool:
         return bool(usuario and usuario.is_authenticated and usuario.es_admin)
 
+    @property
+    def tiene_enlace_de_conexion(self) -> bool:
+        """La organización ya publicó a dónde conectarse (el enlace del evento o el de alguna sesión)."""
+        return bool(self.enlace_virtual) or any(s.enlace for s in self.sesiones)
+
     def ventana_acreditacion(self) -> tuple[datetime, datetime]:
         """Desde la medianoche local del primer día (o de unos días antes) hasta el final del último."""
         return (inicio_del_dia(self.fecha_inicio - timedelta(days=self.acreditacion_dias_antes), self.zona_horaria),

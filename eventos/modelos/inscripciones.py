@@ -121,6 +121,16 @@ class Inscripcion(db.Model):
     def activa(self) -> bool:
         return self.estado != "cancelada"
 
+    @property
+    def en_persona(self) -> bool:
+        """Asiste en la sede (con su QR en la entrada); en un evento híbrido, si no eligió solo en línea."""
+        return self.evento.modalidad == "presencial" or (self.evento.modalidad == "hibrida" and self.modalidad != "en_linea")
+
+    @property
+    def en_linea(self) -> bool:
+        """Se conecta a las sesiones con su enlace personal; en un evento híbrido, si no eligió solo presencial."""
+        return self.evento.modalidad == "virtual" or (self.evento.modalidad == "hibrida" and self.modalidad != "presencial")
+
     def plegar_busqueda(self) -> None:
         self.busqueda, self.institucion_plegada = textos_de_busqueda(
             self.nombre, self.apellidos, self.correo, self.institucion)

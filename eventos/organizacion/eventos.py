@@ -15,7 +15,7 @@ from ..servicios import programa
 from . import bp
 from .formularios import FormularioDuplicar, FormularioEvento, FormularioImportar, FormularioVacio
 from .permisos import auditar, evento_gestionable, exigir_admin, exigir_boton
-from .servicios import (anotar_problemas, aplicar_evento, datos_evento, importar_archivo,
+from .servicios import (anotar_problemas, aplicar_evento, avisar_enlace_publicado, datos_evento, importar_archivo,
                         rellenar_formulario_evento)
 
 TRANSICIONES = {
@@ -90,9 +90,11 @@ def datos(slug):
         plan, problemas = programa.leer_evento(datos_evento(formulario), slug=evento.slug)
         if not problemas:
             auditar(_l("Edición de los datos generales"))
+            habia_enlace = evento.tiene_enlace_de_conexion
             errores = aplicar_evento(evento, plan, conservar_horas_locales=formulario.conservar_horas.data)
             if not errores:
                 evento.constancias_habilitadas = bool(formulario.constancias_habilitadas.data)
+                avisar_enlace_publicado(evento, habia_enlace)
                 db.session.commit()
                 flash(_("Datos guardados."), "info")
                 return redirect(url_for("organizacion.evento", slug=evento.slug))

@@ -114,6 +114,20 @@ def aplicar_evento(evento: Evento, plan: dict, conservar_horas_locales: bool = T
     return []
 
 
+def avisar_enlace_publicado(evento: Evento, habia_enlace: bool) -> None:
+    """Tras guardar el evento o una sesión: si el enlace de conexión acaba de publicarse, se avisa por correo
+    a quien asiste en línea (y la organización lo ve en el mensaje)."""
+    from flask import flash
+    from flask_babel import ngettext
+
+    from ..inscripciones import avisos
+    avisadas = avisos.enlace_publicado(evento, habia_enlace)
+    if avisadas:
+        flash(ngettext("Se avisará por correo a %(num)d persona que asiste en línea de que el enlace ya está publicado.",
+                       "Se avisará por correo a %(num)d personas que asisten en línea de que el enlace ya está publicado.",
+                       avisadas), "info")
+
+
 def _horarios_en(sesiones, zona_anterior: str, zona_nueva: str) -> tuple[dict, list[str]]:
     """Las mismas horas de reloj de cada sesión en la zona nueva, comprobadas antes de cambiar nada:
     una hora que allí no existe o se repite, o un árbol que dejaría de cumplir las reglas, lo impiden."""

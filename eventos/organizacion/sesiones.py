@@ -12,7 +12,8 @@ from ..servicios import programa
 from . import bp
 from .formularios import FormularioParticipacion, FormularioSesion, FormularioVacio
 from .permisos import auditar, de_evento, evento_gestionable, exigir_boton
-from .servicios import anotar_problemas, aplicar_sesion, clave_desde, datos_sesion, etiqueta_sesion, mover, salas_ocupadas
+from .servicios import (anotar_problemas, aplicar_sesion, avisar_enlace_publicado, clave_desde, datos_sesion, etiqueta_sesion,
+                        mover, salas_ocupadas)
 
 CAMPOS_SESION = {"inicio": "hora_inicio", "fin": "hora_fin", "sesiones": "padre"}
 
@@ -51,6 +52,7 @@ def _guardar(formulario, evento, sesion):
     if problemas:
         anotar_problemas(formulario, problemas, CAMPOS_SESION)
         return False
+    habia_enlace = evento.tiene_enlace_de_conexion
     if sesion is None:
         sesion = Sesion(evento=evento, orden=len(evento.sesiones))
         db.session.add(sesion)
@@ -58,6 +60,7 @@ def _guardar(formulario, evento, sesion):
     sesion.padre = padre
     db.session.flush()
     ocupadas = salas_ocupadas(sesion)
+    avisar_enlace_publicado(evento, habia_enlace)
     db.session.commit()
     if ocupadas:
         flash(_("Aviso: la sala «%(sala)s» también está ocupada por %(lista)s a esa hora.", sala=sesion.sala,
