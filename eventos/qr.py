@@ -42,6 +42,20 @@ def clave_coincide(esperada: str, recibida: str) -> bool:
     return hmac.compare_digest(esperada.encode(), recibida.encode())
 
 
+def inscripcion_del_enlace(token: str):
+    """La inscripción de un enlace personal firmado; 404, con un mensaje, si el enlace no es válido."""
+    from flask import abort
+    from flask_babel import gettext as _
+
+    from .extensiones import db
+    from .modelos import Inscripcion
+    leido = leer_gestion(token)
+    inscripcion = db.session.get(Inscripcion, leido[0]) if leido else None
+    if inscripcion is None or not clave_coincide(inscripcion.clave_gestion, leido[1]):
+        abort(404, description=_("Este enlace personal no es válido. Use el enlace del último correo que recibió."))
+    return inscripcion
+
+
 def contenido_qr(inscripcion) -> str:
     """Lo que lleva el QR: corto, para que el código sea pequeño y se lea rápido."""
     return PREFIJO_CODIGO + inscripcion.codigo

@@ -69,6 +69,14 @@ def lugar_zona(zona: str) -> str:
     return nombre_lugar(zona, g.get("idioma", "es"))
 
 
+def etiqueta_sesion(sesion) -> str:
+    """'vie, 11 jun 2021 11:15 · Panel 1…' para elegir una sesión en un formulario (hora local del evento)."""
+    from flask_babel import format_date
+    from .zonas import a_local
+    local = a_local(sesion.inicio, sesion.evento.zona_horaria)
+    return f"{format_date(local.date(), 'EEE d MMM y')} {local:%H:%M} · {'↳ ' if sesion.padre_id else ''}{sesion.titulo}"
+
+
 def registrar_filtros(app):
     app.add_template_filter(markdown_seguro, "markdown")
     app.add_template_filter(tamano_archivo, "tamano_archivo")
@@ -78,3 +86,5 @@ def registrar_filtros(app):
     app.add_template_filter(fecha_larga, "fecha_larga")
     app.add_template_filter(fecha_hora_en, "fecha_hora_en")
     app.add_template_filter(lugar_zona, "lugar_zona")
+    from .permisos import puede_gestionar
+    app.jinja_env.globals["puede_gestionar"] = puede_gestionar

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from apoyo import entrar, enviar
 from eventos.extensiones import db
 from eventos.modelos import Evento, Mesa, RolEvento, Usuario
+from eventos.permisos import puede_acreditar, puede_gestionar, puede_moderar
 
 
 def _evento(slug) -> Evento:
@@ -230,7 +231,7 @@ def test_si_falla_el_envio_el_rol_se_conserva_y_se_avisa(app, cliente, evento_co
     assert "no se pudo enviar el correo de invitación" in respuesta.get_data(as_text=True)
     with app.app_context():
         usuario = _usuario(correo)
-        assert db.session.get(Mesa, evento_con_equipo["mesa_id"]).puede_moderar(usuario)
+        assert puede_moderar(usuario, db.session.get(Mesa, evento_con_equipo["mesa_id"]))
 
 
 def test_moderador_con_cuenta_existente_sin_correo_y_sin_duplicados(app, cliente, evento_con_equipo):
@@ -238,7 +239,7 @@ def test_moderador_con_cuenta_existente_sin_correo_y_sin_duplicados(app, cliente
     correo = evento_con_equipo["correos"]["participante"]
     ruta = f"/organizacion/eventos/{slug}/equipo"
     with app.app_context():
-        assert not db.session.get(Mesa, mesa_id).puede_moderar(_usuario(correo))
+        assert not puede_moderar(_usuario(correo), db.session.get(Mesa, mesa_id))
     entrar(cliente, evento_con_equipo["correos"]["organizador"])
     antes = _correos_en(app)
 
@@ -247,8 +248,8 @@ def test_moderador_con_cuenta_existente_sin_correo_y_sin_duplicados(app, cliente
     with app.app_context():
         usuario = _usuario(correo)
         mesa = db.session.get(Mesa, mesa_id)
-        assert mesa.puede_moderar(usuario)
-        assert not db.session.get(Mesa, evento_con_equipo["mesa_id"]).puede_moderar(usuario)
+        assert puede_moderar(usuario, mesa)
+        assert not puede_moderar(usuario, db.session.get(Mesa, evento_con_equipo["mesa_id"]))
     assert not any(correo.encode() in c for p, c in _correos_en(app).items() if p not in antes)
 
     # Repetir el mismo rol (o dar acreditación a quien ya la tiene) solo avisa.
@@ -289,11 +290,11 @@ def test_solo_la_administracion_nombra_o_quita_organizadores(app, cliente, event
     with app.app_context():
         evento = _evento(slug)
         participante = _usuario(correos["participante"])
-        assert evento.puede_gestionar(participante)
+        assert puede_gestionar(participante, evento)
         nuevo = next(r.id for r in evento.roles if r.rol == "organizador" and r.usuario_id == participante.id)
     assert enviar(admin, f"{ruta}/roles/{nuevo}/quitar").status_code == 302
     with app.app_context():
-        assert not _evento(slug).puede_gestionar(_usuario(correos["participante"]))
+        assert not puede_gestionar(_usuario(correos["participante"]), _evento(slug))
 
 
 def test_quitar_acreditacion_y_moderacion(app, cliente, evento_con_equipo):
@@ -304,7 +305,7 @@ def test_quitar_acreditacion_y_moderacion(app, cliente, evento_con_equipo):
         acreditador = _usuario(correos["acreditador"])
         rol_id = next(r.id for r in evento.roles if r.usuario_id == acreditador.id)
         moderador_id = _usuario(correos["moderador"]).id
-        assert evento.puede_acreditar(acreditador)
+        assert puede_acreditar(acreditador, evento)
     entrar(cliente, correos["organizador"])
 
     assert cliente.post(f"{ruta}/roles/{rol_id}/quitar").status_code == 400  # sin token CSRF
@@ -314,8 +315,8 @@ def test_quitar_acreditacion_y_moderacion(app, cliente, evento_con_equipo):
     assert respuesta.status_code == 200 and "ya no modera" in respuesta.get_data(as_text=True)
     with app.app_context():
         evento = _evento(slug)
-        assert not evento.puede_acreditar(_usuario(correos["acreditador"]))
-        assert not db.session.get(Mesa, mesa_id).puede_moderar(_usuario(correos["moderador"]))
+        assert not puede_acreditar(_usuario(correos["acreditador"]), evento)
+        assert not puede_moderar(_usuario(correos["moderador"]), db.session.get(Mesa, mesa_id))
         assert db.session.get(RolEvento, rol_id) is None
     # Ya no es moderador de esa mesa: 404; un rol ya borrado, también.
     assert enviar(cliente, f"{ruta}/mesas/{mesa_id}/moderadores/{moderador_id}/quitar").status_code == 404

@@ -9,12 +9,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from ..api.acreditacion import evento_acreditable  # la misma regla que la API: 404 si no existe, 403 sin permiso
 from .. import zonas
 from ..extensiones import db, login
 from ..modelos import ESTADOS_INSCRIPCION, Evento, RolEvento
-from ..organizacion.servicios import etiqueta_sesion
+from ..permisos import evento_con_permiso, puede_acreditar
 from ..publico.agenda import rango_de_fechas
+from ..texto import etiqueta_sesion
 
 bp = Blueprint("acreditacion", __name__)
 
@@ -40,7 +40,7 @@ def inicio():
 
 @bp.get("/<slug>/")
 def escaner(slug):
-    evento = evento_acreditable(slug)
+    evento = evento_con_permiso(slug, puede_acreditar)
     sesion_id = None
     if "sesion" in request.args:
         sesion_id = request.args.get("sesion", type=int)

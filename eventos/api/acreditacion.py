@@ -8,7 +8,7 @@ from flask_login import current_user
 from ..acreditacion import servicios
 from ..extensiones import db, es_entero_bd
 from ..modelos import Evento
-from ..organizacion.permisos import evento_con_permiso
+from ..permisos import evento_con_permiso, puede_acreditar
 from ..zonas import iso
 from .comun import cuerpo_json, exigir_csrf_si_hay_sesion, exigir_cuenta
 from .rutas import bp
@@ -16,7 +16,7 @@ from .rutas import bp
 
 def evento_acreditable(slug: str) -> Evento:
     exigir_cuenta()
-    return evento_con_permiso(slug, Evento.puede_acreditar,
+    return evento_con_permiso(slug, puede_acreditar,
                               _("Solo el equipo de acreditación y la organización de este evento pueden hacer esto."))
 
 

@@ -7,7 +7,7 @@ from flask_login import current_user
 from ..extensiones import db
 from ..mesas import servicios
 from ..modelos import Evento, Mesa
-from ..organizacion.permisos import evento_con_permiso
+from ..permisos import evento_con_permiso, mesa_con_permiso, puede_gestionar
 from ..zonas import iso
 from .comun import cuerpo_json, exigir_csrf_si_hay_sesion, exigir_cuenta
 from .rutas import bp
@@ -23,7 +23,7 @@ def respuesta_json(respuesta, zona: str) -> dict:
 @bp.get("/eventos/<slug>/respuestas")
 def respuestas(slug):
     exigir_cuenta()
-    evento = evento_con_permiso(slug, Evento.puede_gestionar,
+    evento = evento_con_permiso(slug, puede_gestionar,
                                 _("Solo la organización del evento puede leer las respuestas de todas las mesas."))
     m = servicios.matriz(evento)
     zona = evento.zona_horaria
@@ -41,11 +41,8 @@ def respuestas(slug):
 @bp.put("/mesas/<int:mesa_id>/respuestas/<int:pregunta_id>")
 def guardar_respuesta(mesa_id, pregunta_id):
     exigir_cuenta()
-    mesa = db.session.get(Mesa, mesa_id)
-    if mesa is None:
-        abort(404)
-    if not mesa.puede_moderar(current_user):
-        abort(403, description=_("Solo la moderación de esta mesa y la organización pueden escribir sus respuestas."))
+    mesa = mesa_con_permiso(mesa_id, _("Solo la moderación de esta mesa y la organización pueden escribir sus "
+                                       "respuestas."))
     exigir_csrf_si_hay_sesion()
     if servicios.pregunta_de_mesa(mesa, pregunta_id) is None:
         abort(404, description=_("Esa pregunta no está en la guía de esta mesa."))

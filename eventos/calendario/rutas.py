@@ -5,7 +5,7 @@ from flask import Blueprint, abort, flash, make_response, redirect, request, url
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import calendario
+from .. import calendario, qr
 from ..extensiones import cache, db
 from ..modelos import Evento, Inscripcion
 from ..modelos.inscripciones import secreto
@@ -87,9 +87,8 @@ def personal(clave):
 @bp.post("/inscripcion/<token>/calendario/renovar")
 def renovar(token):
     """Nueva dirección para el calendario suscrito; la anterior deja de funcionar (por si se compartió)."""
-    from ..inscripciones.rutas import por_token
-    from ..organizacion.permisos import exigir_boton
-    inscripcion = por_token(token)
+    from ..permisos import exigir_boton
+    inscripcion = qr.inscripcion_del_enlace(token)
     exigir_boton()
     inscripcion.clave_calendario = secreto()
     db.session.commit()

@@ -11,7 +11,7 @@ from ..extensiones import db, limiter
 from ..modelos import Asistencia, Evento, Inscripcion
 from ..publico.agenda import rango_de_fechas
 from ..mesas.servicios import mesa_de_participante
-from ..organizacion.permisos import exigir_boton
+from ..permisos import exigir_boton
 from . import avisos, servicios
 from .formularios import (FormularioDatosPersonales, clase_de_formulario, datos_de_formulario, datos_personales,
                           opciones_de_pais)
@@ -81,14 +81,6 @@ def recibida(slug):
     return render_template("inscripciones/recibida.html", evento=evento, correo=session.get("inscripcion_correo"))
 
 
-def por_token(token: str) -> Inscripcion:
-    leido = qr.leer_gestion(token)
-    inscripcion = db.session.get(Inscripcion, leido[0]) if leido else None
-    if inscripcion is None or not qr.clave_coincide(inscripcion.clave_gestion, leido[1]):
-        abort(404, description=_("Este enlace personal no es válido. Use el enlace del último correo que recibió."))
-    return inscripcion
-
-
 def _formulario_datos(inscripcion, evento, **kwargs):
     formulario = clase_de_formulario(evento, FormularioDatosPersonales, con_preguntas=False)(**kwargs)
     _opciones(formulario, evento, servicios.disponibilidad(evento))
@@ -98,7 +90,7 @@ def _formulario_datos(inscripcion, evento, **kwargs):
 @bp.route("/inscripcion/<token>", methods=["GET", "POST"])
 @limiter.limit(_limite, methods=["POST"])
 def personal(token):
-    inscripcion = por_token(token)
+    inscripcion = qr.inscripcion_del_enlace(token)
     evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
     formulario = _formulario_datos(inscripcion, evento, obj=inscripcion)
     if request.method == "GET" and "mesa" in formulario:
@@ -127,7 +119,7 @@ def personal(token):
 @bp.post("/inscripcion/<token>/cancelar")
 @limiter.limit(_limite)
 def cancelar(token):
-    inscripcion = por_token(token)
+    inscripcion = qr.inscripcion_del_enlace(token)
     exigir_boton()
     servicios.cancelar(inscripcion.id)
     db.session.commit()
@@ -137,7 +129,7 @@ def cancelar(token):
 
 @bp.get("/inscripcion/<token>/qr.<formato>")
 def codigo_qr(token, formato):
-    inscripcion = por_token(token)
+    inscripcion = qr.inscripcion_del_enlace(token)
     if formato not in ("png", "svg") or inscripcion.estado != "confirmada":
         abort(404)
     contenido = qr.imagen_png(inscripcion) if formato == "png" else qr.imagen_svg(inscripcion)
@@ -154,7 +146,7 @@ def codigo_qr(token, formato):
 
 @bp.get("/inscripcion/<token>/calendario.ics")
 def calendario_personal(token):
-    inscripcion = por_token(token)
+    inscripcion = qr.inscripcion_del_enlace(token)
     if not inscripcion.activa:
         abort(404)
     respuesta = make_response(calendario.documento_personal(inscripcion))
@@ -169,7 +161,7 @@ def entrar(token, sesion_id):
     """Página personal de conexión. Abrirla no registra nada (los lectores de correo también abren los
     enlaces): dentro del horario de la sesión, el botón «Entrar» registra la conexión, que cuenta como
     asistencia, y lleva a la reunión. Fuera de él dice cuándo es, en la zona del evento y en la de la persona."""
-    inscripcion = por_token(token)
+    inscripcion = qr.inscripcion_del_enlace(token)
     if inscripcion.estado != "confirmada":
         abort(403, description=_("El enlace de conexión es solo para inscripciones confirmadas."))
     evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
@@ -221,7 +213,7 @@ def _registrar_conexion(inscripcion, sesion):
 
 @bp.get("/inscripcion/<token>/credencial.pdf")
 def credencial(token):
-    inscripcion = por_token(token)
+    inscripcion = qr.inscripcion_del_enlace(token)
     if inscripcion.estado != "confirmada":
         abort(404, description=_("La credencial es solo para inscripciones confirmadas."))
     from .. import documentos
@@ -235,7 +227,7 @@ def constancia(token):
     """La primera descarga emite la constancia (y su código); las siguientes repiten el mismo código."""
     from .. import documentos
     from ..constancias import servicios as constancias
-    inscripcion = por_token(token)
+    inscripcion = qr.inscripcion_del_enlace(token)
     try:
         emitida = constancias.emitir(inscripcion)
     except constancias.NoDisponible as motivo:

@@ -20,6 +20,7 @@ from wtforms import ValidationError
 from ..extensiones import csrf, db, login
 from ..modelos import Evento, Mesa, Respuesta, RolEvento
 from ..modelos.usuarios import moderador_mesa
+from ..permisos import mesa_con_permiso
 from . import servicios
 
 bp = Blueprint("mesas", __name__)
@@ -42,13 +43,8 @@ def _sin_cache(respuesta):
 
 
 def mesa_moderable(mesa_id: int) -> Mesa:
-    mesa = db.session.get(Mesa, mesa_id)
-    if mesa is None:
-        abort(404)
-    if not mesa.puede_moderar(current_user):
-        abort(403, description=_("Solo la moderación de esta mesa y la organización del evento pueden abrir su "
-                                 "espacio de trabajo."))
-    return mesa
+    return mesa_con_permiso(mesa_id, _("Solo la moderación de esta mesa y la organización del evento pueden abrir "
+                                       "su espacio de trabajo."))
 
 
 def pregunta_de(mesa: Mesa, pregunta_id: int):

@@ -22,6 +22,7 @@ from sqlalchemy import select
 from ..extensiones import db
 from ..modelos import Evento
 from ..zonas import a_local, iso, leer_iso
+from ..permisos import puede_gestionar
 from . import servicios
 from .exportar import html, texto_intervenciones
 
@@ -34,7 +35,7 @@ def _evento_del_tablero(slug: str) -> Evento:
     evento = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one_or_none()
     if evento is None:
         abort(404)
-    if evento.puede_gestionar(current_user):
+    if puede_gestionar(current_user, evento):
         return evento
     if not evento.publicado:
         abort(404)

@@ -115,20 +115,6 @@ class Evento(db.Model):
         """En un evento híbrido cada persona elige si asiste en persona o en línea."""
         return self.modalidad == "hibrida"
 
-    def tiene_rol(self, usuario, *roles: str) -> bool:
-        return bool(usuario and usuario.is_authenticated) and \
-            any(r.evento_id == self.id and r.rol in roles for r in usuario.roles)
-
-    def puede_gestionar(self, usuario) -> bool:
-        """Organizadores del evento y administradores del sitio."""
-        return bool(usuario and usuario.is_authenticated) and (usuario.es_admin or self.tiene_rol(usuario, "organizador"))
-
-    def puede_acreditar(self, usuario) -> bool:
-        return self.puede_gestionar(usuario) or self.tiene_rol(usuario, "acreditador")
-
-    def puede_asignar_organizadores(self, usuario) -> bool:
-        return bool(usuario and usuario.is_authenticated and usuario.es_admin)
-
     @property
     def tiene_enlace_de_conexion(self) -> bool:
         """La organización ya publicó a dónde conectarse (el enlace del evento o el de alguna sesión)."""

@@ -34,11 +34,6 @@ class Mesa(db.Model):
     moderadores = db.relationship("Usuario", secondary="moderador_mesa", back_populates="mesas_moderadas",
                                   order_by="Usuario.nombre")
 
-    def puede_moderar(self, usuario) -> bool:
-        """Sus moderadores/relatores, y quien gestiona el evento."""
-        return self.evento.puede_gestionar(usuario) or \
-            bool(usuario and usuario.is_authenticated and any(m.id == usuario.id for m in self.moderadores))
-
 
 def en_orden(objetos):
     """Por `orden` y, a igualdad, por antigüedad (los nuevos, aún sin id, al final)."""

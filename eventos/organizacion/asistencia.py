@@ -1,7 +1,7 @@
 """Asistencia en la oficina: recuentos en vivo (página y su gemelo JSON, que la refresca sin recargar) y
 la lista de asistencia en CSV y Excel.
 
-La ven la organización y también el equipo de acreditación del evento (`evento.puede_acreditar`): quien
+La ven la organización y también el equipo de acreditación del evento (`permisos.puede_acreditar`): quien
 registra asistencias en la puerta puede ver cuántas van. Los recuentos salen de
 acreditacion/servicios.py (`recuentos`, `lista_asistencia`); aquí solo se presentan.
 """
@@ -21,17 +21,11 @@ from ..modelos import Evento, Inscripcion, Mesa
 from ..zonas import a_local, ahora, iso
 from . import bp
 from .inscripciones import _descarga, _privado
-from .permisos import evento_con_permiso
+from ..permisos import puede_acreditar, puede_gestionar, vista_de_evento
 
 ORIGENES = {"qr": _l("Código QR"), "manual": _l("A mano (búsqueda por nombre)"), "en_linea": _l("En línea")}
 FORMATO_HORA = "%Y-%m-%d %H:%M"
 VISTAS_EXPORTACION = ("registros", "personas")
-
-
-def evento_acreditable(slug: str) -> Evento:
-    """El evento de la URL si quien pide es de su organización o de su equipo de acreditación."""
-    return evento_con_permiso(slug, Evento.puede_acreditar,
-                              _("Solo el equipo de acreditación y la organización de este evento pueden ver su asistencia."))
 
 
 def _etiqueta_origen(origen: str) -> str:
@@ -89,15 +83,15 @@ def datos_asistencia(evento) -> dict:
 
 
 @bp.get("/eventos/<slug>/asistencia")
-def asistencia(slug):
-    evento = evento_acreditable(slug)
+@vista_de_evento(permiso=puede_acreditar)
+def asistencia(evento):
     return _privado(render_template("organizacion/asistencia.html", evento=evento, datos=datos_asistencia(evento),
-                                    gestiona=evento.puede_gestionar(current_user)))
+                                    gestiona=puede_gestionar(current_user, evento)))
 
 
 @bp.get("/eventos/<slug>/asistencia.json")
-def asistencia_json(slug):
-    evento = evento_acreditable(slug)
+@vista_de_evento(permiso=puede_acreditar)
+def asistencia_json(evento):
     return _privado(jsonify(datos_asistencia(evento)))
 
 
@@ -152,15 +146,15 @@ def _exportacion(evento):
 
 
 @bp.get("/eventos/<slug>/asistencia.csv")
-def exportar_asistencia_csv(slug):
-    evento = evento_acreditable(slug)
+@vista_de_evento(permiso=puede_acreditar)
+def exportar_asistencia_csv(evento):
     encabezados, filas, nombre = _exportacion(evento)
     return _descarga(csv_bytes(encabezados, filas), TIPO_CSV, f"{nombre}.csv")
 
 
 @bp.get("/eventos/<slug>/asistencia.xlsx")
-def exportar_asistencia_xlsx(slug):
-    evento = evento_acreditable(slug)
+@vista_de_evento(permiso=puede_acreditar)
+def exportar_asistencia_xlsx(evento):
     encabezados, filas, nombre = _exportacion(evento)
     return _descarga(xlsx_bytes(encabezados, filas, hoja=_("Asistencia")), TIPO_XLSX, f"{nombre}.xlsx")
 

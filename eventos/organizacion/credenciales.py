@@ -5,13 +5,12 @@ from flask_babel import gettext as _
 from .. import documentos
 from ..modelos import Inscripcion
 from . import bp
-from .permisos import de_evento, evento_gestionable
+from ..permisos import vista_de_evento
 
 
 @bp.get("/eventos/<slug>/inscripciones/<int:inscripcion_id>/credencial.pdf")
-def credencial(slug, inscripcion_id):
-    evento = evento_gestionable(slug)
-    inscripcion = de_evento(Inscripcion, inscripcion_id, evento)
+@vista_de_evento((Inscripcion, "inscripcion_id"))
+def credencial(evento, inscripcion):
     if inscripcion.estado != "confirmada":
         abort(409, description=_("Solo las inscripciones confirmadas tienen credencial: esta está «%(estado)s».",
                                  estado=inscripcion.etiqueta_estado))
@@ -21,9 +20,9 @@ def credencial(slug, inscripcion_id):
 
 
 @bp.get("/eventos/<slug>/credenciales.pdf")
-def credenciales(slug):
+@vista_de_evento()
+def credenciales(evento):
     """Todas las confirmadas (o las de una mesa, con ?mesa=<id>), por apellidos, 8 por hoja."""
-    evento = evento_gestionable(slug)
     mesa = None
     texto_mesa = request.args.get("mesa", "").strip()
     if texto_mesa:

@@ -16,7 +16,7 @@ from ..extensiones import db
 from ..modelos import ROLES_EVENTO, Mesa, RolEvento, Usuario
 from . import bp
 from .formularios import FormularioMiembro, FormularioVacio
-from .permisos import auditar, de_evento, evento_gestionable, exigir_boton
+from ..permisos import auditar, puede_asignar_organizadores, vista_de_evento
 
 PREFIJO_MODERADOR = "moderador:"
 
@@ -30,7 +30,7 @@ def _formulario(evento, **kwargs) -> FormularioEquipo:
     formulario = FormularioEquipo(**kwargs)
     formulario.rol.choices = [("acreditador", ROLES_EVENTO["acreditador"])] + [
         (f"{PREFIJO_MODERADOR}{m.id}", _("Moderación de «%(mesa)s»", mesa=m.nombre)) for m in evento.mesas]
-    if evento.puede_asignar_organizadores(current_user):
+    if puede_asignar_organizadores(current_user, evento):
         formulario.rol.choices.append(("organizador", ROLES_EVENTO["organizador"]))
     return formulario
 
@@ -39,7 +39,7 @@ def _pagina(evento, formulario, codigo=200):
     roles = sorted(evento.roles, key=lambda r: (r.rol != "organizador", r.rol, r.usuario.nombre.lower()))
     return render_template("organizacion/equipo.html", evento=evento, formulario=formulario, roles=roles,
                            acciones=FormularioVacio(),
-                           asigna_organizadores=evento.puede_asignar_organizadores(current_user)), codigo
+                           asigna_organizadores=puede_asignar_organizadores(current_user, evento)), codigo
 
 
 def _rol_elegido(valor: str, evento) -> tuple[str, Mesa | None] | None:
@@ -68,16 +68,16 @@ def _enviar_invitacion(usuario: Usuario, evento, etiqueta_rol: str) -> bool:
 
 
 @bp.get("/eventos/<slug>/equipo")
-def equipo(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def equipo(evento):
     return _pagina(evento, _formulario(evento, formdata=None))
 
 
 @bp.post("/eventos/<slug>/equipo")
-def nuevo_miembro(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def nuevo_miembro(evento):
     formulario = _formulario(evento)
-    if formulario.rol.data == "organizador" and not evento.puede_asignar_organizadores(current_user):
+    if formulario.rol.data == "organizador" and not puede_asignar_organizadores(current_user, evento):
         abort(403, description=_("Solo la administración del sitio puede nombrar organizadores."))
     if not formulario.validate_on_submit():
         return _pagina(evento, formulario, 400)
@@ -100,7 +100,7 @@ def nuevo_miembro(slug):
 
     if usuario is not None and (usuario in mesa.moderadores if mesa else rol in usuario.roles_en(evento)):
         flash(_("%(nombre)s ya tiene el rol «%(rol)s».", nombre=usuario.nombre, rol=etiqueta), "info")
-        return redirect(url_for("organizacion.equipo", slug=slug))
+        return redirect(url_for("organizacion.equipo", slug=evento.slug))
 
     auditar(_l("Nuevo miembro del equipo: %(rol)s", rol=etiqueta))
     nueva_cuenta = usuario is None
@@ -127,34 +127,30 @@ def nuevo_miembro(slug):
     else:
         flash(_("%(nombre)s ya tenía cuenta: ahora tiene el rol «%(rol)s» y puede entrar con su contraseña.",
                 nombre=usuario.nombre, rol=etiqueta), "info")
-    return redirect(url_for("organizacion.equipo", slug=slug))
+    return redirect(url_for("organizacion.equipo", slug=evento.slug))
 
 
 @bp.post("/eventos/<slug>/equipo/roles/<int:rol_id>/quitar")
-def quitar_rol(slug, rol_id):
-    evento = evento_gestionable(slug)
-    rol = de_evento(RolEvento, rol_id, evento)
-    exigir_boton()
-    if rol.rol == "organizador" and not evento.puede_asignar_organizadores(current_user):
+@vista_de_evento((RolEvento, "rol_id"), boton=True)
+def quitar_rol(evento, rol):
+    if rol.rol == "organizador" and not puede_asignar_organizadores(current_user, evento):
         abort(403, description=_("Solo la administración del sitio puede quitar organizadores."))
     auditar(_l("Rol quitado del equipo: %(rol)s", rol=rol.etiqueta))
     nombre, etiqueta = rol.usuario.nombre, rol.etiqueta
     db.session.delete(rol)
     db.session.commit()
     flash(_("%(nombre)s ya no tiene el rol «%(rol)s».", nombre=nombre, rol=etiqueta), "info")
-    return redirect(url_for("organizacion.equipo", slug=slug))
+    return redirect(url_for("organizacion.equipo", slug=evento.slug))
 
 
 @bp.post("/eventos/<slug>/equipo/mesas/<int:mesa_id>/moderadores/<int:usuario_id>/quitar")
-def quitar_moderador(slug, mesa_id, usuario_id):
-    evento = evento_gestionable(slug)
-    mesa = de_evento(Mesa, mesa_id, evento)
+@vista_de_evento((Mesa, "mesa_id"), boton=True)
+def quitar_moderador(evento, mesa, usuario_id):
     usuario = next((u for u in mesa.moderadores if u.id == usuario_id), None)
     if usuario is None:
         abort(404)
-    exigir_boton()
     auditar(_l("Moderación quitada de una mesa"))
     mesa.moderadores.remove(usuario)
     db.session.commit()
     flash(_("%(nombre)s ya no modera «%(mesa)s».", nombre=usuario.nombre, mesa=mesa.nombre), "info")
-    return redirect(url_for("organizacion.equipo", slug=slug) + f"#mesa-equipo-{mesa.id}")
+    return redirect(url_for("organizacion.equipo", slug=evento.slug) + f"#mesa-equipo-{mesa.id}")

@@ -14,7 +14,7 @@ from ..modelos import Auditoria, Evento, RolEvento
 from ..servicios import programa
 from . import bp
 from .formularios import FormularioDuplicar, FormularioEvento, FormularioImportar, FormularioVacio
-from .permisos import auditar, evento_gestionable, exigir_admin, exigir_boton
+from ..permisos import auditar, exigir_admin, vista_de_evento
 from .servicios import (anotar_problemas, aplicar_evento, avisar_enlace_publicado, datos_evento, importar_archivo,
                         rellenar_formulario_evento)
 
@@ -72,15 +72,15 @@ def nuevo_evento():
 
 
 @bp.get("/eventos/<slug>/")
-def evento(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def evento(evento):
     return render_template("organizacion/evento.html", evento=evento, acciones=FormularioVacio(),
                            transiciones=TRANSICIONES[evento.estado])
 
 
 @bp.route("/eventos/<slug>/datos", methods=["GET", "POST"])
-def datos(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento(auditoria=_l("Edición de los datos generales"))
+def datos(evento):
     formulario = _formulario_evento()
     if not formulario.is_submitted():
         rellenar_formulario_evento(formulario, evento)
@@ -89,7 +89,6 @@ def datos(slug):
     if formulario.validate_on_submit():
         plan, problemas = programa.leer_evento(datos_evento(formulario), slug=evento.slug)
         if not problemas:
-            auditar(_l("Edición de los datos generales"))
             habia_enlace = evento.tiene_enlace_de_conexion
             errores = aplicar_evento(evento, plan, conservar_horas_locales=formulario.conservar_horas.data)
             if not errores:
@@ -106,9 +105,8 @@ def datos(slug):
 
 
 @bp.post("/eventos/<slug>/estado/<nuevo>")
-def cambiar_estado(slug, nuevo):
-    evento = evento_gestionable(slug)
-    exigir_boton()
+@vista_de_evento(boton=True)
+def cambiar_estado(evento, nuevo):
     if nuevo not in TRANSICIONES.get(evento.estado, ()):
         abort(400, description=_("No se puede pasar de «%(de)s» a «%(a)s».", de=evento.estado, a=nuevo))
     auditar({"publicado": _l("Publicación del evento"), "cerrado": _l("Cierre del evento"),
@@ -117,12 +115,12 @@ def cambiar_estado(slug, nuevo):
     db.session.commit()
     flash({"publicado": _("El evento está publicado."), "cerrado": _("El evento está cerrado."),
            "borrador": _("El evento volvió a borrador: ya no es público.")}[nuevo], "info")
-    return redirect(url_for("organizacion.evento", slug=slug))
+    return redirect(url_for("organizacion.evento", slug=evento.slug))
 
 
 @bp.route("/eventos/<slug>/duplicar", methods=["GET", "POST"])
-def duplicar(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def duplicar(evento):
     formulario = FormularioDuplicar()
     if formulario.validate_on_submit():
         if db.session.execute(select(Evento.id).where(Evento.slug == formulario.slug.data)).first():
@@ -144,11 +142,11 @@ def duplicar(slug):
 
 
 @bp.get("/eventos/<slug>/exportar.<formato>")
-def exportar(slug, formato):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def exportar(evento, formato):
     if formato not in ("yaml", "json"):
         abort(404)
-    datos = programa.exportar(Evento.con_programa(slug, solo_publicados=False))
+    datos = programa.exportar(Evento.con_programa(evento.slug, solo_publicados=False))
     if formato == "json":
         cuerpo, tipo = json.dumps(datos, ensure_ascii=False, indent=2, default=str), "application/json"
     else:
@@ -183,8 +181,8 @@ def importar():
 
 
 @bp.get("/eventos/<slug>/auditoria")
-def auditoria(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def auditoria(evento):
     registros = db.session.execute(
         select(Auditoria).where(Auditoria.evento_id == evento.id).order_by(Auditoria.creado_en.desc(), Auditoria.id.desc())
         .limit(300)).scalars().all()

@@ -7,11 +7,11 @@ from flask_babel import lazy_gettext as _l
 
 from ..extensiones import db
 from ..modelos import Bloque, Guia, Pregunta, Sesion
-from ..modelos.mesas import en_orden
+from ..permisos import de_evento, vista_de_evento
 from . import bp
 from .formularios import FormularioBloque, FormularioGuia, FormularioPregunta, FormularioVacio
-from .permisos import auditar, de_evento, evento_gestionable, exigir_boton
-from .servicios import etiqueta_sesion, mover
+from .ordenables import Ordenable, registrar
+from ..texto import etiqueta_sesion
 
 def _con_ids(formulario, prefijo: str):
     """Ids únicos para los campos: en la página de la guía hay un formulario por bloque."""
@@ -65,182 +65,124 @@ def _pagina_guia(evento, guia, codigo=200, formulario=None, nuevo_bloque=None, r
                            acciones=FormularioVacio()), codigo
 
 
-def _volver(guia, ancla: str = ""):
-    return redirect(url_for("organizacion.guia", slug=guia.evento.slug, guia_id=guia.id) + (f"#{ancla}" if ancla else ""))
-
-
+def _url_guia(guia, ancla: str = "") -> str:
+    return url_for("organizacion.guia", slug=guia.evento.slug, guia_id=guia.id) + (f"#{ancla}" if ancla else "")
 
 
 # --- Guías -----------------------------------------------------------------------------------------
 
 @bp.get("/eventos/<slug>/guias")
-def guias(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def guias(evento):
     return render_template("organizacion/guias.html", evento=evento, nombre=nombre_guia,
                            formulario=_formulario_guia(evento, formdata=None))
 
 
 @bp.post("/eventos/<slug>/guias")
-def nueva_guia(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento(auditoria=_l("Nueva guía de preguntas"))
+def nueva_guia(evento):
     formulario = _formulario_guia(evento)
     if not formulario.validate_on_submit():
         return render_template("organizacion/guias.html", evento=evento, nombre=nombre_guia, formulario=formulario), 400
-    auditar(_l("Nueva guía de preguntas"))
     guia = Guia(evento=evento, orden=len(evento.guias))
     db.session.add(guia)
     _aplicar_guia(guia, formulario, evento)
     db.session.commit()
     flash(_("Guía creada. Añada ahora sus bloques o rondas y sus preguntas."), "info")
-    return _volver(guia, "nuevo-bloque")
+    return redirect(_url_guia(guia, "nuevo-bloque"))
 
 
 @bp.route("/eventos/<slug>/guias/<int:guia_id>", methods=["GET", "POST"])
-def guia(slug, guia_id):
-    evento = evento_gestionable(slug)
-    guia = de_evento(Guia, guia_id, evento)
+@vista_de_evento((Guia, "guia_id"), auditoria=_l("Edición de una guía de preguntas"))
+def guia(evento, guia):
     formulario = _formulario_guia(evento)
     if not formulario.is_submitted():
         return _pagina_guia(evento, guia)
     if not formulario.validate_on_submit():
         return _pagina_guia(evento, guia, 400, formulario=formulario)
-    auditar(_l("Edición de una guía de preguntas"))
     _aplicar_guia(guia, formulario, evento)
     db.session.commit()
     flash(_("Guía guardada."), "info")
-    return _volver(guia)
+    return redirect(_url_guia(guia))
 
 
-@bp.post("/eventos/<slug>/guias/<int:guia_id>/borrar")
-def borrar_guia(slug, guia_id):
-    evento = evento_gestionable(slug)
-    guia = de_evento(Guia, guia_id, evento)
-    exigir_boton()
-    auditar(_l("Guía de preguntas eliminada"))
-    nombre = nombre_guia(guia)
-    db.session.delete(guia)
-    db.session.commit()
-    flash(_("Guía «%(nombre)s» eliminada.", nombre=nombre), "info")
-    return redirect(url_for("organizacion.guias", slug=slug))
+registrar(Ordenable(
+    Guia, "guia", "guias/<int:guia_id>", volver=lambda g: url_for("organizacion.guias", slug=g.evento.slug),
+    auditoria_borrar=_l("Guía de preguntas eliminada"),
+    aviso_borrado=lambda g: _("Guía «%(nombre)s» eliminada.", nombre=nombre_guia(g))))
 
 
 # --- Bloques o rondas ------------------------------------------------------------------------------
 
 @bp.post("/eventos/<slug>/guias/<int:guia_id>/bloques")
-def nuevo_bloque(slug, guia_id):
-    evento = evento_gestionable(slug)
-    guia = de_evento(Guia, guia_id, evento)
+@vista_de_evento((Guia, "guia_id"), auditoria=_l("Nuevo bloque en una guía de preguntas"))
+def nuevo_bloque(evento, guia):
     formulario = FormularioBloque()
     if not formulario.validate_on_submit():
         return _pagina_guia(evento, guia, 400, nuevo_bloque=formulario)
-    auditar(_l("Nuevo bloque en una guía de preguntas"))
     bloque = Bloque(guia=guia, titulo=formulario.titulo.data.strip(), orden=len(guia.bloques))
     db.session.add(bloque)
     guia.renumerar()
     db.session.commit()
     flash(_("Bloque «%(titulo)s» añadido.", titulo=bloque.titulo), "info")
-    return _volver(guia, f"bloque-{bloque.id}")
+    return redirect(_url_guia(guia, f"bloque-{bloque.id}"))
 
 
 @bp.post("/eventos/<slug>/bloques/<int:bloque_id>")
-def bloque(slug, bloque_id):
-    evento = evento_gestionable(slug)
-    bloque = de_evento(Bloque, bloque_id, evento)
+@vista_de_evento((Bloque, "bloque_id"), auditoria=_l("Cambio del título de un bloque"))
+def bloque(evento, bloque):
     formulario = FormularioBloque()
     if not formulario.validate_on_submit():
         return _pagina_guia(evento, bloque.guia, 400, renombrar=(bloque.id, formulario))
-    auditar(_l("Cambio del título de un bloque"))
     bloque.titulo = formulario.titulo.data.strip()
     db.session.commit()
     flash(_("Bloque «%(titulo)s» guardado.", titulo=bloque.titulo), "info")
-    return _volver(bloque.guia, f"bloque-{bloque.id}")
+    return redirect(_url_guia(bloque.guia, f"bloque-{bloque.id}"))
 
 
-@bp.post("/eventos/<slug>/bloques/<int:bloque_id>/borrar")
-def borrar_bloque(slug, bloque_id):
-    evento = evento_gestionable(slug)
-    bloque = de_evento(Bloque, bloque_id, evento)
-    exigir_boton()
-    auditar(_l("Bloque eliminado de una guía de preguntas"))
-    guia = bloque.guia
-    guia.bloques.remove(bloque)  # delete-orphan: se borra con sus preguntas
-    guia.renumerar()
-    db.session.commit()
-    flash(_("Bloque «%(titulo)s» eliminado con sus preguntas.", titulo=bloque.titulo), "info")
-    return _volver(guia)
-
-
-@bp.post("/eventos/<slug>/bloques/<int:bloque_id>/mover/<direccion>")
-def mover_bloque(slug, bloque_id, direccion):
-    evento = evento_gestionable(slug)
-    bloque = de_evento(Bloque, bloque_id, evento)
-    exigir_boton(direccion)
-    auditar(_l("Cambio del orden de los bloques de una guía"))
-    guia = bloque.guia
-    mover(en_orden(guia.bloques), bloque, direccion)
-    guia.renumerar()
-    db.session.commit()
-    return _volver(guia, f"bloque-{bloque.id}")
+# Bloques y preguntas: borrarlos o moverlos rehace la numeración continua de toda la guía.
+registrar(Ordenable(
+    Bloque, "bloque", "bloques/<int:bloque_id>", volver=lambda b: _url_guia(b.guia),
+    auditoria_borrar=_l("Bloque eliminado de una guía de preguntas"),
+    auditoria_mover=_l("Cambio del orden de los bloques de una guía"),
+    coleccion=lambda b: b.guia.bloques, despues=lambda b: b.guia.renumerar, ancla="bloque",
+    aviso_borrado=lambda b: _("Bloque «%(titulo)s» eliminado con sus preguntas.", titulo=b.titulo)))
 
 
 # --- Preguntas -------------------------------------------------------------------------------------
 
 @bp.post("/eventos/<slug>/bloques/<int:bloque_id>/preguntas")
-def nueva_pregunta(slug, bloque_id):
-    evento = evento_gestionable(slug)
-    bloque = de_evento(Bloque, bloque_id, evento)
+@vista_de_evento((Bloque, "bloque_id"), auditoria=_l("Nueva pregunta en una guía"))
+def nueva_pregunta(evento, bloque):
     formulario = FormularioPregunta()
     if not formulario.validate_on_submit():
         return _pagina_guia(evento, bloque.guia, 400, nueva_pregunta=(bloque.id, formulario))
-    auditar(_l("Nueva pregunta en una guía"))
     pregunta = Pregunta(bloque=bloque, texto=formulario.texto.data.strip(), orden=len(bloque.preguntas), numero=0)
     db.session.add(pregunta)
     bloque.guia.renumerar()
     db.session.commit()
     flash(_("Pregunta %(numero)d añadida.", numero=pregunta.numero), "info")
     # De vuelta al formulario del mismo bloque, para seguir escribiendo preguntas.
-    return _volver(bloque.guia, f"bloque-{bloque.id}-nueva-texto")
+    return redirect(_url_guia(bloque.guia, f"bloque-{bloque.id}-nueva-texto"))
 
 
 @bp.route("/eventos/<slug>/preguntas/<int:pregunta_id>", methods=["GET", "POST"])
-def pregunta(slug, pregunta_id):
-    evento = evento_gestionable(slug)
-    pregunta = de_evento(Pregunta, pregunta_id, evento)
+@vista_de_evento((Pregunta, "pregunta_id"), auditoria=_l("Edición de una pregunta de una guía"))
+def pregunta(evento, pregunta):
     formulario = FormularioPregunta(obj=pregunta)
     if formulario.validate_on_submit():
-        auditar(_l("Edición de una pregunta de una guía"))
         pregunta.texto = formulario.texto.data.strip()
         db.session.commit()
         flash(_("Pregunta %(numero)d guardada.", numero=pregunta.numero), "info")
-        return _volver(pregunta.bloque.guia, f"pregunta-{pregunta.id}")
+        return redirect(_url_guia(pregunta.bloque.guia, f"pregunta-{pregunta.id}"))
     codigo = 400 if formulario.is_submitted() else 200
     return render_template("organizacion/pregunta.html", evento=evento, pregunta=pregunta, guia=pregunta.bloque.guia,
                            nombre=nombre_guia(pregunta.bloque.guia), formulario=formulario), codigo
 
 
-@bp.post("/eventos/<slug>/preguntas/<int:pregunta_id>/borrar")
-def borrar_pregunta(slug, pregunta_id):
-    evento = evento_gestionable(slug)
-    pregunta = de_evento(Pregunta, pregunta_id, evento)
-    exigir_boton()
-    auditar(_l("Pregunta eliminada de una guía"))
-    bloque = pregunta.bloque
-    numero = pregunta.numero
-    bloque.preguntas.remove(pregunta)  # delete-orphan
-    bloque.guia.renumerar()
-    db.session.commit()
-    flash(_("Pregunta %(numero)d eliminada; las siguientes se han renumerado.", numero=numero), "info")
-    return _volver(bloque.guia, f"bloque-{bloque.id}")
-
-
-@bp.post("/eventos/<slug>/preguntas/<int:pregunta_id>/mover/<direccion>")
-def mover_pregunta(slug, pregunta_id, direccion):
-    evento = evento_gestionable(slug)
-    pregunta = de_evento(Pregunta, pregunta_id, evento)
-    exigir_boton(direccion)
-    auditar(_l("Cambio del orden de las preguntas de una guía"))
-    bloque = pregunta.bloque
-    mover(en_orden(bloque.preguntas), pregunta, direccion)
-    bloque.guia.renumerar()
-    db.session.commit()
-    return _volver(bloque.guia, f"pregunta-{pregunta.id}")
+registrar(Ordenable(
+    Pregunta, "pregunta", "preguntas/<int:pregunta_id>", volver=lambda p: _url_guia(p.bloque.guia),
+    auditoria_borrar=_l("Pregunta eliminada de una guía"),
+    auditoria_mover=_l("Cambio del orden de las preguntas de una guía"),
+    coleccion=lambda p: p.bloque.preguntas, despues=lambda p: p.bloque.guia.renumerar, ancla="pregunta",
+    aviso_borrado=lambda p: _("Pregunta %(numero)d eliminada; las siguientes se han renumerado.", numero=p.numero)))

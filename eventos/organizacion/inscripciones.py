@@ -30,8 +30,9 @@ from ..texto import plegar
 from ..zonas import a_local, ahora
 from . import bp
 from .formularios import REQUERIDO, FormularioVacio
-from .permisos import auditar, de_evento, evento_gestionable, exigir_boton
-from .servicios import lineas, mover, quitar
+from ..permisos import auditar, vista_de_evento
+from .ordenables import Ordenable, registrar
+from .servicios import lineas
 
 POR_PAGINA = 100
 TIPOS_CON_OPCIONES = ("opcion_unica", "opcion_multiple")
@@ -207,31 +208,29 @@ def _lista(evento, ajustes=None, codigo=200):
 
 
 @bp.get("/eventos/<slug>/inscripciones")
-def inscripciones(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def inscripciones(evento):
     return _lista(evento)
 
 
 @bp.post("/eventos/<slug>/inscripciones/ajustes")
-def ajustes_inscripcion(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento(auditoria=_l("Ajustes de la inscripción"))
+def ajustes_inscripcion(evento):
     formulario = FormularioAjustesInscripcion()
     if not formulario.validate_on_submit():
         return _lista(evento, formulario, 400)
-    auditar(_l("Ajustes de la inscripción"))
     evento.requiere_aprobacion = bool(formulario.requiere_aprobacion.data)
     evento.aviso_privacidad = (formulario.aviso_privacidad.data or "").strip()
     db.session.commit()
     flash(_("Ajustes de la inscripción guardados."), "info")
-    return redirect(url_for("organizacion.inscripciones", slug=slug) + "#ajustes")
+    return redirect(url_for("organizacion.inscripciones", slug=evento.slug) + "#ajustes")
 
 
 # --- Ficha de una inscripción --------------------------------------------------------------------
 
 @bp.get("/eventos/<slug>/inscripciones/<int:inscripcion_id>")
-def inscripcion(slug, inscripcion_id):
-    evento = evento_gestionable(slug)
-    inscripcion = de_evento(Inscripcion, inscripcion_id, evento)
+@vista_de_evento((Inscripcion, "inscripcion_id"))
+def inscripcion(evento, inscripcion):
     mesas = _mesas(evento)
     preguntas = list(evento.preguntas_inscripcion)
     respuestas = [(p.texto, _respuesta_legible(p, inscripcion.respuestas.get(str(p.id)))) for p in preguntas]
@@ -249,11 +248,9 @@ def inscripcion(slug, inscripcion_id):
 
 
 @bp.post("/eventos/<slug>/inscripciones/<int:inscripcion_id>/cancelar")
-def cancelar_inscripcion(slug, inscripcion_id):
-    evento = evento_gestionable(slug)
-    inscripcion = de_evento(Inscripcion, inscripcion_id, evento)
-    exigir_boton()
-    destino = _volver(evento, url_for("organizacion.inscripcion", slug=slug, inscripcion_id=inscripcion.id))
+@vista_de_evento((Inscripcion, "inscripcion_id"), boton=True)
+def cancelar_inscripcion(evento, inscripcion):
+    destino = _volver(evento, url_for("organizacion.inscripcion", slug=evento.slug, inscripcion_id=inscripcion.id))
     if inscripcion.estado == "cancelada":
         flash(_("Esta inscripción ya estaba cancelada."), "error")
         return redirect(destino, 303)
@@ -270,11 +267,9 @@ def cancelar_inscripcion(slug, inscripcion_id):
 
 
 @bp.post("/eventos/<slug>/inscripciones/<int:inscripcion_id>/promover")
-def promover_inscripcion(slug, inscripcion_id):
-    evento = evento_gestionable(slug)
-    inscripcion = de_evento(Inscripcion, inscripcion_id, evento)
-    exigir_boton()
-    destino = _volver(evento, url_for("organizacion.inscripcion", slug=slug, inscripcion_id=inscripcion.id))
+@vista_de_evento((Inscripcion, "inscripcion_id"), boton=True)
+def promover_inscripcion(evento, inscripcion):
+    destino = _volver(evento, url_for("organizacion.inscripcion", slug=evento.slug, inscripcion_id=inscripcion.id))
     nombre, pendiente = inscripcion.nombre_completo, inscripcion.estado == "pendiente"
     auditar(_l("Inscripción aprobada por la organización") if pendiente
             else _l("Inscripción confirmada desde la lista de espera"))
@@ -298,11 +293,9 @@ def promover_inscripcion(slug, inscripcion_id):
 
 
 @bp.post("/eventos/<slug>/inscripciones/<int:inscripcion_id>/reenviar")
-def reenviar_confirmacion(slug, inscripcion_id):
-    evento = evento_gestionable(slug)
-    inscripcion = de_evento(Inscripcion, inscripcion_id, evento)
-    exigir_boton()
-    destino = _volver(evento, url_for("organizacion.inscripcion", slug=slug, inscripcion_id=inscripcion.id))
+@vista_de_evento((Inscripcion, "inscripcion_id"), boton=True)
+def reenviar_confirmacion(evento, inscripcion):
+    destino = _volver(evento, url_for("organizacion.inscripcion", slug=evento.slug, inscripcion_id=inscripcion.id))
     if not inscripcion.activa:
         flash(_("La inscripción está cancelada: no hay confirmación que reenviar."), "error")
         return redirect(destino, 303)
@@ -328,8 +321,8 @@ def _formulario_manual(evento):
 
 
 @bp.route("/eventos/<slug>/inscripciones/nueva", methods=["GET", "POST"])
-def nueva_inscripcion(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def nueva_inscripcion(evento):
     formulario = _formulario_manual(evento)
     if formulario.validate_on_submit():
         datos = datos_de_formulario(formulario, evento, por_organizacion=True)
@@ -347,7 +340,7 @@ def nueva_inscripcion(slug):
             else:
                 flash(_("%(correo)s ya tenía una inscripción en este evento: no se cambió nada.",
                         correo=nueva.correo), "aviso")
-            return redirect(url_for("organizacion.inscripcion", slug=slug, inscripcion_id=nueva.id), 303)
+            return redirect(url_for("organizacion.inscripcion", slug=evento.slug, inscripcion_id=nueva.id), 303)
     codigo = 400 if formulario.is_submitted() else 200
     return _privado(render_template("organizacion/inscripcion_nueva.html", evento=evento, formulario=formulario,
                                     estado_inscripcion=evento.estado_inscripcion()), codigo)
@@ -379,15 +372,15 @@ def _descarga(contenido: bytes, tipo: str, nombre: str) -> Response:
 
 
 @bp.get("/eventos/<slug>/inscripciones.csv")
-def exportar_inscripciones_csv(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def exportar_inscripciones_csv(evento):
     encabezados, *filas = _filas_exportacion(evento, _leer_filtro(_mesas(evento)))
     return _descarga(csv_bytes(encabezados, filas), TIPO_CSV, f"inscripciones-{evento.slug}.csv")
 
 
 @bp.get("/eventos/<slug>/inscripciones.xlsx")
-def exportar_inscripciones_xlsx(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def exportar_inscripciones_xlsx(evento):
     encabezados, *filas = _filas_exportacion(evento, _leer_filtro(_mesas(evento)))
     return _descarga(xlsx_bytes(encabezados, filas, hoja=_("Inscripciones")),
                      TIPO_XLSX,
@@ -409,14 +402,14 @@ def _lista_preguntas(evento, nueva, codigo=200):
 
 
 @bp.get("/eventos/<slug>/preguntas-inscripcion")
-def preguntas_inscripcion(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def preguntas_inscripcion(evento):
     return _lista_preguntas(evento, FormularioPreguntaInscripcion(formdata=None))
 
 
 @bp.post("/eventos/<slug>/preguntas-inscripcion")
-def nueva_pregunta_inscripcion(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def nueva_pregunta_inscripcion(evento):
     formulario = FormularioPreguntaInscripcion()
     if not formulario.validate_on_submit():
         return _lista_preguntas(evento, formulario, 400)
@@ -427,13 +420,12 @@ def nueva_pregunta_inscripcion(slug):
     db.session.add(pregunta)
     db.session.commit()
     flash(_("Pregunta añadida al formulario de inscripción."), "info")
-    return redirect(url_for("organizacion.preguntas_inscripcion", slug=slug) + f"#pregunta-{pregunta.id}")
+    return redirect(url_for("organizacion.preguntas_inscripcion", slug=evento.slug) + f"#pregunta-{pregunta.id}")
 
 
 @bp.route("/eventos/<slug>/preguntas-inscripcion/<int:pregunta_inscripcion_id>", methods=["GET", "POST"])
-def pregunta_inscripcion(slug, pregunta_inscripcion_id):
-    evento = evento_gestionable(slug)
-    pregunta = de_evento(PreguntaInscripcion, pregunta_inscripcion_id, evento)
+@vista_de_evento((PreguntaInscripcion, "pregunta_inscripcion_id"))
+def pregunta_inscripcion(evento, pregunta):
     formulario = FormularioPreguntaInscripcion()
     if not formulario.is_submitted():
         formulario.texto.data, formulario.tipo.data = pregunta.texto, pregunta.tipo
@@ -444,41 +436,27 @@ def pregunta_inscripcion(slug, pregunta_inscripcion_id):
         _aplicar_pregunta(pregunta, formulario)
         db.session.commit()
         flash(_("Pregunta guardada."), "info")
-        return redirect(url_for("organizacion.preguntas_inscripcion", slug=slug) + f"#pregunta-{pregunta.id}")
+        return redirect(url_for("organizacion.preguntas_inscripcion", slug=evento.slug) + f"#pregunta-{pregunta.id}")
     codigo = 400 if formulario.is_submitted() else 200
     return render_template("organizacion/pregunta_inscripcion.html", evento=evento, pregunta=pregunta,
                            formulario=formulario, tipos_con_opciones=TIPOS_CON_OPCIONES), codigo
 
 
-@bp.post("/eventos/<slug>/preguntas-inscripcion/<int:pregunta_inscripcion_id>/borrar")
-def borrar_pregunta_inscripcion(slug, pregunta_inscripcion_id):
-    evento = evento_gestionable(slug)
-    pregunta = de_evento(PreguntaInscripcion, pregunta_inscripcion_id, evento)
-    exigir_boton()
-    auditar(_l("Pregunta del formulario de inscripción eliminada"))
-    texto = pregunta.texto
-    quitar(evento.preguntas_inscripcion, pregunta)
-    db.session.commit()
-    flash(_("Pregunta «%(texto)s» eliminada del formulario (las respuestas ya recibidas se conservan).", texto=texto), "info")
-    return redirect(url_for("organizacion.preguntas_inscripcion", slug=slug))
-
-
-@bp.post("/eventos/<slug>/preguntas-inscripcion/<int:pregunta_inscripcion_id>/mover/<direccion>")
-def mover_pregunta_inscripcion(slug, pregunta_inscripcion_id, direccion):
-    evento = evento_gestionable(slug)
-    pregunta = de_evento(PreguntaInscripcion, pregunta_inscripcion_id, evento)
-    exigir_boton(direccion)
-    auditar(_l("Cambio del orden de las preguntas del formulario de inscripción"))
-    mover(evento.preguntas_inscripcion, pregunta, direccion)
-    db.session.commit()
-    return redirect(url_for("organizacion.preguntas_inscripcion", slug=slug) + f"#pregunta-{pregunta.id}")
+registrar(Ordenable(
+    PreguntaInscripcion, "pregunta_inscripcion", "preguntas-inscripcion/<int:pregunta_inscripcion_id>",
+    volver=lambda p: url_for("organizacion.preguntas_inscripcion", slug=p.evento.slug),
+    auditoria_borrar=_l("Pregunta del formulario de inscripción eliminada"),
+    auditoria_mover=_l("Cambio del orden de las preguntas del formulario de inscripción"),
+    coleccion=lambda p: p.evento.preguntas_inscripcion, ancla="pregunta",
+    aviso_borrado=lambda p: _("Pregunta «%(texto)s» eliminada del formulario (las respuestas ya recibidas se "
+                              "conservan).", texto=p.texto)))
 
 
 # --- Correo saliente -----------------------------------------------------------------------------
 
 @bp.get("/eventos/<slug>/correos")
-def correos(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def correos(evento):
     sin_enviar = db.session.execute(
         select(CorreoSaliente).where(CorreoSaliente.evento_id == evento.id,
                                      CorreoSaliente.estado.in_(("pendiente", "fallido")))
@@ -490,15 +468,14 @@ def correos(slug):
 
 
 @bp.post("/eventos/<slug>/correos/reintentar")
-def reintentar_correos(slug):
-    evento = evento_gestionable(slug)
-    exigir_boton()
+@vista_de_evento(boton=True)
+def reintentar_correos(evento):
     auditar(_l("Reintento de los correos fallidos"))
     fallidos = db.session.execute(select(CorreoSaliente).where(
         CorreoSaliente.evento_id == evento.id, CorreoSaliente.estado == "fallido")).scalars().all()
     if not fallidos:
         flash(_("No hay correos fallidos que reintentar."), "info")
-        return redirect(url_for("organizacion.correos", slug=slug), 303)
+        return redirect(url_for("organizacion.correos", slug=evento.slug), 303)
     ids = [c.id for c in fallidos]
     momento = ahora()
     for saliente in fallidos:
@@ -517,24 +494,21 @@ def reintentar_correos(slug):
     else:
         flash(ngettext("Reintento terminado: %(num)d correo enviado.", "Reintento terminado: %(num)d correos enviados.",
                        enviados), "info")
-    return redirect(url_for("organizacion.correos", slug=slug), 303)
+    return redirect(url_for("organizacion.correos", slug=evento.slug), 303)
 
 
 # --- Código de acreditación ----------------------------------------------------------------------
 
 @bp.post("/eventos/<slug>/inscripciones/<int:inscripcion_id>/reemitir-codigo")
-def reemitir_codigo(slug, inscripcion_id):
+@vista_de_evento((Inscripcion, "inscripcion_id"), auditoria=_l("Reemitir código de acreditación"), boton=True)
+def reemitir_codigo(evento, inscripcion):
     """Credencial perdida o compartida: un código nuevo, y el anterior deja de servir en la puerta.
     Si la inscripción está confirmada, el correo con el QR nuevo sale en la misma transacción."""
     from ..acreditacion import servicios as acreditacion
-    evento = evento_gestionable(slug)
-    inscripcion = de_evento(Inscripcion, inscripcion_id, evento)
-    exigir_boton()
-    destino = _volver(evento, url_for("organizacion.inscripcion", slug=slug, inscripcion_id=inscripcion.id))
+    destino = _volver(evento, url_for("organizacion.inscripcion", slug=evento.slug, inscripcion_id=inscripcion.id))
     if not inscripcion.activa:
         flash(_("La inscripción está cancelada: no tiene código de acreditación que reemitir."), "error")
         return redirect(destino, 303)
-    auditar(_l("Reemitir código de acreditación"))
     acreditacion.reemitir_codigo(inscripcion)
     if inscripcion.estado == "confirmada":
         avisos.alta(inscripcion)

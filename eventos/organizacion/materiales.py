@@ -17,8 +17,9 @@ from ..modelos import Material, Sesion
 from ..servicios import materiales as almacen
 from . import bp
 from .formularios import FormularioMaterial, FormularioVacio
-from .permisos import auditar, de_evento, evento_gestionable, exigir_boton
-from .servicios import etiqueta_sesion, mover
+from ..permisos import de_evento, vista_de_evento
+from .ordenables import Ordenable, registrar
+from ..texto import etiqueta_sesion
 
 EXTENSIONES_PERMITIDAS = ("pdf", "doc", "docx", "odt", "ppt", "pptx", "odp", "xls", "xlsx", "ods", "csv", "txt",
                           "md", "png", "jpg", "jpeg", "gif", "webp")
@@ -99,22 +100,21 @@ def _lista_del_dueno(material: Material) -> list:
 
 
 @bp.get("/eventos/<slug>/materiales")
-def materiales(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def materiales(evento):
     formulario = _formulario(evento, formdata=None)
     formulario.sesion.data = 0
     return _pagina(evento, formulario)
 
 
 @bp.post("/eventos/<slug>/materiales")
-def nuevo_material(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento(auditoria=_l("Nuevo material"))
+def nuevo_material(evento):
     formulario = _formulario(evento)
     campos = _leer_envio(formulario) if formulario.validate_on_submit() else None
     if campos is None:
         return _pagina(evento, formulario, 400)
     sesion = de_evento(Sesion, formulario.sesion.data, evento) if formulario.sesion.data else None
-    auditar(_l("Nuevo material"))
     hermanos = sesion.materiales if sesion is not None else evento.materiales
     material = Material(evento=evento, sesion=sesion, titulo=formulario.titulo.data.strip(), tipo=formulario.tipo.data,
                         descripcion=(formulario.descripcion.data or "").strip(),
@@ -122,38 +122,21 @@ def nuevo_material(slug):
     db.session.add(material)
     db.session.commit()
     flash(_("Material «%(titulo)s» añadido.", titulo=material.titulo), "info")
-    return redirect(url_for("organizacion.materiales", slug=slug) + f"#material-{material.id}")
+    return redirect(url_for("organizacion.materiales", slug=evento.slug) + f"#material-{material.id}")
 
 
-@bp.post("/eventos/<slug>/materiales/<int:material_id>/borrar")
-def borrar_material(slug, material_id):
-    evento = evento_gestionable(slug)
-    material = de_evento(Material, material_id, evento)
-    exigir_boton()
-    auditar(_l("Material eliminado"))
-    titulo = material.titulo
-    db.session.delete(material)
-    db.session.commit()
-    flash(_("Material «%(titulo)s» eliminado.", titulo=titulo), "info")
-    return redirect(url_for("organizacion.materiales", slug=slug))
-
-
-@bp.post("/eventos/<slug>/materiales/<int:material_id>/mover/<direccion>")
-def mover_material(slug, material_id, direccion):
-    evento = evento_gestionable(slug)
-    material = de_evento(Material, material_id, evento)
-    exigir_boton(direccion)
-    auditar(_l("Cambio del orden de los materiales"))
-    mover(_lista_del_dueno(material), material, direccion)
-    db.session.commit()
-    return redirect(url_for("organizacion.materiales", slug=slug) + f"#material-{material.id}")
+registrar(Ordenable(
+    Material, "material", "materiales/<int:material_id>",
+    volver=lambda m: url_for("organizacion.materiales", slug=m.evento.slug),
+    auditoria_borrar=_l("Material eliminado"), auditoria_mover=_l("Cambio del orden de los materiales"),
+    hermanos=_lista_del_dueno, ancla="material",
+    aviso_borrado=lambda m: _("Material «%(titulo)s» eliminado.", titulo=m.titulo)))
 
 
 @bp.get("/eventos/<slug>/materiales/<int:material_id>/descargar")
-def descargar_material(slug, material_id):
+@vista_de_evento((Material, "material_id"))
+def descargar_material(evento, material):
     """Para revisar los archivos aunque el evento siga en borrador (la ruta pública exige publicado)."""
-    evento = evento_gestionable(slug)
-    material = de_evento(Material, material_id, evento)
     if not material.archivo or not almacen.existe(material.archivo):
         abort(404)
     respuesta = send_file(almacen.ruta(material), mimetype=material.tipo_mime or "application/octet-stream",

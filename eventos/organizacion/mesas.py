@@ -13,8 +13,10 @@ from ..extensiones import db
 from ..modelos import Mesa
 from . import bp
 from .formularios import FormularioMesa, FormularioVacio
-from .permisos import auditar, de_evento, evento_gestionable, exigir_boton
-from .servicios import clave_desde, etiqueta_sesion, mover, quitar
+from ..permisos import vista_de_evento
+from .ordenables import Ordenable, registrar
+from ..texto import etiqueta_sesion
+from .servicios import clave_desde
 
 CAMPOS_MESA = ("nombre", "descripcion", "cupo", "sala", "enlace")
 
@@ -62,18 +64,17 @@ def _lista(evento, nueva, codigo=200):
 
 
 @bp.get("/eventos/<slug>/mesas")
-def mesas(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def mesas(evento):
     return _lista(evento, _formulario(evento, formdata=None))
 
 
 @bp.post("/eventos/<slug>/mesas")
-def nueva_mesa(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento(auditoria=_l("Nueva mesa"))
+def nueva_mesa(evento):
     formulario = _formulario(evento)
     if not formulario.validate_on_submit():
         return _lista(evento, formulario, 400)
-    auditar(_l("Nueva mesa"))
     mesa = Mesa(clave=clave_desde(formulario.nombre.data, {m.clave for m in evento.mesas}, por_omision="mesa"),
                 orden=max((m.orden for m in evento.mesas), default=-1) + 1)
     _aplicar(mesa, formulario, evento)  # antes de unirla al evento: así no se guarda a medias
@@ -81,46 +82,27 @@ def nueva_mesa(slug):
     db.session.add(mesa)
     db.session.commit()
     flash(_("Mesa «%(nombre)s» creada.", nombre=mesa.nombre), "info")
-    return redirect(url_for("organizacion.mesas", slug=slug) + f"#mesa-{mesa.id}")
+    return redirect(url_for("organizacion.mesas", slug=evento.slug) + f"#mesa-{mesa.id}")
 
 
 @bp.route("/eventos/<slug>/mesas/<int:mesa_id>", methods=["GET", "POST"])
-def mesa(slug, mesa_id):
-    evento = evento_gestionable(slug)
-    mesa = de_evento(Mesa, mesa_id, evento)
+@vista_de_evento((Mesa, "mesa_id"), auditoria=_l("Edición de una mesa"))
+def mesa(evento, mesa):
     formulario = _formulario(evento)
     if not formulario.is_submitted():
         _rellenar(formulario, mesa)
     elif formulario.validate_on_submit():
-        auditar(_l("Edición de una mesa"))
         _aplicar(mesa, formulario, evento)
         db.session.commit()
         flash(_("Mesa guardada."), "info")
-        return redirect(url_for("organizacion.mesas", slug=slug) + f"#mesa-{mesa.id}")
+        return redirect(url_for("organizacion.mesas", slug=evento.slug) + f"#mesa-{mesa.id}")
     codigo = 400 if formulario.is_submitted() else 200
     return render_template("organizacion/mesa.html", evento=evento, mesa=mesa, formulario=formulario,
                            acciones=FormularioVacio()), codigo
 
 
-@bp.post("/eventos/<slug>/mesas/<int:mesa_id>/borrar")
-def borrar_mesa(slug, mesa_id):
-    evento = evento_gestionable(slug)
-    mesa = de_evento(Mesa, mesa_id, evento)
-    exigir_boton()
-    auditar(_l("Mesa eliminada"))
-    nombre = mesa.nombre
-    quitar(evento.mesas, mesa)
-    db.session.commit()
-    flash(_("Mesa «%(nombre)s» eliminada.", nombre=nombre), "info")
-    return redirect(url_for("organizacion.mesas", slug=slug))
-
-
-@bp.post("/eventos/<slug>/mesas/<int:mesa_id>/mover/<direccion>")
-def mover_mesa(slug, mesa_id, direccion):
-    evento = evento_gestionable(slug)
-    mesa = de_evento(Mesa, mesa_id, evento)
-    exigir_boton(direccion)
-    auditar(_l("Cambio del orden de las mesas"))
-    mover(evento.mesas, mesa, direccion)
-    db.session.commit()
-    return redirect(url_for("organizacion.mesas", slug=slug) + f"#mesa-{mesa.id}")
+registrar(Ordenable(
+    Mesa, "mesa", "mesas/<int:mesa_id>", volver=lambda m: url_for("organizacion.mesas", slug=m.evento.slug),
+    auditoria_borrar=_l("Mesa eliminada"), auditoria_mover=_l("Cambio del orden de las mesas"),
+    coleccion=lambda m: m.evento.mesas, ancla="mesa",
+    aviso_borrado=lambda m: _("Mesa «%(nombre)s» eliminada.", nombre=m.nombre)))

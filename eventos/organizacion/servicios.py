@@ -34,13 +34,6 @@ def clave_desde(texto: str, usadas: set[str], por_omision: str = "sesion", largo
     return clave
 
 
-def etiqueta_sesion(sesion) -> str:
-    """'vie, 11 jun 2021 11:15 · Panel 1…' para elegir una sesión en un formulario (hora local del evento)."""
-    from flask_babel import format_date
-    local = zonas.a_local(sesion.inicio, sesion.evento.zona_horaria)
-    return f"{format_date(local.date(), 'EEE d MMM y')} {local:%H:%M} · {'↳ ' if sesion.padre_id else ''}{sesion.titulo}"
-
-
 def lineas(texto: str | None) -> list[str]:
     return [linea.strip() for linea in (texto or "").splitlines() if linea.strip()]
 
@@ -198,21 +191,3 @@ def importar_archivo(contenido: bytes, nombre: str, slug: str | None) -> Evento:
         raise programa.ProgramaInvalido([programa.Problema("(archivo)", _("no se pudo leer como YAML o JSON: %(error)s", error=str(error)[:300]))]) from None
     return programa.importar(datos, slug=slug or None)
 
-
-def mover(lista, elemento, direccion: str) -> None:
-    """Intercambia el elemento con su vecino y deja `orden` consecutivo (0, 1, 2…)."""
-    lista = list(lista)
-    i = lista.index(elemento)
-    j = i - 1 if direccion == "arriba" else i + 1
-    if 0 <= j < len(lista):
-        lista[i], lista[j] = lista[j], lista[i]
-    for n, item in enumerate(lista):
-        item.orden = n
-
-
-def quitar(lista, elemento) -> None:
-    """Borra el elemento y quita su hueco: `orden` vuelve a ser consecutivo (0, 1, 2…)."""
-    lista.remove(elemento)
-    db.session.delete(elemento)
-    for n, item in enumerate(lista):
-        item.orden = n

@@ -5,15 +5,16 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from .. import zonas
-from ..texto import fecha_larga
+from ..texto import etiqueta_sesion, fecha_larga
 from ..extensiones import db
 from ..modelos import Participacion, Persona, Sesion
 from ..servicios import programa
 from . import bp
 from .formularios import FormularioParticipacion, FormularioSesion, FormularioVacio
-from .permisos import auditar, de_evento, evento_gestionable, exigir_boton
-from .servicios import (anotar_problemas, aplicar_sesion, avisar_enlace_publicado, clave_desde, datos_sesion, etiqueta_sesion,
-                        mover, salas_ocupadas)
+from ..permisos import de_evento, vista_de_evento
+from .ordenables import Ordenable, registrar
+from .servicios import (anotar_problemas, aplicar_sesion, avisar_enlace_publicado, clave_desde, datos_sesion,
+                        salas_ocupadas)
 
 CAMPOS_SESION = {"inicio": "hora_inicio", "fin": "hora_fin", "sesiones": "padre"}
 
@@ -80,35 +81,32 @@ def _problemas_del_arbol(evento, sesion, plan, padre) -> list:
 
 
 @bp.get("/eventos/<slug>/agenda")
-def agenda(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def agenda(evento):
     return render_template("organizacion/agenda.html", evento=evento, acciones=FormularioVacio())
 
 
 @bp.route("/eventos/<slug>/sesiones/nueva", methods=["GET", "POST"])
-def nueva_sesion(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento(auditoria=_l("Nueva sesión"))
+def nueva_sesion(evento):
     formulario = _formulario_sesion(evento)
     if formulario.validate_on_submit():
-        auditar(_l("Nueva sesión"))
         sesion = _guardar(formulario, evento, None)
         if sesion:
-            return redirect(url_for("organizacion.sesion", slug=slug, sesion_id=sesion.id))
+            return redirect(url_for("organizacion.sesion", slug=evento.slug, sesion_id=sesion.id))
     codigo = 400 if formulario.is_submitted() else 200
     return render_template("organizacion/sesion.html", evento=evento, sesion=None, formulario=formulario), codigo
 
 
 @bp.route("/eventos/<slug>/sesiones/<int:sesion_id>", methods=["GET", "POST"])
-def sesion(slug, sesion_id):
-    evento = evento_gestionable(slug)
-    sesion = de_evento(Sesion, sesion_id, evento)
+@vista_de_evento((Sesion, "sesion_id"), auditoria=_l("Edición de una sesión"))
+def sesion(evento, sesion):
     formulario = _formulario_sesion(evento, sesion)
     if not formulario.is_submitted():
         _rellenar(formulario, sesion, evento)
     elif formulario.validate_on_submit():
-        auditar(_l("Edición de una sesión"))
         if _guardar(formulario, evento, sesion):
-            return redirect(url_for("organizacion.sesion", slug=slug, sesion_id=sesion.id))
+            return redirect(url_for("organizacion.sesion", slug=evento.slug, sesion_id=sesion.id))
     codigo = 400 if formulario.is_submitted() else 200
     personas = db.session.execute(select(Persona.nombre).where(Persona.evento_id == evento.id).order_by(Persona.nombre)).scalars().all()
     return render_template("organizacion/sesion.html", evento=evento, sesion=sesion, formulario=formulario,
@@ -116,16 +114,10 @@ def sesion(slug, sesion_id):
                            personas=personas), codigo
 
 
-@bp.post("/eventos/<slug>/sesiones/<int:sesion_id>/borrar")
-def borrar_sesion(slug, sesion_id):
-    evento = evento_gestionable(slug)
-    sesion = de_evento(Sesion, sesion_id, evento)
-    exigir_boton()
-    auditar(_l("Sesión eliminada"))
-    db.session.delete(sesion)
-    db.session.commit()
-    flash(_("Sesión «%(titulo)s» eliminada.", titulo=sesion.titulo), "info")
-    return redirect(url_for("organizacion.agenda", slug=slug))
+registrar(Ordenable(
+    Sesion, "sesion", "sesiones/<int:sesion_id>", volver=lambda s: url_for("organizacion.agenda", slug=s.evento.slug),
+    auditoria_borrar=_l("Sesión eliminada"),
+    aviso_borrado=lambda s: _("Sesión «%(titulo)s» eliminada.", titulo=s.titulo)))
 
 
 def _persona(evento, nombre: str, tratamiento: str) -> Persona:
@@ -147,9 +139,8 @@ def _aplicar_participacion(participacion, formulario, evento):
 
 
 @bp.post("/eventos/<slug>/sesiones/<int:sesion_id>/participantes")
-def nueva_participacion(slug, sesion_id):
-    evento = evento_gestionable(slug)
-    sesion = de_evento(Sesion, sesion_id, evento)
+@vista_de_evento((Sesion, "sesion_id"), auditoria=_l("Persona añadida a una sesión"))
+def nueva_participacion(evento, sesion):
     formulario = FormularioParticipacion()
     if not formulario.validate_on_submit():
         personas = db.session.execute(select(Persona.nombre).where(Persona.evento_id == evento.id)).scalars().all()
@@ -157,54 +148,34 @@ def nueva_participacion(slug, sesion_id):
         _rellenar(editar, sesion, evento)
         return render_template("organizacion/sesion.html", evento=evento, sesion=sesion, formulario=editar,
                                nueva_persona=formulario, acciones=FormularioVacio(), personas=personas), 400
-    auditar(_l("Persona añadida a una sesión"))
     with db.session.no_autoflush:
         participacion = Participacion(sesion=sesion, orden=len(sesion.participaciones))
         _aplicar_participacion(participacion, formulario, evento)
     db.session.add(participacion)
     db.session.commit()
     flash(_("Se añadió a %(nombre)s a la sesión.", nombre=participacion.persona.nombre), "info")
-    return redirect(url_for("organizacion.sesion", slug=slug, sesion_id=sesion.id))
+    return redirect(url_for("organizacion.sesion", slug=evento.slug, sesion_id=sesion.id))
 
 
 @bp.route("/eventos/<slug>/participaciones/<int:participacion_id>", methods=["GET", "POST"])
-def participacion(slug, participacion_id):
-    evento = evento_gestionable(slug)
-    participacion = de_evento(Participacion, participacion_id, evento)
+@vista_de_evento((Participacion, "participacion_id"), auditoria=_l("Edición de una participación"))
+def participacion(evento, participacion):
     formulario = FormularioParticipacion(obj=participacion)
     if not formulario.is_submitted():
         formulario.nombre.data = participacion.persona.nombre
         formulario.tratamiento.data = participacion.persona.tratamiento
     if formulario.validate_on_submit():
-        auditar(_l("Edición de una participación"))
         _aplicar_participacion(participacion, formulario, evento)
         db.session.commit()
         flash(_("Datos guardados."), "info")
-        return redirect(url_for("organizacion.sesion", slug=slug, sesion_id=participacion.sesion_id))
+        return redirect(url_for("organizacion.sesion", slug=evento.slug, sesion_id=participacion.sesion_id))
     codigo = 400 if formulario.is_submitted() else 200
     return render_template("organizacion/participacion.html", evento=evento, participacion=participacion,
                            formulario=formulario), codigo
 
 
-@bp.post("/eventos/<slug>/participaciones/<int:participacion_id>/borrar")
-def borrar_participacion(slug, participacion_id):
-    evento = evento_gestionable(slug)
-    participacion = de_evento(Participacion, participacion_id, evento)
-    exigir_boton()
-    auditar(_l("Persona quitada de una sesión"))
-    sesion_id = participacion.sesion_id
-    db.session.delete(participacion)
-    db.session.commit()
-    return redirect(url_for("organizacion.sesion", slug=slug, sesion_id=sesion_id))
-
-
-@bp.post("/eventos/<slug>/participaciones/<int:participacion_id>/mover/<direccion>")
-def mover_participacion(slug, participacion_id, direccion):
-    evento = evento_gestionable(slug)
-    participacion = de_evento(Participacion, participacion_id, evento)
-    exigir_boton(direccion)
-    auditar(_l("Cambio del orden de las personas"))
-    mover(participacion.sesion.participaciones, participacion, direccion)
-    db.session.commit()
-    return redirect(url_for("organizacion.sesion", slug=slug, sesion_id=participacion.sesion_id))
-
+registrar(Ordenable(
+    Participacion, "participacion", "participaciones/<int:participacion_id>",
+    volver=lambda p: url_for("organizacion.sesion", slug=p.sesion.evento.slug, sesion_id=p.sesion_id),
+    auditoria_borrar=_l("Persona quitada de una sesión"), auditoria_mover=_l("Cambio del orden de las personas"),
+    coleccion=lambda p: p.sesion.participaciones))

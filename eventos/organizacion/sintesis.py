@@ -25,7 +25,7 @@ from . import bp
 from .formularios import FormularioVacio
 from .guias import nombre_guia
 from .inscripciones import _descarga, _privado
-from .permisos import auditar, evento_gestionable, exigir_boton
+from ..permisos import auditar, vista_de_evento
 
 TIPO_MARKDOWN = "text/markdown; charset=utf-8"
 TIPO_DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -93,8 +93,8 @@ def _sintesis(evento):
 # --- Páginas --------------------------------------------------------------------------------------
 
 @bp.get("/eventos/<slug>/sintesis")
-def sintesis(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def sintesis(evento):
     completa, filtro, m = _sintesis(evento)
     guias_de = servicios.guias_por_mesa(m)
     aplicables = sum(1 for guia, bloques in m.guias for _b, preguntas in bloques for _p in preguntas
@@ -111,9 +111,8 @@ def _textos_intervenciones(m) -> dict[int, str]:
 
 
 @bp.post("/eventos/<slug>/sintesis/publicacion")
-def publicar_respuestas(slug):
-    evento = evento_gestionable(slug)
-    exigir_boton()
+@vista_de_evento(boton=True)
+def publicar_respuestas(evento):
     publicar = request.form.get("publicar")
     if publicar not in ("si", "no"):
         abort(400, description=_("Elija publicar o retirar la publicación de las respuestas."))
@@ -126,12 +125,12 @@ def publicar_respuestas(slug):
     flash(_("Las respuestas de las mesas están publicadas: las ven las personas inscritas y el tablero público.")
           if publicar else _("Las respuestas de las mesas ya no están publicadas: solo las ve el equipo del evento."),
           "info")
-    return redirect(url_for("organizacion.sintesis", slug=slug), 303)
+    return redirect(url_for("organizacion.sintesis", slug=evento.slug), 303)
 
 
 @bp.get("/eventos/<slug>/sintesis/informe")
-def informe_sintesis(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento()
+def informe_sintesis(evento):
     completa, filtro, m = _sintesis(evento)
     return _privado(render_template(
         "organizacion/sintesis_informe.html", evento=evento, filtro=filtro,
@@ -141,8 +140,7 @@ def informe_sintesis(slug):
 
 # --- Exportaciones --------------------------------------------------------------------------------
 
-def _documento(slug, extension: str, tipo: str, construir):
-    evento = evento_gestionable(slug)
+def _documento(evento, extension: str, tipo: str, construir):
     completa, filtro, m = _sintesis(evento)
     contenido = construir(evento, servicios.cruces(m), filtro)
     return _descarga(contenido, tipo, f"sintesis-{evento.slug}{filtro.sufijo(completa)}.{extension}")
@@ -153,25 +151,29 @@ def _rango(evento) -> str:
 
 
 @bp.get("/eventos/<slug>/sintesis.md")
-def sintesis_md(slug):
-    return _documento(slug, "md", TIPO_MARKDOWN, lambda evento, cruces, filtro: exportar.markdown(
+@vista_de_evento()
+def sintesis_md(evento):
+    return _documento(evento, "md", TIPO_MARKDOWN, lambda evento, cruces, filtro: exportar.markdown(
         evento, cruces, nombre_guia, _rango(evento), filtro.descripcion()).encode("utf-8"))
 
 
 @bp.get("/eventos/<slug>/sintesis.docx")
-def sintesis_docx(slug):
-    return _documento(slug, "docx", TIPO_DOCX, lambda evento, cruces, filtro: exportar.docx(
+@vista_de_evento()
+def sintesis_docx(evento):
+    return _documento(evento, "docx", TIPO_DOCX, lambda evento, cruces, filtro: exportar.docx(
         evento, cruces, nombre_guia, _rango(evento), filtro.descripcion()))
 
 
 @bp.get("/eventos/<slug>/sintesis.csv")
-def sintesis_csv(slug):
-    return _documento(slug, "csv", TIPO_CSV, lambda evento, cruces, _filtro: exportar.csv(evento, cruces))
+@vista_de_evento()
+def sintesis_csv(evento):
+    return _documento(evento, "csv", TIPO_CSV, lambda evento, cruces, _filtro: exportar.csv(evento, cruces))
 
 
 @bp.get("/eventos/<slug>/sintesis.xlsx")
-def sintesis_xlsx(slug):
-    return _documento(slug, "xlsx", TIPO_XLSX, lambda evento, cruces, _filtro: exportar.xlsx(evento, cruces))
+@vista_de_evento()
+def sintesis_xlsx(evento):
+    return _documento(evento, "xlsx", TIPO_XLSX, lambda evento, cruces, _filtro: exportar.xlsx(evento, cruces))
 
 
 # --- Reparto de personas entre las mesas ------------------------------------------------------------
@@ -191,11 +193,10 @@ def _pagina_asignar(evento, codigo=200):
 
 
 @bp.route("/eventos/<slug>/mesas/asignar", methods=["GET", "POST"])
-def asignar_mesas(slug):
-    evento = evento_gestionable(slug)
+@vista_de_evento(boton=True)
+def asignar_mesas(evento):
     if request.method == "GET":
         return _pagina_asignar(evento)
-    exigir_boton()
     accion = request.form.get("accion")
     if accion == "repartir":
         return _repartir(evento)
