@@ -1,4 +1,6 @@
-"""Cabeceras de seguridad para todas las respuestas."""
+"""Cabeceras de seguridad para todas las respuestas, y las redirecciones que vienen de la URL."""
+from urllib.parse import urlsplit
+
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 POLITICA_CONTENIDO = "; ".join((
@@ -32,3 +34,17 @@ def registrar_seguridad(app):
         if app.config.get("HTTPS"):
             cabeceras.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return respuesta
+
+
+def ruta_local(destino: str | None, prefijo: str = "/") -> str | None:
+    """`destino` si es una ruta de este sitio que empieza por `prefijo`; si no, None.
+
+    Rechaza esquemas y hosts, «//», barras invertidas, espacios y caracteres de control: los navegadores
+    quitan tabuladores y saltos de línea de las direcciones, así que «/%09/otro.sitio» sería «//otro.sitio».
+    """
+    if not destino or not destino.isprintable() or any(c.isspace() or c == "\\" for c in destino):
+        return None
+    partes = urlsplit(destino)
+    if partes.scheme or partes.netloc or destino.startswith("//") or not destino.startswith(prefijo):
+        return None
+    return destino

@@ -5,6 +5,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from .. import correo
 from ..extensiones import db, limiter
+from ..seguridad import ruta_local
 from .formularios import FormularioEntrar, FormularioRecuperar, FormularioRestablecer
 from .servicios import DatosInvalidos, autenticar, buscar_por_correo, enviar_enlace_restablecer, usuario_de_token
 
@@ -17,9 +18,7 @@ def _limite_ingreso():
 
 def _destino_seguro(destino: str | None) -> str:
     """Solo rutas de este sitio (evita redirecciones abiertas)."""
-    if destino and destino.startswith("/") and not destino.startswith("//") and "\\" not in destino:
-        return destino
-    return url_for("organizacion.inicio")
+    return ruta_local(destino) or url_for("organizacion.inicio")
 
 
 @bp.route("/entrar", methods=["GET", "POST"])

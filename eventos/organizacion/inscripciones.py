@@ -31,6 +31,7 @@ from ..zonas import a_local, ahora
 from . import bp
 from .formularios import REQUERIDO, FormularioVacio
 from ..permisos import auditar, vista_de_evento
+from ..seguridad import ruta_local
 from .ordenables import Ordenable, registrar
 from .servicios import lineas
 
@@ -89,11 +90,8 @@ def _mesas(evento) -> dict[int, Mesa]:
 def _volver(evento, por_omision: str) -> str:
     """Adónde volver tras una acción: solo páginas de inscripciones de este evento (nunca otro sitio)."""
     base = url_for("organizacion.inscripciones", slug=evento.slug)
-    destino = request.args.get("volver", "")
-    if (destino.startswith(base) and destino[len(base):len(base) + 1] in ("", "?", "/", "#")
-            and "\\" not in destino and destino.isprintable()):
-        return destino
-    return por_omision
+    destino = ruta_local(request.args.get("volver"), base)
+    return destino if destino and destino[len(base):len(base) + 1] in ("", "?", "/", "#") else por_omision
 
 
 def _respuesta_legible(pregunta, valor) -> str:
