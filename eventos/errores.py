@@ -6,9 +6,11 @@ from werkzeug.exceptions import HTTPException
 
 TITULOS = {
     400: lambda: _("Solicitud no válida"),
+    401: lambda: _("Hace falta identificarse"),
     403: lambda: _("Acceso denegado"),
     404: lambda: _("No encontrado"),
     405: lambda: _("Método no permitido"),
+    409: lambda: _("Conflicto"),
     413: lambda: _("Archivo demasiado grande"),
     429: lambda: _("Demasiadas solicitudes"),
     500: lambda: _("Error del servidor"),
@@ -34,7 +36,7 @@ def registrar_errores(app):
     @app.errorhandler(HTTPException)
     def error_http(error: HTTPException):
         codigo = error.code or 500
-        titulo = TITULOS.get(codigo, TITULOS[400])()
+        titulo = TITULOS.get(codigo, TITULOS[500 if codigo >= 500 else 400])()
         mensaje = _mensaje(error)
         if request.path.startswith("/api/"):
             return jsonify({"error": titulo, "mensaje": mensaje, "estado": codigo}), codigo

@@ -75,7 +75,7 @@ def entrar(cliente, correo: str, clave: str = CLAVE):
 
 def instante_utc(hora: str, dia=None):
     """Hoy (o `dia`) a esa hora UTC, como datetime con zona."""
-    from datetime import date, datetime, time, timezone
+    from datetime import datetime, time, timezone
     return datetime.combine(dia or datetime.now(timezone.utc).date(), time.fromisoformat(hora), tzinfo=timezone.utc)
 
 

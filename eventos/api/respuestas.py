@@ -6,7 +6,6 @@ from flask_login import current_user
 
 from ..extensiones import db
 from ..mesas import servicios
-from ..modelos import Evento, Mesa
 from ..permisos import evento_con_permiso, mesa_con_permiso, puede_gestionar
 from ..zonas import iso
 from .comun import cuerpo_json, exigir_csrf_si_hay_sesion, exigir_cuenta

@@ -8,7 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import calendario, qr, zonas
 from ..extensiones import db, limiter
-from ..modelos import Asistencia, Evento, Inscripcion
+from ..modelos import Asistencia, Evento
 from ..publico.agenda import rango_de_fechas
 from ..mesas.servicios import mesa_de_participante
 from ..permisos import exigir_boton

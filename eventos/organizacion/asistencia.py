@@ -17,7 +17,7 @@ from ..acreditacion import servicios
 from ..exportar import TIPO_CSV, TIPO_XLSX, csv_bytes, xlsx_bytes
 from ..extensiones import db
 from ..inscripciones.formularios import paises
-from ..modelos import Evento, Inscripcion, Mesa
+from ..modelos import Inscripcion, Mesa
 from ..zonas import a_local, ahora, iso
 from . import bp
 from .inscripciones import _descarga, _privado

@@ -6,7 +6,7 @@ import re
 import unicodedata
 from pathlib import Path
 
-from flask import abort, current_app, flash, redirect, render_template, send_file, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import format_decimal, gettext as _
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
@@ -137,12 +137,6 @@ registrar(Ordenable(
 @vista_de_evento((Material, "material_id"))
 def descargar_material(evento, material):
     """Para revisar los archivos aunque el evento siga en borrador (la ruta pública exige publicado)."""
-    if not material.archivo or not almacen.existe(material.archivo):
-        abort(404)
-    respuesta = send_file(almacen.ruta(material), mimetype=material.tipo_mime or "application/octet-stream",
-                          as_attachment=True, download_name=material.nombre_archivo or material.archivo,
-                          conditional=True, max_age=0)
-    respuesta.headers["X-Content-Type-Options"] = "nosniff"
-    respuesta.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    respuesta = almacen.descarga(material, max_age=0)
     respuesta.headers["Cache-Control"] = "private, no-store"
     return respuesta

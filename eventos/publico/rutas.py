@@ -4,11 +4,11 @@ from __future__ import annotations
 import hashlib
 
 from flask import (Blueprint, abort, current_app, g, make_response, render_template, request,
-                   send_file, url_for)
+                   url_for)
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import calendario, zonas
+from .. import calendario
 from ..extensiones import cache, db
 from ..modelos import Evento, Material
 from ..servicios import materiales as almacen
@@ -119,14 +119,6 @@ def sesion(slug, clave):
 @bp.get("/materiales/<int:material_id>/<path:nombre>")
 def material(material_id, nombre):
     material = db.session.get(Material, material_id)
-    if material is None or not material.archivo or not material.evento.publicado or nombre != material.nombre_archivo:
+    if material is None or not material.evento.publicado or nombre != material.nombre_archivo:
         abort(404)
-    ruta = almacen.ruta(material)
-    if not ruta.is_file():
-        abort(404)
-    # Se descarga siempre como adjunto: un archivo subido nunca se interpreta como página del sitio.
-    respuesta = send_file(ruta, mimetype=material.tipo_mime or "application/octet-stream", as_attachment=True,
-                          download_name=material.nombre_archivo, conditional=True, max_age=3600)
-    respuesta.headers["X-Content-Type-Options"] = "nosniff"
-    respuesta.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return respuesta
+    return almacen.descarga(material, max_age=3600)

@@ -47,3 +47,17 @@ def leer(nombre: str) -> bytes:
 
 def ruta(material) -> Path:
     return carpeta() / material.archivo
+
+
+def descarga(material, max_age: int):
+    """El archivo como adjunto (un archivo subido nunca se interpreta como página del sitio), o 404.
+    El tipo se da sin parámetros: Werkzeug añade él mismo `charset=utf-8` a los de texto."""
+    from flask import abort, send_file
+    if not material.archivo or not existe(material.archivo):
+        abort(404)
+    tipo = (material.tipo_mime or "application/octet-stream").split(";")[0].strip()
+    respuesta = send_file(ruta(material), mimetype=tipo, as_attachment=True,
+                          download_name=material.nombre_archivo or material.archivo, conditional=True, max_age=max_age)
+    respuesta.headers["X-Content-Type-Options"] = "nosniff"
+    respuesta.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    return respuesta
