@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
     from . import modelos  # noqa: F401  (registra las tablas antes de Migrate)
     from .extensiones import babel, cache, csrf, db, limiter, login, migrate
     from .preferencias import elegir_idioma, registrar_preferencias
+    from .registro import registrar_registros
     from .seguridad import registrar_seguridad
 
     db.init_app(app)
@@ -42,6 +43,7 @@ def create_app(config: dict | None = None) -> Flask:
     limiter.init_app(app)
     registrar_preferencias(app)
     registrar_seguridad(app)
+    registrar_registros(app)
 
     _enteros_de_ruta_acotados(app)
     from .acreditacion.rutas import bp as acreditacion_bp

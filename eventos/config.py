@@ -64,10 +64,11 @@ def desde_entorno(instance_path: str) -> dict:
 def opciones_motor(url_bd: str) -> dict:
     """SQLite: varios procesos escriben por turnos y se espera hasta 30 s en vez de fallar con «database
     is locked». PostgreSQL: las conexiones del pool se comprueban al sacarlas solo si llevaban un rato
-    sin usarse (ver `preparar_postgresql`)."""
+    sin usarse (ver `preparar_postgresql`). En ambos, los errores no muestran los valores de la sentencia:
+    llevarían a los registros enlaces personales, claves y correos."""
     if url_bd.startswith("postgresql"):
-        return {}
-    return {"connect_args": {"timeout": 30}}
+        return {"hide_parameters": True}
+    return {"connect_args": {"timeout": 30}, "hide_parameters": True}
 
 
 # Una conexión usada hace menos que esto no se comprueba: bajo carga, cada petición se ahorra una ida y
