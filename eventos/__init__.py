@@ -41,8 +41,8 @@ def create_app(config: dict | None = None) -> Flask:
     cache.init_app(app)
     login.init_app(app)
     limiter.init_app(app)
+    registrar_seguridad(app)  # antes que nada que lea la petición: la política de entrada va primero
     registrar_preferencias(app)
-    registrar_seguridad(app)
     registrar_registros(app)
 
     _enteros_de_ruta_acotados(app)

@@ -13,6 +13,9 @@ import logging
 import re
 
 _PATRONES = (
+    # PostgreSQL repite los valores en el detalle de sus errores: la fila que falló, la clave repetida.
+    (re.compile(r"(Failing row contains ).*$", re.M), r"\1(***)."),
+    (re.compile(r"(Key \([^)]*\))=.*$", re.M), r"\1=(***)"),
     (re.compile(r"(/inscripcion/)[^/\s?#\"'<>]+"), r"\1***"),
     (re.compile(r"(/cuentas/restablecer/)[^/\s?#\"'<>]+"), r"\1***"),
     (re.compile(r"(/calendario/)[^/\s?#\"'<>]+?(\.ics)"), r"\1***\2"),

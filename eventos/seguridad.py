@@ -19,8 +19,10 @@ POLITICA_CONTENIDO = "; ".join((
 
 
 def registrar_seguridad(app):
+    from .entrada import comprobar_peticion
     if app.config.get("HTTPS"):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)
+    app.before_request(comprobar_peticion)
 
     @app.after_request
     def cabeceras(respuesta):

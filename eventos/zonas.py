@@ -75,13 +75,12 @@ def a_utc(hora_local: datetime, nombre_zona: str) -> datetime:
             hora=hora_local.strftime(FORMATO_HORA_LOCAL), zona=nombre_zona)) from None
 
 
-def leer_hora_local(texto: str, nombre_zona: str) -> datetime:
-    """'2021-06-11 11:00' en la zona del evento → instante UTC."""
+def leer_reloj(texto: str) -> datetime:
+    """'2021-06-11 11:00' → la hora de reloj, sin zona."""
     try:
-        hora_local = datetime.strptime(str(texto).strip(), FORMATO_HORA_LOCAL)
+        return datetime.strptime(str(texto).strip(), FORMATO_HORA_LOCAL)
     except ValueError:
         raise FormatoDeHoraInvalido(_l("«%(texto)s» no es una fecha y hora válida (formato AAAA-MM-DD HH:MM).", texto=texto)) from None
-    return a_utc(hora_local, nombre_zona)
 
 
 def a_local(instante: datetime, nombre_zona: str) -> datetime:

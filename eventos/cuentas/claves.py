@@ -11,11 +11,11 @@ from flask import abort, flash, g, make_response, redirect, render_template, url
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import StringField
 from wtforms.validators import DataRequired, Length
 
+from ..entrada import Formulario
 from ..extensiones import db
 from ..modelos import TokenApi
 from ..zonas import ahora
@@ -24,12 +24,12 @@ from .rutas import bp
 MAXIMO_VIGENTES = 20
 
 
-class FormularioClaveApi(FlaskForm):
+class FormularioClaveApi(Formulario):
     nombre = StringField(_l("Nombre de la clave"), validators=[
         DataRequired(_l("Escriba un nombre que le ayude a reconocerla.")), Length(max=120)])
 
 
-class FormularioRevocar(FlaskForm):
+class FormularioRevocar(Formulario):
     """Solo el token CSRF."""
 
 

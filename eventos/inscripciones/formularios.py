@@ -7,11 +7,12 @@ from functools import lru_cache
 
 from babel import Locale
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (BooleanField, EmailField, RadioField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
+
+from ..entrada import Formulario
 
 REQUERIDO = _l("Este campo es obligatorio.")
 _MARCADO = re.compile(r"<\s*[a-zA-Z/!?]|javascript\s*:", re.IGNORECASE)
@@ -44,7 +45,7 @@ class CasillasMultiples(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class FormularioInscripcionBase(FlaskForm):
+class FormularioInscripcionBase(Formulario):
     nombre = StringField(_l("Nombre"), validators=[DataRequired(REQUERIDO), Length(max=120), sin_marcado])
     apellidos = StringField(_l("Apellidos"), validators=[DataRequired(REQUERIDO), Length(max=120), sin_marcado])
     correo = EmailField(_l("Correo electrónico"), validators=[
@@ -57,7 +58,7 @@ class FormularioInscripcionBase(FlaskForm):
                                   validators=[DataRequired(_l("Para inscribirse debe aceptar el aviso de privacidad."))])
 
 
-class FormularioDatosPersonales(FlaskForm):
+class FormularioDatosPersonales(Formulario):
     """Lo que la persona puede corregir desde su enlace personal."""
     nombre = FormularioInscripcionBase.nombre
     apellidos = FormularioInscripcionBase.apellidos

@@ -1,12 +1,12 @@
 """Formularios de la oficina. Las reglas del programa (horas locales, fechas, anidamiento) no se
 repiten aquí: los datos pasan por los mismos lectores que la importación (servicios/programa.py)."""
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, IntegerField, SelectField,
                      StringField, TextAreaField, TimeField)
 from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
 
+from ..entrada import Formulario
 from ..modelos import (MAXIMO_DIAS_ANTES, MAXIMO_MINUTOS_ANTES, MINUTOS_ANTES_POR_OMISION, MODALIDADES, ROLES,
                        TIPOS_MATERIAL, TIPOS_SESION)
 
@@ -19,7 +19,7 @@ def _opciones(diccionario):
     return [(clave, etiqueta) for clave, etiqueta in diccionario.items()]
 
 
-class FormularioEvento(FlaskForm):
+class FormularioEvento(Formulario):
     titulo = StringField(_l("Título"), validators=[DataRequired(REQUERIDO), Length(max=300)])
     slug = StringField(_l("Identificador en la dirección"), validators=[DataRequired(REQUERIDO), Length(max=120), CLAVE])
     lema = StringField(_l("Lema o subtítulo"), validators=[Optional(), Length(max=500)])
@@ -50,7 +50,7 @@ class FormularioEvento(FlaskForm):
     conservar_horas = BooleanField(_l("Si cambia la zona horaria, conservar las horas locales de las sesiones"), default=True)
 
 
-class FormularioSesion(FlaskForm):
+class FormularioSesion(Formulario):
     titulo = StringField(_l("Título"), validators=[DataRequired(REQUERIDO), Length(max=300)])
     tipo = SelectField(_l("Tipo"), choices=_opciones(TIPOS_SESION))
     padre = SelectField(_l("Dentro de la sesión"), coerce=int, validate_choice=False)  # las reglas: validar_arbol
@@ -65,7 +65,7 @@ class FormularioSesion(FlaskForm):
     clave = StringField(_l("Identificador en la dirección"), validators=[Optional(), Length(max=80), CLAVE])
 
 
-class FormularioParticipacion(FlaskForm):
+class FormularioParticipacion(Formulario):
     nombre = StringField(_l("Nombre"), validators=[DataRequired(REQUERIDO), Length(max=200)])
     tratamiento = StringField(_l("Tratamiento (Dr., Lic.…)"), validators=[Optional(), Length(max=40)])
     rol = SelectField(_l("Rol"), choices=_opciones(ROLES))
@@ -75,21 +75,21 @@ class FormularioParticipacion(FlaskForm):
     pais = StringField(_l("País"), validators=[Optional(), Length(max=120)])
 
 
-class FormularioDuplicar(FlaskForm):
+class FormularioDuplicar(Formulario):
     slug = StringField(_l("Identificador de la copia"), validators=[DataRequired(REQUERIDO), Length(max=120), CLAVE])
     fecha_inicio = DateField(_l("Nuevo primer día"), validators=[DataRequired(_l("Escriba una fecha válida."))])
 
 
-class FormularioImportar(FlaskForm):
+class FormularioImportar(Formulario):
     archivo = FileField(_l("Archivo de programa (YAML o JSON)"))
     slug = StringField(_l("Identificador nuevo (opcional)"), validators=[Optional(), Length(max=120), CLAVE])
 
 
-class FormularioVacio(FlaskForm):
+class FormularioVacio(Formulario):
     """Solo el token CSRF: botones de acción (publicar, borrar, mover…)."""
 
 
-class FormularioMesa(FlaskForm):
+class FormularioMesa(Formulario):
     nombre = StringField(_l("Nombre"), validators=[DataRequired(REQUERIDO), Length(max=300)])
     descripcion = TextAreaField(_l("Descripción"), validators=TEXTO_LARGO)
     cupo = IntegerField(_l("Cupo"), validators=[Optional(), NumberRange(min=1, max=100000)])
@@ -97,21 +97,21 @@ class FormularioMesa(FlaskForm):
     enlace = StringField(_l("Enlace en línea"), validators=[Optional(), Length(max=1000)])
 
 
-class FormularioGuia(FlaskForm):
+class FormularioGuia(Formulario):
     titulo = StringField(_l("Título (opcional)"), validators=[Optional(), Length(max=300)])
     pregunta_rectora = TextAreaField(_l("Pregunta rectora (opcional)"), validators=[Optional(), Length(max=5000)])
     sesion = SelectField(_l("Sesión"), coerce=int)
 
 
-class FormularioBloque(FlaskForm):
+class FormularioBloque(Formulario):
     titulo = StringField(_l("Título del bloque o ronda"), validators=[DataRequired(REQUERIDO), Length(max=300)])
 
 
-class FormularioPregunta(FlaskForm):
+class FormularioPregunta(Formulario):
     texto = TextAreaField(_l("Pregunta"), validators=[DataRequired(REQUERIDO), Length(max=5000)])
 
 
-class FormularioMaterial(FlaskForm):
+class FormularioMaterial(Formulario):
     titulo = StringField(_l("Título"), validators=[DataRequired(REQUERIDO), Length(max=300)])
     tipo = SelectField(_l("Tipo"), choices=_opciones(TIPOS_MATERIAL))
     descripcion = TextAreaField(_l("Descripción"), validators=[Optional(), Length(max=2000)])
@@ -120,7 +120,7 @@ class FormularioMaterial(FlaskForm):
     url = StringField(_l("Enlace (si no sube un archivo)"), validators=[Optional(), Length(max=1000)])
 
 
-class FormularioMiembro(FlaskForm):
+class FormularioMiembro(Formulario):
     correo = EmailField(_l("Correo"), validators=[DataRequired(REQUERIDO), Email(_l("Escriba una dirección de correo válida.")), Length(max=254)])
     nombre = StringField(_l("Nombre (si aún no tiene cuenta)"), validators=[Optional(), Length(max=200)])
     rol = SelectField(_l("Rol"))

@@ -13,11 +13,11 @@ from flask import Response, abort, flash, g, make_response, redirect, render_tem
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
-from flask_wtf import FlaskForm
 from sqlalchemy import func, select
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 
+from ..entrada import Formulario
 from .. import correo as bandeja
 from ..exportar import TIPO_CSV, TIPO_XLSX, csv_bytes, xlsx_bytes
 from ..extensiones import db
@@ -47,12 +47,12 @@ class FormularioInscripcionManual(FormularioInscripcionBase):
                                      "(correo, papel, teléfono…)."))
 
 
-class FormularioAjustesInscripcion(FlaskForm):
+class FormularioAjustesInscripcion(Formulario):
     requiere_aprobacion = BooleanField(_l("Revisar y aprobar cada inscripción antes de confirmarla"))
     aviso_privacidad = TextAreaField(_l("Aviso de privacidad"), validators=[Optional(), Length(max=20000)])
 
 
-class FormularioPreguntaInscripcion(FlaskForm):
+class FormularioPreguntaInscripcion(Formulario):
     texto = StringField(_l("Pregunta"), validators=[DataRequired(REQUERIDO), Length(max=500)])
     tipo = SelectField(_l("Tipo de respuesta"), choices=list(TIPOS_PREGUNTA.items()))
     opciones = TextAreaField(_l("Opciones (una por línea)"), validators=[Optional(), Length(max=5000)])
@@ -481,7 +481,7 @@ def reintentar_correos(evento):
         # Agotados los reintentos automáticos, el botón concede uno más (si no, nunca se volvería a intentar).
         saliente.intentos = min(saliente.intentos, bandeja.INTENTOS_MAXIMOS - 1)
     db.session.commit()
-    bandeja.entregar_pendientes(limite=len(ids), evento_id=evento.id)
+    bandeja.entregar_pendientes(limite=len(ids), evento_id=evento.id, primero=ids)
     por_estado = dict(db.session.execute(select(CorreoSaliente.estado, func.count())
                                          .where(CorreoSaliente.id.in_(ids)).group_by(CorreoSaliente.estado)).all())
     enviados = por_estado.get("enviado", 0)

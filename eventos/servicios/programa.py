@@ -14,7 +14,7 @@ from pathlib import Path
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import zonas
+from .. import entrada, zonas
 from ..extensiones import db
 from ..modelos import (ESTADOS, MAXIMO_DIAS_ANTES, MAXIMO_MINUTOS_ANTES, MINUTOS_ANTES_POR_OMISION, MODALIDADES,
                        ROLES, TIPOS_MATERIAL, TIPOS_SESION, Bloque, Evento, Guia, Material, Mesa, Participacion,
@@ -26,6 +26,9 @@ PATRON_CLAVE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 LARGOS = {"slug": 120, "titulo": 300, "lema": 500, "sede": 500, "enlace": 1000, "sala": 200,
           "nombre": 200, "tratamiento": 40, "cargo": 300, "institucion": 300, "ciudad": 120,
           "pais": 120, "clave": 80, "url": 1000}
+# Los únicos textos del programa que admiten saltos de línea (los demás son de una línea, como en la oficina).
+VARIAS_LINEAS = {"resumen", "nota_conceptual", "objetivos", "resultados_esperados", "formato_y_metodologia",
+                 "nota_fechas", "objetivo", "descripcion", "pregunta_rectora", "texto"}
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,12 @@ class _Lector:
             self.problema(f"{ubicacion}.{campo}", _("se esperaba un texto"))
             return ""
         valor = str(valor).strip()
+        if entrada.tiene_prohibidos(valor):
+            self.problema(f"{ubicacion}.{campo}", _("contiene caracteres no admitidos (de control o de dirección del texto)"))
+            return ""
+        if campo not in VARIAS_LINEAS and not entrada.es_de_una_linea(valor):
+            self.problema(f"{ubicacion}.{campo}", _("es de una sola línea: quite los saltos de línea y los tabuladores"))
+            return ""
         largo = largo or LARGOS.get(campo)
         if largo and len(valor) > largo:
             self.problema(f"{ubicacion}.{campo}", _("tiene %(n)d caracteres; el máximo es %(max)d", n=len(valor), max=largo))
@@ -130,15 +139,17 @@ class _Lector:
 
     def fecha(self, datos, campo, ubicacion, obligatorio=True):
         valor = datos.get(campo)
-        if isinstance(valor, date) and not isinstance(valor, datetime):
-            return valor
         if valor is None and not obligatorio:
             return None
         try:
-            return date.fromisoformat(str(valor))
+            fecha = valor if isinstance(valor, date) and not isinstance(valor, datetime) else date.fromisoformat(str(valor))
         except ValueError:
             self.problema(f"{ubicacion}.{campo}", _("«%(valor)s» no es una fecha válida (AAAA-MM-DD)", valor=valor))
             return None
+        if not entrada.fecha_admisible(fecha):
+            self.problema(f"{ubicacion}.{campo}", str(entrada.FECHA_FUERA))
+            return None
+        return fecha
 
     def hora_local(self, datos, campo, ubicacion, zona, obligatorio=True):
         """Hora de reloj en la zona del evento → instante UTC (o None con el problema anotado)."""
@@ -150,9 +161,11 @@ class _Lector:
         if zona is None:
             return None
         try:
-            if isinstance(valor, datetime):
-                return zonas.a_utc(valor.replace(tzinfo=None), zona)
-            return zonas.leer_hora_local(valor, zona)
+            hora = valor.replace(tzinfo=None) if isinstance(valor, datetime) else zonas.leer_reloj(valor)
+            if not entrada.fecha_admisible(hora):
+                self.problema(f"{ubicacion}.{campo}", str(entrada.FECHA_FUERA))
+                return None
+            return zonas.a_utc(hora, zona)
         except zonas.ErrorDeZona as error:
             self.problema(f"{ubicacion}.{campo}", str(error.mensaje))
             return None
