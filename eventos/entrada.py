@@ -25,7 +25,8 @@ ANIO_MINIMO, ANIO_MAXIMO = 1900, 2199
 MAXIMO_JSON = 1024 * 1024  # bytes de un cuerpo JSON
 MAXIMO_ANIDAMIENTO = 32
 
-_PROHIBIDOS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# Controles (salvo \t \n \r), marcas de dirección y sustitutos sueltos (JSON admite «\ud800», que no es UTF-8).
+_PROHIBIDOS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
 _SALTOS = re.compile("[\t\r\n]")
 
 UNA_LINEA = _l("Este campo es de una sola línea: quite los saltos de línea y los tabuladores.")

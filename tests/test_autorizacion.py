@@ -27,6 +27,8 @@ PERMITIDAS = {
     "api.eventos": set(PERSONAS),
     "api.evento": set(PERSONAS),
     "api.salud": set(PERSONAS),
+    "api.descripcion_openapi": set(PERSONAS),
+    "api.documentacion": set(PERSONAS),
     "api.acreditar": ACREDITACION,
     "api.lista_sin_conexion": ACREDITACION,
     "api.buscar": ACREDITACION,

@@ -5,6 +5,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError, validate_csrf
 from wtforms import ValidationError
 
+from ..entrada import leer_json
+
 
 def exigir_cuenta() -> None:
     if not current_user.is_authenticated:
@@ -22,7 +24,7 @@ def exigir_csrf_si_hay_sesion() -> None:
 
 
 def cuerpo_json() -> dict:
-    datos = request.get_json(silent=True)
+    datos = leer_json() if request.is_json else None
     if not isinstance(datos, dict):
         abort(400, description=_("El cuerpo debe ser un objeto JSON."))
     return datos

@@ -11,6 +11,14 @@ from . import serializar
 bp = Blueprint("api", __name__)
 
 
+@bp.after_request
+def como_identificarse(respuesta):
+    """Un 401 dice con qué identificarse (RFC 9110): la clave de API."""
+    if respuesta.status_code == 401:
+        respuesta.headers["WWW-Authenticate"] = 'Bearer realm="api"'
+    return respuesta
+
+
 @bp.get("/salud")
 def salud():
     """Para el balanceador o el monitor: el proceso responde (no consulta la base de datos)."""
@@ -41,4 +49,4 @@ def evento(slug):
     return respuesta
 
 
-from . import acreditacion, respuestas  # noqa: E402,F401  (registran sus rutas en este blueprint)
+from . import acreditacion, descripcion, respuestas  # noqa: E402,F401  (registran sus rutas en este blueprint)

@@ -60,8 +60,8 @@ def validar(texto, puntos_clave, intervenciones) -> Contenido:
         raise RespuestaInvalida(_("Hasta %(n)d puntos clave de %(c)d caracteres cada uno.", n=MAX_PUNTOS, c=MAX_PUNTO))
     if intervenciones in ("", None):
         intervenciones = None
-    elif isinstance(intervenciones, str) and intervenciones.strip().isdigit():
-        intervenciones = int(intervenciones.strip())
+    elif isinstance(intervenciones, str) and (cifras := intervenciones.strip()).isdecimal() and len(cifras) <= 9:
+        intervenciones = int(cifras)  # isdigit() admitiría «²», que int() no lee
     if intervenciones is not None and (isinstance(intervenciones, bool) or not isinstance(intervenciones, int)
                                        or not 0 <= intervenciones <= MAX_INTERVENCIONES):
         raise RespuestaInvalida(_("Las intervenciones deben ser un número entero entre 0 y %(n)d.", n=MAX_INTERVENCIONES))
