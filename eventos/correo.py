@@ -27,7 +27,7 @@ def construir(destinatario: str, asunto: str, texto: str, html: str | None = Non
     mensaje = EmailMessage()
     mensaje["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     mensaje["To"] = destinatario
-    mensaje["Subject"] = asunto
+    mensaje["Subject"] = " ".join(asunto.split())  # una sola línea aunque el título traiga saltos de línea
     mensaje["Date"] = formatdate(localtime=False)
     mensaje["Message-ID"] = make_msgid(domain="eventos.local")
     mensaje.set_content(texto)
@@ -46,13 +46,9 @@ def construir(destinatario: str, asunto: str, texto: str, html: str | None = Non
     return mensaje
 
 
-def entregar(mensaje: EmailMessage) -> str:
-    """Entrega el mensaje; devuelve dónde quedó. Lanza ErrorDeEnvio si el servidor lo rechaza."""
-    return entregar_bytes(bytes(mensaje), mensaje["To"], str(mensaje["Subject"]))
-
-
 def entregar_bytes(contenido: bytes, destinatario: str, asunto: str) -> str:
-    """Entrega un mensaje MIME ya serializado (tal como se guardó en la bandeja de salida)."""
+    """Entrega un mensaje MIME ya serializado (tal como se guardó en la bandeja de salida); devuelve dónde
+    quedó. Lanza ErrorDeEnvio si el servidor lo rechaza."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         carpeta = Path(config["MAIL_CARPETA"])
@@ -76,81 +72,174 @@ def entregar_bytes(contenido: bytes, destinatario: str, asunto: str) -> str:
 
 # --- Bandeja de salida --------------------------------------------------------------------------
 INTENTOS_MAXIMOS = 8
+RECLAMO = timedelta(minutes=10)  # si el proceso muere a mitad de un envío, el correo se reintenta pasado este plazo
+LARGO_ASUNTO = 300  # CorreoSaliente.asunto
+CORREOS_DE_LA_PETICION = "eventos.correos_salientes"  # clave del entorno WSGI de la petición
 
 
-def programar_entrega():
-    """Pide que la bandeja de salida se entregue cuando termine esta petición (si se entrega en el
-    propio proceso web; con un proceso aparte, `flask correo enviar --continuo`, no hace nada)."""
-    from flask import g, has_request_context
+def url_base() -> str:
+    """La raíz de los enlaces de un correo: URL_PUBLICA, o la de la petición en curso."""
+    from flask import has_request_context, request
+    return current_app.config.get("URL_PUBLICA") or (request.host_url if has_request_context() else "http://localhost/")
+
+
+def encolar(destinatario: str, asunto: str, texto: str, tipo: str, evento_id: int | None = None):
+    """Deja en la bandeja de salida un correo ya compuesto (cuentas, invitaciones), en la transacción de
+    quien llama; sale por el mismo camino que los de la inscripción."""
+    from .extensiones import db
+    from .modelos import CorreoSaliente
+
+    mensaje = construir(destinatario, asunto, texto)
+    saliente = CorreoSaliente(evento_id=evento_id, tipo=tipo, url_base=url_base(), destinatario=destinatario,
+                              asunto=str(mensaje["Subject"])[:LARGO_ASUNTO], mensaje=bytes(mensaje))
+    db.session.add(saliente)
+    programar_entrega(saliente)
+    return saliente
+
+
+def programar_entrega(saliente) -> None:
+    """Pide que `saliente`, recién anotado, se entregue en cuanto esta petición haya respondido (si se
+    entrega en el propio proceso web; con un proceso aparte, `flask correo enviar --continuo`, no hace nada)."""
+    from flask import has_request_context, request
     if has_request_context() and current_app.config.get("CORREO_AL_RESPONDER", True):
-        g.entregar_correo = True
+        request.environ.setdefault(CORREOS_DE_LA_PETICION, []).append(saliente)
 
 
-def entregar_pendientes(limite: int = 50, evento_id: int | None = None) -> tuple[int, int]:
-    """Compone y entrega los correos que tocan; devuelve (enviados, fallidos). Reintenta con espera
-    creciente (1, 2, 4… minutos) hasta INTENTOS_MAXIMOS; los fallidos quedan visibles con su error.
+def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=()) -> tuple[int, int]:
+    """Compone y entrega los correos que tocan, empezando por los ids de `primero`; devuelve (enviados,
+    fallidos). Reintenta con espera creciente (1, 2, 4… minutos) hasta INTENTOS_MAXIMOS; los fallidos
+    quedan visibles con su error. Un correo que falla, por el motivo que sea, no detiene a los demás.
 
     Varios procesos pueden llamarla a la vez: cada correo se reclama antes con una actualización
     condicional (solo un proceso la consigue) y ninguno mantiene bloqueos mientras envía.
     """
-    from sqlalchemy import select, update
+    from sqlalchemy import case, select
 
     from .extensiones import db
-    from .inscripciones.avisos import componer
     from .modelos import CorreoSaliente
     from .zonas import ahora
 
+    orden = [CorreoSaliente.id]
+    if primero:
+        orden.insert(0, case((CorreoSaliente.id.in_(list(primero)), 0), else_=1))
     consulta = (select(CorreoSaliente.id, CorreoSaliente.intentos)
                 .where(CorreoSaliente.estado != "enviado", CorreoSaliente.proximo_intento <= ahora(),
                        CorreoSaliente.intentos < INTENTOS_MAXIMOS)
-                .order_by(CorreoSaliente.id).limit(limite))
+                .order_by(*orden).limit(limite))
     if evento_id is not None:
         consulta = consulta.where(CorreoSaliente.evento_id == evento_id)
     candidatos = db.session.execute(consulta).all()
     db.session.commit()
     enviados = fallidos = 0
     for correo_id, intentos in candidatos:
-        # Si el proceso muriera a mitad de envío, el correo se reintentaría a los 10 minutos.
-        reclamado = db.session.execute(
-            update(CorreoSaliente)
-            .where(CorreoSaliente.id == correo_id, CorreoSaliente.intentos == intentos, CorreoSaliente.estado != "enviado")
-            .values(intentos=intentos + 1, proximo_intento=ahora() + timedelta(minutes=10))
-        ).rowcount
-        db.session.commit()
-        if not reclamado:
-            continue  # otro proceso lo tomó
-        saliente = db.session.get(CorreoSaliente, correo_id)
         try:
-            if saliente.mensaje is None:
-                saliente.asunto, saliente.mensaje = componer(saliente)
-            entregar_bytes(saliente.mensaje, saliente.destinatario, saliente.asunto)
-        except ErrorDeEnvio as error:
-            saliente.estado = "fallido"
-            saliente.ultimo_error = str(error)[:2000]
-            saliente.proximo_intento = ahora() + timedelta(minutes=2 ** (saliente.intentos - 1))
-            fallidos += 1
-        else:
-            saliente.estado = "enviado"
-            saliente.enviado_en = ahora()
-            saliente.ultimo_error = ""
-            enviados += 1
-        db.session.commit()
+            if not _reclamar(correo_id, intentos):
+                continue  # otro proceso lo tomó
+            salio = _entregar_reclamado(correo_id, intentos + 1)
+        except Exception:  # noqa: BLE001 — p. ej., la base de datos no respondió: se sigue con el siguiente
+            db.session.rollback()
+            registro.exception("No se pudo anotar el resultado del correo %s", correo_id)
+            salio = False
+        enviados += salio
+        fallidos += not salio
     return enviados, fallidos
 
 
+def _reclamar(correo_id: int, intentos: int) -> bool:
+    """Toma el correo para este proceso. Hasta saber el resultado cuenta como fallido sin error («en curso
+    o interrumpido»): si el proceso muriera, se vería y se reintentaría pasado RECLAMO."""
+    from sqlalchemy import update
+
+    from .extensiones import db
+    from .modelos import CorreoSaliente
+    from .zonas import ahora
+
+    reclamado = db.session.execute(
+        update(CorreoSaliente)
+        .where(CorreoSaliente.id == correo_id, CorreoSaliente.intentos == intentos, CorreoSaliente.estado != "enviado")
+        .values(intentos=intentos + 1, proximo_intento=ahora() + RECLAMO, estado="fallido", ultimo_error="")
+    ).rowcount
+    db.session.commit()
+    return bool(reclamado)
+
+
+def _entregar_reclamado(correo_id: int, intento: int) -> bool:
+    """Compone (si aún no lo estaba) y entrega un correo ya reclamado, y anota el resultado. Cualquier
+    fallo (plantilla, carpeta de correo, servidor…) lo deja «fallido» con su error y su próximo intento."""
+    from sqlalchemy import update
+
+    from .extensiones import db
+    from .inscripciones.avisos import componer
+    from .modelos import CorreoSaliente
+    from .zonas import ahora
+
+    compuesto = {}
+    try:
+        saliente = db.session.get(CorreoSaliente, correo_id)
+        if saliente.mensaje is None:
+            asunto, compuesto["mensaje"] = componer(saliente)
+            compuesto["asunto"] = asunto[:LARGO_ASUNTO]
+        entregar_bytes(compuesto.get("mensaje", saliente.mensaje), saliente.destinatario,
+                       compuesto.get("asunto", saliente.asunto))
+    except Exception as error:  # noqa: BLE001 — el fallo de un correo se anota en él y no detiene a los demás
+        db.session.rollback()
+        if not isinstance(error, ErrorDeEnvio):
+            registro.exception("No se pudo componer o entregar el correo %s", correo_id)
+        resultado = {"estado": "fallido", "ultimo_error": (str(error) or type(error).__name__)[:2000],
+                     "proximo_intento": ahora() + timedelta(minutes=2 ** (intento - 1))}
+    else:
+        resultado = {"estado": "enviado", "enviado_en": ahora(), "ultimo_error": ""}
+    db.session.execute(update(CorreoSaliente).where(CorreoSaliente.id == correo_id).values(**compuesto, **resultado))
+    db.session.commit()
+    return resultado["estado"] == "enviado"
+
+
 def registrar_entrega(app):
-    """Tras cada petición que anotó correo, la entrega sucede cuando la respuesta ya salió."""
-    from flask import g
+    """Tras cada petición que anotó correo, la entrega sucede cuando la respuesta ya salió: al terminar
+    de recorrer su cuerpo o al cerrarlo, lo que ocurra antes.
 
-    @app.after_request
-    def entregar_al_cerrar(respuesta):
-        if g.pop("entregar_correo", False):
-            def entregar_ahora():
-                with app.app_context():
-                    try:
-                        entregar_pendientes()
-                    except Exception:  # noqa: BLE001 — la entrega nunca debe afectar a la petición
-                        app.logger.exception("Fallo al entregar la bandeja de salida")
+    No basta con cerrar (`call_on_close`): el servidor de Werkzeug (`flask run`, y el de las pruebas en
+    navegador) no cierra la respuesta si el navegador corta la conexión en cuanto la recibe, cosa que
+    Chromium hace a veces tras enviar un formulario; ese correo se quedaba «pendiente» sin intentos.
+    """
+    from sqlalchemy import inspect
 
-            respuesta.call_on_close(entregar_ahora)
-        return respuesta
+    siguiente = app.wsgi_app
+
+    def entregar(ids):
+        with app.app_context():
+            try:
+                entregar_pendientes(primero=ids)
+            except Exception:  # noqa: BLE001 — la entrega nunca debe afectar a la petición
+                app.logger.exception("Fallo al entregar la bandeja de salida")
+
+    def wsgi_app(environ, start_response):
+        cuerpo = siguiente(environ, start_response)
+        # Solo los que llegaron a la base de datos (una petición que deshizo su trabajo no deja nada que entregar).
+        ids = [inspect(s).identity[0] for s in environ.pop(CORREOS_DE_LA_PETICION, ()) if inspect(s).identity]
+        return _CuerpoYLuego(cuerpo, lambda: entregar(ids)) if ids else cuerpo
+
+    app.wsgi_app = wsgi_app
+
+
+class _CuerpoYLuego:
+    """El cuerpo de una respuesta WSGI que, al acabar de recorrerse o al cerrarse, hace `luego` (una vez)."""
+
+    def __init__(self, cuerpo, luego):
+        self._cuerpo, self._luego = cuerpo, luego
+
+    def __iter__(self):
+        yield from self._cuerpo
+        self._hacer_luego()
+
+    def close(self):
+        try:
+            if hasattr(self._cuerpo, "close"):
+                self._cuerpo.close()
+        finally:
+            self._hacer_luego()
+
+    def _hacer_luego(self):
+        luego, self._luego = self._luego, None
+        if luego is not None:
+            luego()

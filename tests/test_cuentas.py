@@ -2,15 +2,19 @@
 import email
 import email.policy
 import re
+import socket
+import uuid
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+import time_machine
+from sqlalchemy import delete, select
 
 from apoyo import CLAVE, configuracion, crear_usuario, enviar, entrar
 from app import create_app
 from eventos.extensiones import db
-from eventos.modelos import Usuario
+from eventos.modelos import CorreoSaliente, Usuario
 
 
 @pytest.fixture()
@@ -64,6 +68,7 @@ def test_restablecer_contrasena_por_enlace_firmado(app, cliente, cuenta):
     entrar(otro, cuenta)  # una sesión abierta en otro dispositivo
     r = enviar(cliente, "/cuentas/recuperar", {"correo": cuenta})
     assert r.status_code == 302
+    r.close()  # el correo sale de la bandeja cuando la respuesta terminó
     mensaje, = correos_para(app, cuenta)
     enlace = re.search(r"http://localhost(/cuentas/restablecer/\S+)", mensaje).group(1)
     r = enviar(cliente, enlace, {"clave": "nueva-clave-segura", "repetir": "nueva-clave-segura"})
@@ -77,7 +82,7 @@ def test_restablecer_contrasena_por_enlace_firmado(app, cliente, cuenta):
 
 
 def test_enlace_caducado_o_falsificado(app, cliente, cuenta):
-    enviar(cliente, "/cuentas/recuperar", {"correo": cuenta})
+    enviar(cliente, "/cuentas/recuperar", {"correo": cuenta}).close()
     enlace = re.search(r"http://localhost(/cuentas/restablecer/\S+)", correos_para(app, cuenta)[-1]).group(1)
     app.config["RESTABLECER_VALIDEZ_SEGUNDOS"] = -1
     try:
@@ -87,6 +92,52 @@ def test_enlace_caducado_o_falsificado(app, cliente, cuenta):
         app.config["RESTABLECER_VALIDEZ_SEGUNDOS"] = 3600
     r = cliente.get(enlace[:-4] + "AAAA")
     assert r.status_code == 400 and "no es válido" in r.get_data(as_text=True)
+
+
+def _puerto_cerrado() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def cuenta_sin_correo(app):
+    """Una cuenta propia de la prueba; al final se borran ella y sus correos de la bandeja."""
+    direccion = f"sin-smtp-{uuid.uuid4().hex[:8]}@prueba.org"
+    with app.app_context():
+        crear_usuario(direccion, "Ana Sin Correo")
+        db.session.commit()
+    yield direccion
+    with app.app_context():
+        db.session.execute(delete(CorreoSaliente).where(CorreoSaliente.destinatario == direccion))
+        db.session.execute(delete(Usuario).where(Usuario.correo == direccion))
+        db.session.commit()
+
+
+def _bandeja_de(app, direccion: str) -> list[tuple]:
+    with app.app_context():
+        return [tuple(f) for f in db.session.execute(
+            select(CorreoSaliente.tipo, CorreoSaliente.evento_id, CorreoSaliente.estado, CorreoSaliente.intentos)
+            .where(CorreoSaliente.destinatario == direccion))]
+
+
+def test_restablecer_no_espera_al_servidor_de_correo_y_sale_por_la_bandeja(app, cliente, cuenta_sin_correo,
+                                                                          monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", _puerto_cerrado())  # el servidor de correo está caído
+    r = enviar(cliente, "/cuentas/recuperar", {"correo": cuenta_sin_correo})
+    assert r.status_code == 302
+    # Respondido sin hablar con el servidor de correo: el enlace espera en la bandeja (de ningún evento).
+    assert _bandeja_de(app, cuenta_sin_correo) == [("restablecer", None, "pendiente", 0)]
+    r.close()
+    assert _bandeja_de(app, cuenta_sin_correo) == [("restablecer", None, "fallido", 1)]
+
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)  # el correo vuelve (aquí, a la carpeta)
+    with time_machine.travel(datetime.now(timezone.utc) + timedelta(minutes=2)):  # llega la hora del reintento
+        app.test_cli_runner().invoke(args=["correo", "enviar"])
+    mensaje, = correos_para(app, cuenta_sin_correo)
+    enlace = re.search(r"http://localhost(/cuentas/restablecer/\S+)", mensaje).group(1)
+    assert app.test_client().get(enlace).status_code == 200
 
 
 def test_recuperar_no_revela_si_existe_la_cuenta(app, cliente):

@@ -72,3 +72,23 @@ def test_subir_con_datos_existentes(url_vacia, tmp_path):
         assert (bool(fila[0]), fila[1], fila[2]) == (False, "", 0)
         db.session.remove()
         db.engine.dispose()
+
+
+def test_correos_intentados_y_sin_enviar_pasan_a_fallidos(url_vacia, tmp_path):
+    """Un correo que se quedó «pendiente» con intentos gastados (nadie lo veía fallar, «Reintentar» no lo
+    alcanzaba) pasa a «fallido»; uno que aún no se intentó sigue pendiente."""
+    app = create_app(configuracion(tmp_path, url_vacia))
+    with app.app_context():
+        upgrade(revision="0008_busqueda")
+        with db.engine.begin() as conexion:
+            for destinatario, intentos in (("atascado@prueba.org", 8), ("nuevo@prueba.org", 0)):
+                conexion.execute(text(
+                    "INSERT INTO correo_saliente (tipo, url_base, destinatario, asunto, estado, intentos, ultimo_error, "
+                    "proximo_intento, creado_en) VALUES ('confirmada', 'http://localhost/', :destinatario, '', "
+                    "'pendiente', :intentos, '', '2026-01-01 00:00:00', '2026-01-01 00:00:00')"),
+                    {"destinatario": destinatario, "intentos": intentos})
+        upgrade()
+        estados = dict(db.session.execute(text("SELECT destinatario, estado FROM correo_saliente")).all())
+        assert estados == {"atascado@prueba.org": "fallido", "nuevo@prueba.org": "pendiente"}
+        db.session.remove()
+        db.engine.dispose()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import socket
 import uuid
 from email import message_from_bytes, policy
 from pathlib import Path
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from apoyo import entrar, enviar
 from eventos.extensiones import db
-from eventos.modelos import Evento, Mesa, RolEvento, Usuario
+from eventos.modelos import CorreoSaliente, Evento, Mesa, RolEvento, Usuario
 from eventos.permisos import puede_acreditar, puede_gestionar, puede_moderar
 
 
@@ -214,24 +215,52 @@ def test_acreditador_nuevo_recibe_invitacion_y_elige_su_contrasena(app, cliente,
     assert app.test_client().get(enlace).status_code == 400
 
 
-def test_si_falla_el_envio_el_rol_se_conserva_y_se_avisa(app, cliente, evento_con_equipo, cuentas_nuevas, monkeypatch):
-    from eventos import correo as modulo_correo
+def _puerto_cerrado() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
 
-    def fallar(mensaje):
-        raise modulo_correo.ErrorDeEnvio("servidor caído")
 
+def _bandeja_de(app, direccion: str) -> list[tuple]:
+    with app.app_context():
+        return [tuple(f) for f in db.session.execute(
+            select(CorreoSaliente.tipo, CorreoSaliente.evento_id, CorreoSaliente.estado, CorreoSaliente.intentos)
+            .where(CorreoSaliente.destinatario == direccion))]
+
+
+def test_invitacion_sale_por_la_bandeja_del_evento_aunque_el_servidor_de_correo_no_responda(
+        app, cliente, evento_con_equipo, cuentas_nuevas, monkeypatch):
     slug = evento_con_equipo["slug"]
     correo = cuentas_nuevas()
     entrar(cliente, evento_con_equipo["correos"]["organizador"])
-    monkeypatch.setattr(modulo_correo, "entregar", fallar)
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", _puerto_cerrado())  # el servidor de correo está caído
+    moderacion = f"moderador:{evento_con_equipo['mesa_id']}"
     respuesta = enviar(cliente, f"/organizacion/eventos/{slug}/equipo",
-                       {"correo": correo, "nombre": "Beto Sin Correo", "rol": f"moderador:{evento_con_equipo['mesa_id']}"},
-                       follow_redirects=True)
-    assert respuesta.status_code == 200
-    assert "no se pudo enviar el correo de invitación" in respuesta.get_data(as_text=True)
+                       {"correo": correo, "nombre": "Beto Sin Correo", "rol": moderacion})
+    assert respuesta.status_code == 302
     with app.app_context():
-        usuario = _usuario(correo)
-        assert puede_moderar(usuario, db.session.get(Mesa, evento_con_equipo["mesa_id"]))
+        evento_id = _evento(slug).id
+    # Respondido sin hablar con el servidor de correo: la invitación espera en la bandeja del evento.
+    assert _bandeja_de(app, correo) == [("invitacion", evento_id, "pendiente", 0)]
+    respuesta.close()
+    assert _bandeja_de(app, correo) == [("invitacion", evento_id, "fallido", 1)]
+    with app.app_context():
+        assert puede_moderar(_usuario(correo), db.session.get(Mesa, evento_con_equipo["mesa_id"]))
+
+    pagina = cliente.get(f"/organizacion/eventos/{slug}/correos").get_data(as_text=True)
+    assert correo in pagina and "Invitación al equipo de" in pagina and "Falló" in pagina
+    otra_oficina = app.test_client()
+    entrar(otra_oficina, evento_con_equipo["correos"]["organizador_otro"])
+    otro_evento = otra_oficina.get(f"/organizacion/eventos/{evento_con_equipo['otro_slug']}/correos")
+    assert otro_evento.status_code == 200 and correo not in otro_evento.get_data(as_text=True)
+
+    monkeypatch.setitem(app.config, "MAIL_SERVER", None)  # el correo vuelve (aquí, a la carpeta)
+    antes = _correos_en(app)
+    r = enviar(cliente, f"/organizacion/eventos/{slug}/correos/reintentar", follow_redirects=True)
+    assert "1 correo enviado" in r.get_data(as_text=True)
+    invitacion, = [c for p, c in _correos_en(app).items() if p not in antes and correo.encode() in c]
+    assert app.test_client().get(_enlace_de(invitacion)).status_code == 200
 
 
 def test_moderador_con_cuenta_existente_sin_correo_y_sin_duplicados(app, cliente, evento_con_equipo):

@@ -3,7 +3,6 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from .. import correo
 from ..extensiones import db, limiter
 from ..seguridad import ruta_local
 from .formularios import FormularioEntrar, FormularioRecuperar, FormularioRestablecer
@@ -55,10 +54,8 @@ def recuperar():
     if formulario.validate_on_submit():
         usuario = buscar_por_correo(formulario.correo.data)
         if usuario and usuario.activo:
-            try:
-                enviar_enlace_restablecer(usuario)
-            except correo.ErrorDeEnvio:
-                current_app.logger.exception("No se pudo enviar el enlace de restablecimiento a %s", usuario.correo)
+            enviar_enlace_restablecer(usuario)
+            db.session.commit()
         # La misma respuesta exista o no la cuenta: no revela qué correos están registrados.
         flash(_("Si hay una cuenta con ese correo, le enviamos un enlace para elegir una contraseña nueva."), "info")
         return redirect(url_for("cuentas.entrar"))

@@ -83,7 +83,8 @@ def usuario_de_token(token: str) -> Usuario:
 
 
 def enviar_enlace_restablecer(usuario: Usuario) -> None:
+    """Deja el correo con el enlace en la bandeja de salida (sale cuando quien llama confirme)."""
     enlace = url_for("cuentas.restablecer", token=token_restablecer(usuario), _external=True)
     minutos = current_app.config["RESTABLECER_VALIDEZ_SEGUNDOS"] // 60
     texto = render_template("cuentas/correo_restablecer.txt", usuario=usuario, enlace=enlace, minutos=minutos)
-    correo.entregar(correo.construir(usuario.correo, _("Restablecer su contraseña"), texto))
+    correo.encolar(usuario.correo, _("Restablecer su contraseña"), texto, tipo="restablecer")

@@ -6,7 +6,7 @@ Al inscribir solo se anota qué correo toca (`anotar`); el mensaje se compone al
 from __future__ import annotations
 
 from babel.dates import format_date
-from flask import current_app, has_request_context, render_template, request, url_for
+from flask import current_app, render_template, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
@@ -27,16 +27,12 @@ CON_QR = {"confirmada", "promovida"}
 CON_ENLACE = CON_QR | {"enlace_publicado"}  # llevan el enlace personal de conexión a quien asiste en línea
 
 
-def _url_base() -> str:
-    return current_app.config.get("URL_PUBLICA") or (request.host_url if has_request_context() else "http://localhost/")
-
-
 def anotar(inscripcion, tipo: str) -> CorreoSaliente:
     """Deja el correo en la bandeja de salida, en la misma transacción que el cambio que lo origina."""
     saliente = CorreoSaliente(evento_id=inscripcion.evento_id, inscripcion=inscripcion, tipo=tipo,
-                              url_base=_url_base(), destinatario=inscripcion.correo)
+                              url_base=correo.url_base(), destinatario=inscripcion.correo)
     db.session.add(saliente)
-    correo.programar_entrega()
+    correo.programar_entrega(saliente)
     return saliente
 
 
@@ -111,4 +107,4 @@ def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
         if con_qr:
             adjuntos.append((f"{evento.slug}.ics", "text/calendar", calendario.documento_personal(inscripcion)))
         mensaje = correo.construir(inscripcion.correo, asunto, texto, html, tuple(adjuntos), tuple(imagenes))
-    return asunto, bytes(mensaje)
+    return str(mensaje["Subject"]), bytes(mensaje)

@@ -195,7 +195,8 @@ class Constancia(db.Model):
 
 class CorreoSaliente(db.Model):
     """Bandeja de salida. La inscripción solo anota qué hay que enviar (`tipo`), en su misma transacción;
-    el mensaje se compone y se entrega después (al terminar la respuesta, o en un proceso aparte con
+    el restablecimiento de contraseña (sin evento) y las invitaciones al equipo dejan el mensaje ya
+    compuesto. El mensaje se compone y se entrega después (al terminar la respuesta, o en un proceso aparte con
     `flask correo enviar --continuo`). Un fallo de entrega no deshace nada: queda con su error, se
     reintenta con espera creciente y la organización lo ve.
     """
@@ -204,7 +205,7 @@ class CorreoSaliente(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), index=True)
     inscripcion_id = db.Column(db.Integer, db.ForeignKey("inscripcion.id", ondelete="CASCADE"), index=True)
-    tipo = db.Column(db.String(30), nullable=False)  # confirmada, en_espera, pendiente, promovida, ya_inscrita, cancelada
+    tipo = db.Column(db.String(30), nullable=False)  # los de avisos.ASUNTOS (inscripción), restablecer, invitacion
     url_base = db.Column(db.String(300), nullable=False)  # para componer enlaces fuera de la petición
     destinatario = db.Column(db.String(254), nullable=False)
     asunto = db.Column(db.String(300), nullable=False, default="")

@@ -53,18 +53,16 @@ def _rol_elegido(valor: str, evento) -> tuple[str, Mesa | None] | None:
     return None
 
 
-def _enviar_invitacion(usuario: Usuario, evento, etiqueta_rol: str) -> bool:
+def _invitar(usuario: Usuario, evento, etiqueta_rol: str) -> None:
+    """Deja la invitación (enlace para elegir contraseña) en la bandeja de salida del evento."""
+    db.session.flush()  # el enlace firmado lleva el id y el sello de la cuenta, aunque sea nueva
     enlace = url_for("cuentas.restablecer", token=token_restablecer(usuario, invitacion=True), _external=True)
     texto = render_template("organizacion/correo_invitacion.txt", usuario=usuario, evento=evento, rol=etiqueta_rol,
                             enlace=enlace, invita=current_user.nombre,
                             dias=current_app.config["INVITACION_VALIDEZ_SEGUNDOS"] // 86400,
                             recuperar=url_for("cuentas.recuperar", _external=True))
-    try:
-        correo.entregar(correo.construir(usuario.correo, _("Invitación al equipo de «%(evento)s»", evento=evento.titulo), texto))
-    except correo.ErrorDeEnvio:
-        current_app.logger.exception("No se pudo enviar la invitación a %s", usuario.correo)
-        return False
-    return True
+    correo.encolar(usuario.correo, _("Invitación al equipo de «%(evento)s»", evento=evento.titulo), texto,
+                   tipo="invitacion", evento_id=evento.id)
 
 
 @bp.get("/eventos/<slug>/equipo")
@@ -111,19 +109,16 @@ def nuevo_miembro(evento):
         mesa.moderadores.append(usuario)
     else:
         db.session.add(RolEvento(evento=evento, usuario=usuario, rol=rol))
+    invitada = nueva_cuenta or not usuario.clave_hash  # sin contraseña aún: se le envía un enlace para elegirla
+    if invitada:
+        _invitar(usuario, evento, etiqueta)
     db.session.commit()
 
-    if nueva_cuenta or not usuario.clave_hash:
-        # Cuentas nuevas (o invitadas que aún no eligieron contraseña): enlace para elegirla.
-        if _enviar_invitacion(usuario, evento, etiqueta):
-            flash(_("Se creó la cuenta de %(nombre)s con el rol «%(rol)s» y le enviamos un correo para elegir su "
-                    "contraseña.", nombre=usuario.nombre, rol=etiqueta) if nueva_cuenta else
-                  _("%(nombre)s tiene ahora el rol «%(rol)s». Aún no había elegido su contraseña: le enviamos "
-                    "otro enlace.", nombre=usuario.nombre, rol=etiqueta), "info")
-        else:
-            flash(_("%(nombre)s tiene el rol «%(rol)s», pero no se pudo enviar el correo de invitación. Pídale que "
-                    "use «¿Olvidó su contraseña?» con %(correo)s para elegir una.",
-                    nombre=usuario.nombre, rol=etiqueta, correo=usuario.correo), "aviso")
+    if invitada:
+        flash(_("Se creó la cuenta de %(nombre)s con el rol «%(rol)s» y le enviamos un correo para elegir su "
+                "contraseña.", nombre=usuario.nombre, rol=etiqueta) if nueva_cuenta else
+              _("%(nombre)s tiene ahora el rol «%(rol)s». Aún no había elegido su contraseña: le enviamos "
+                "otro enlace.", nombre=usuario.nombre, rol=etiqueta), "info")
     else:
         flash(_("%(nombre)s ya tenía cuenta: ahora tiene el rol «%(rol)s» y puede entrar con su contraseña.",
                 nombre=usuario.nombre, rol=etiqueta), "info")

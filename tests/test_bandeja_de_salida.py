@@ -1,0 +1,215 @@
+"""Bandeja de salida: un correo que no se puede componer o entregar (plantilla, carpeta de correo, título
+con salto de línea, proceso interrumpido) queda «fallido» con su error y su próximo intento, la
+organización lo ve y «Reintentar» lo alcanza, y los demás correos salen igual. La entrega tras la
+respuesta no depende de que el servidor cierre la respuesta."""
+from __future__ import annotations
+
+import http.client
+import socket
+import struct
+import threading
+import time
+from urllib.parse import urlencode
+
+import pytest
+from jinja2 import TemplateSyntaxError
+from sqlalchemy import delete, select
+from werkzeug.serving import make_server
+
+from apoyo import crear_usuario, enviar, entrar
+from apoyo_inscripciones import datos_inscripcion, inscribir, mensajes_para, token_de, unico
+from eventos import correo as bandeja
+from eventos.extensiones import db
+from eventos.inscripciones import avisos
+from eventos.modelos import CorreoSaliente, Evento, Inscripcion, Usuario
+from eventos.zonas import ahora
+
+
+@pytest.fixture()
+def oficina(app):
+    """Cliente con una cuenta de administración (ve la bandeja de cualquier evento); se borra al final."""
+    correo = unico("admin-bandeja")
+    with app.app_context():
+        crear_usuario(correo, admin=True)
+        db.session.commit()
+    cliente = app.test_client()
+    entrar(cliente, correo)
+    yield cliente
+    with app.app_context():
+        db.session.execute(delete(Usuario).where(Usuario.correo == correo))
+        db.session.commit()
+
+
+@pytest.fixture()
+def proceso_aparte(app, monkeypatch):
+    """Como con `flask correo enviar --continuo`: las peticiones solo anotan; el comando entrega."""
+    monkeypatch.setitem(app.config, "CORREO_AL_RESPONDER", False)
+
+    def entregar():
+        return app.test_cli_runner().invoke(args=["correo", "enviar"])
+    return entregar
+
+
+def saliente_de(app, correo: str) -> CorreoSaliente:
+    """El correo de la inscripción de esa dirección (su única fila en la bandeja)."""
+    with app.app_context():
+        fila = db.session.execute(
+            select(CorreoSaliente).join(Inscripcion).where(Inscripcion.correo == correo)).scalar_one()
+        db.session.expunge(fila)
+        return fila
+
+
+def pagina_de_correos(oficina, slug: str) -> str:
+    return oficina.get(f"/organizacion/eventos/{slug}/correos").get_data(as_text=True)
+
+
+def reintentar(oficina, slug: str) -> str:
+    respuesta = enviar(oficina, f"/organizacion/eventos/{slug}/correos/reintentar", follow_redirects=True)
+    return respuesta.get_data(as_text=True)
+
+
+def test_un_correo_que_no_se_puede_componer_queda_fallido_y_los_demas_salen(app, eventos_prueba, oficina,
+                                                                             proceso_aparte, monkeypatch):
+    evento = eventos_prueba()
+    roto, siguiente = unico("plantilla-rota"), unico("despues-de-la-rota")
+    for correo in (roto, siguiente):
+        inscribir(app.test_client(), evento.slug, correo)
+    plantilla = avisos.render_template
+
+    def plantilla_rota_para_uno(nombre, **contexto):
+        if contexto["inscripcion"].correo == roto:
+            raise TemplateSyntaxError("no existe el filtro 'fecha_bonita'", 3, name=nombre)
+        return plantilla(nombre, **contexto)
+
+    monkeypatch.setattr(avisos, "render_template", plantilla_rota_para_uno)
+    proceso_aparte()
+
+    fallido = saliente_de(app, roto)
+    assert (fallido.estado, fallido.intentos) == ("fallido", 1)
+    assert "fecha_bonita" in fallido.ultimo_error
+    assert fallido.proximo_intento > ahora()  # se reintentará solo
+    assert saliente_de(app, siguiente).estado == "enviado"
+    assert len(mensajes_para(app, siguiente)) == 1
+
+    pagina = pagina_de_correos(oficina, evento.slug)
+    assert roto in pagina and "Falló" in pagina and "fecha_bonita" in pagina
+    monkeypatch.setattr(avisos, "render_template", plantilla)  # la plantilla, corregida
+    assert "1 correo enviado" in reintentar(oficina, evento.slug)
+    assert len(mensajes_para(app, roto)) == 1
+
+
+def test_sin_carpeta_de_correo_cada_correo_queda_fallido_y_reintentar_los_entrega(
+        app, eventos_prueba, oficina, proceso_aparte, monkeypatch, tmp_path):
+    evento = eventos_prueba()
+    correos = [unico("sin-carpeta") for _ in range(2)]
+    for correo in correos:
+        inscribir(app.test_client(), evento.slug, correo)
+    no_es_carpeta = tmp_path / "correo"
+    no_es_carpeta.write_text("un archivo donde debería haber una carpeta")
+    carpeta = app.config["MAIL_CARPETA"]
+    monkeypatch.setitem(app.config, "MAIL_CARPETA", str(no_es_carpeta))
+    proceso_aparte()
+
+    for correo in correos:  # el primero no detuvo al segundo: los dos se intentaron
+        fallido = saliente_de(app, correo)
+        assert (fallido.estado, fallido.intentos) == ("fallido", 1) and fallido.ultimo_error
+    monkeypatch.setitem(app.config, "MAIL_CARPETA", carpeta)
+    assert "2 correos enviados" in reintentar(oficina, evento.slug)
+    assert [len(mensajes_para(app, correo)) for correo in correos] == [1, 1]
+
+
+def test_titulo_con_salto_de_linea_el_correo_sale_con_el_asunto_en_una_linea(app, eventos_prueba, proceso_aparte):
+    partido, normal = eventos_prueba(), eventos_prueba()
+    with app.app_context():
+        db.session.get(Evento, partido.id).titulo = "Foro de\r\nprueba"
+        db.session.commit()
+    persona, otra = unico("titulo-partido"), unico("otro-evento")
+    inscribir(app.test_client(), partido.slug, persona)
+    inscribir(app.test_client(), normal.slug, otra)
+    proceso_aparte()
+
+    mensaje, = mensajes_para(app, persona)
+    assert mensaje["Subject"] == "Inscripción confirmada: Foro de prueba"
+    assert saliente_de(app, persona).asunto == "Inscripción confirmada: Foro de prueba"
+    assert len(mensajes_para(app, otra)) == 1
+
+
+def test_correo_interrumpido_en_su_ultimo_intento_se_ve_fallido_y_reintentar_lo_alcanza(app, eventos_prueba, oficina,
+                                                                                        proceso_aparte, monkeypatch):
+    evento = eventos_prueba()
+    correo = unico("interrumpido")
+    inscribir(app.test_client(), evento.slug, correo)
+    saliente_id = saliente_de(app, correo).id
+    with app.app_context():  # siete intentos ya gastados: este es el último automático
+        db.session.get(CorreoSaliente, saliente_id).intentos = bandeja.INTENTOS_MAXIMOS - 1
+        db.session.commit()
+    entregar = bandeja.entregar_bytes
+
+    def detener(*args):
+        raise KeyboardInterrupt  # alguien detiene `flask correo enviar` (Ctrl+C) a mitad del envío
+
+    monkeypatch.setattr(bandeja, "entregar_bytes", detener)
+    assert "Aborted" in proceso_aparte().output
+    monkeypatch.setattr(bandeja, "entregar_bytes", entregar)
+
+    interrumpido = saliente_de(app, correo)
+    assert (interrumpido.estado, interrumpido.intentos) == ("fallido", bandeja.INTENTOS_MAXIMOS)
+    proceso_aparte()
+    assert saliente_de(app, correo).estado == "fallido"  # agotados los intentos, ya no se intenta solo
+    pagina = pagina_de_correos(oficina, evento.slug)
+    assert correo in pagina and "Entrega en curso o interrumpida" in pagina
+    assert "Ninguno automático: use «Reintentar»" in pagina
+    assert "1 correo enviado" in reintentar(oficina, evento.slug)
+    assert len(mensajes_para(app, correo)) == 1
+
+
+# --- La entrega tras la respuesta ---------------------------------------------------------------------
+@pytest.fixture()
+def puerto(app):
+    """La aplicación servida por el servidor de Werkzeug (el de `flask run` y de las pruebas en navegador)."""
+    http_servidor = make_server("127.0.0.1", 0, app, threaded=True)
+    hilo = threading.Thread(target=http_servidor.serve_forever, daemon=True)
+    hilo.start()
+    yield http_servidor.server_port
+    http_servidor.shutdown()
+    http_servidor.server_close()
+    hilo.join(timeout=10)
+
+
+def _recibir_respuesta(conexion: socket.socket) -> bytes:
+    datos = b""
+    while b"\r\n\r\n" not in datos:
+        datos += conexion.recv(65536)
+    cabeceras, _, cuerpo = datos.partition(b"\r\n\r\n")
+    largo = int(next(linea.split(b":")[1] for linea in cabeceras.split(b"\r\n")
+                     if linea.lower().startswith(b"content-length:")))
+    while len(cuerpo) < largo:
+        cuerpo += conexion.recv(65536)
+    return cabeceras
+
+
+def test_el_correo_sale_aunque_el_navegador_corte_la_conexion_al_recibir_la_respuesta(app, eventos_prueba, puerto):
+    """Chromium a veces corta con RST la conexión en cuanto recibe la redirección de un formulario; el
+    servidor de Werkzeug entonces no cierra la respuesta, y la entrega que esperaba a ese cierre no ocurría."""
+    evento = eventos_prueba()
+    correo = unico("conexion-cortada")
+    formulario = http.client.HTTPConnection("127.0.0.1", puerto, timeout=10)
+    formulario.request("GET", f"/eventos/{evento.slug}/inscripcion")
+    respuesta = formulario.getresponse()
+    token = token_de(respuesta.read().decode())
+    sesion = next(c.split(";")[0] for c in respuesta.headers.get_all("Set-Cookie") if c.startswith("session="))
+    formulario.close()
+    cuerpo = urlencode({**datos_inscripcion(correo), "csrf_token": token}).encode()
+    peticion = (f"POST /eventos/{evento.slug}/inscripcion HTTP/1.1\r\nHost: 127.0.0.1:{puerto}\r\nCookie: {sesion}\r\n"
+                f"Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {len(cuerpo)}\r\n\r\n").encode()
+
+    with socket.create_connection(("127.0.0.1", puerto), timeout=10) as conexion:
+        conexion.sendall(peticion + cuerpo)
+        cabeceras = _recibir_respuesta(conexion)
+        conexion.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # cerrar = RST
+    assert cabeceras.startswith(b"HTTP/1.1 302")
+
+    limite = time.monotonic() + 5
+    while not mensajes_para(app, correo) and time.monotonic() < limite:
+        time.sleep(0.05)
+    assert len(mensajes_para(app, correo)) == 1, f"en la bandeja: {saliente_de(app, correo).estado}"
