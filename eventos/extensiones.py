@@ -42,11 +42,19 @@ limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 @login.user_loader
 def cargar_usuario(identificador: str):
-    """El identificador lleva el sello de la contraseña: cambiarla cierra las demás sesiones."""
-    from .modelos import Usuario
-    id_texto, _, sello = identificador.partition(".")
-    usuario = db.session.get(Usuario, int(id_texto)) if id_texto.isdigit() else None
-    return usuario if usuario is not None and usuario.sello == sello and usuario.activo else None
+    """El identificador lleva el sello de la contraseña (cambiarla cierra todas las sesiones) y la sesión,
+    que debe seguir abierta en el servidor (salir la borra). Una sola consulta."""
+    from .modelos import SesionUsuario, Usuario
+    id_texto, sello, sesion = (identificador.split(".") + ["", ""])[:3]
+    if not id_texto.isdigit() or not sesion or int(id_texto) > MAXIMO_ENTERO_BD:
+        return None
+    usuario = db.session.execute(
+        db.select(Usuario).join(SesionUsuario, SesionUsuario.usuario_id == Usuario.id)
+        .where(Usuario.id == int(id_texto), Usuario.sello == sello, Usuario.activo.is_(True),
+               SesionUsuario.id == sesion)).scalar_one_or_none()
+    if usuario is not None:
+        usuario.sesion_actual = sesion
+    return usuario
 
 
 @login.request_loader

@@ -6,7 +6,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from ..extensiones import db, limiter
 from ..seguridad import ruta_local
 from .formularios import FormularioEntrar, FormularioRecuperar, FormularioRestablecer
-from .servicios import DatosInvalidos, autenticar, buscar_por_correo, enviar_enlace_restablecer, usuario_de_token
+from .servicios import DatosInvalidos, abrir_sesion, autenticar, cerrar_sesion, buscar_por_correo, enviar_enlace_restablecer, usuario_de_token
 
 bp = Blueprint("cuentas", __name__)
 
@@ -29,6 +29,7 @@ def entrar():
     if formulario.validate_on_submit():
         usuario = autenticar(formulario.correo.data, formulario.clave.data)
         if usuario:
+            abrir_sesion(usuario)
             login_user(usuario, remember=formulario.recordar.data)
             db.session.commit()
             return redirect(_destino_seguro(request.args.get("next")))
@@ -42,6 +43,8 @@ def entrar():
 @bp.post("/salir")
 @login_required
 def salir():
+    cerrar_sesion(current_user)
+    db.session.commit()
     logout_user()
     flash(_("Ha cerrado la sesión."), "info")
     return redirect(url_for("publico.inicio"))

@@ -1,6 +1,8 @@
 """Reglas de cuentas: crear usuarios, autenticar y restablecer contraseñas con enlaces firmados."""
 from __future__ import annotations
 
+import secrets
+
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template, url_for
 from flask_babel import gettext as _
@@ -56,6 +58,27 @@ def autenticar(direccion: str, clave: str) -> Usuario | None:
         return None
     usuario.ultimo_acceso = ahora()
     return usuario
+
+
+def abrir_sesion(usuario: Usuario) -> None:
+    """Una sesión nueva en el servidor para esta entrada (y fuera las de esta cuenta que ya caducaron)."""
+    from datetime import timedelta
+
+    from flask import current_app
+
+    from ..modelos import SesionUsuario
+    duracion = current_app.config.get("REMEMBER_COOKIE_DURATION") or timedelta(days=365)
+    db.session.execute(db.delete(SesionUsuario).where(SesionUsuario.usuario_id == usuario.id,
+                                                      SesionUsuario.creada_en < ahora() - duracion))
+    sesion = SesionUsuario(id=secrets.token_urlsafe(32), usuario_id=usuario.id)
+    db.session.add(sesion)
+    usuario.sesion_actual = sesion.id
+
+
+def cerrar_sesion(usuario: Usuario) -> None:
+    """Salir borra la sesión en el servidor: ni la cookie de sesión ni la de «recordarme» vuelven a servir."""
+    from ..modelos import SesionUsuario
+    db.session.execute(db.delete(SesionUsuario).where(SesionUsuario.id == usuario.sesion_actual))
 
 
 def token_restablecer(usuario: Usuario, invitacion: bool = False) -> str:

@@ -4,7 +4,7 @@ from .evento import (Evento, ESTADOS, MAXIMO_DIAS_ANTES, MAXIMO_MINUTOS_ANTES, M
 from .programa import (Sesion, SesionRetirada, Persona, Participacion, Material, TIPOS_SESION, ROLES,
                        TIPOS_MATERIAL)
 from .mesas import Mesa, Guia, Bloque, Pregunta, Respuesta, VersionRespuesta
-from .usuarios import Usuario, RolEvento, Auditoria, TokenApi, ROLES_EVENTO
+from .usuarios import Usuario, RolEvento, Auditoria, SesionUsuario, TokenApi, ROLES_EVENTO
 from .inscripciones import (Inscripcion, PreguntaInscripcion, Asistencia, Constancia, CorreoSaliente, ESTADOS_INSCRIPCION,
                             MODALIDADES_PARTICIPACION, TIPOS_PREGUNTA)
 from . import cambios  # noqa: F401  (versiones del programa y auditoría en cada flush)

@@ -75,8 +75,12 @@ class Usuario(UserMixin, db.Model):
             self.clave_hash = _hasher().hash(clave)
         return True
 
+    # La sesión de esta petición (la abre `abrir_sesion` al entrar; la pone el cargador de Flask-Login).
+    sesion_actual = None  # type: str | None
+
     def get_id(self) -> str:
-        return f"{self.id}.{self.sello}"
+        """Lo que guardan la cookie de sesión y la de «recordarme»: cuenta, sello de la contraseña y sesión."""
+        return f"{self.id}.{self.sello}.{self.sesion_actual}"
 
     @property
     def is_active(self) -> bool:
@@ -87,6 +91,16 @@ class Usuario(UserMixin, db.Model):
 
     def __repr__(self):
         return f"<Usuario {self.correo}>"
+
+
+class SesionUsuario(db.Model):
+    """Cada entrada con contraseña abre una sesión con un identificador al azar, que llevan las cookies de
+    sesión y de «recordarme». Salir la borra: una cookie copiada antes deja de abrir nada."""
+    __tablename__ = "sesion_usuario"
+
+    id = db.Column(db.String(64), primary_key=True)
+    usuario_id = db.Column(db.Integer, db.ForeignKey("usuario.id", ondelete="CASCADE"), nullable=False, index=True)
+    creada_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
 
 
 class TokenApi(db.Model):
