@@ -9,8 +9,20 @@ from flask import Flask
 RAIZ = Path(__file__).resolve().parent.parent
 
 
+class Aplicacion(Flask):
+    """Flask con una sola raíz para las direcciones absolutas: `url_for(..., _external=True)` (en el código
+    y en las plantillas) sale de URL_PUBLICA, nunca de la cabecera Host de la petición."""
+
+    def url_for(self, endpoint: str, *, _external: bool = False, _scheme: str | None = None, **valores) -> str:
+        ruta = super().url_for(endpoint, _external=False, **valores)
+        if not (_external or _scheme) or "://" in ruta:
+            return ruta
+        base = self.config["URL_PUBLICA"]
+        return (f"{_scheme}{base[base.index(':'):]}" if _scheme else base) + ruta
+
+
 def create_app(config: dict | None = None) -> Flask:
-    app = Flask(
+    app = Aplicacion(
         __name__,
         instance_relative_config=True,
         instance_path=str(RAIZ / "instance"),
@@ -18,10 +30,11 @@ def create_app(config: dict | None = None) -> Flask:
         static_folder=str(RAIZ / "estaticos"),
         static_url_path="/estaticos",
     )
-    from .config import clave_local, desde_entorno, opciones_motor
+    from .config import clave_local, desde_entorno, opciones_motor, preparar_direcciones
     app.config.from_mapping(desde_entorno(app.instance_path))
     if config:
         app.config.update(config)
+    preparar_direcciones(app.config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", opciones_motor(app.config["SQLALCHEMY_DATABASE_URI"]))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:

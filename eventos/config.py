@@ -11,6 +11,34 @@ def normalizar_url_bd(url: str) -> str:
     return url
 
 
+URL_DESARROLLO = "http://127.0.0.1:5000"  # la de `flask run`, en la primera orden del README
+HOSTS_LOCALES = ["localhost", "127.0.0.1"]  # Werkzeug no sabe comparar [::1] con su lista de confianza
+
+
+class ConfiguracionInsegura(RuntimeError):
+    """Falta algo sin lo que la aplicación no debe arrancar en producción."""
+
+
+def preparar_direcciones(config) -> None:
+    """Comprueba la dirección pública y fija los hosts de confianza (`TRUSTED_HOSTS` de Flask: cualquier
+    otro Host recibe un 400). En producción (HTTPS=1), sin URL_PUBLICA ni SECRET_KEY no se arranca."""
+    from urllib.parse import urlsplit
+    if config.get("HTTPS"):
+        faltan = [nombre for nombre in ("URL_PUBLICA", "SECRET_KEY") if not config.get(nombre)]
+        if faltan:
+            raise ConfiguracionInsegura(
+                f"En producción (HTTPS=1) hace falta {' y '.join(faltan)}: la dirección pública de la que salen "
+                "todos los enlaces (p. ej. URL_PUBLICA=https://foros.example.org) y una clave secreta compartida "
+                "por todos los procesos.")
+    partes = urlsplit(config["URL_PUBLICA"] or "")
+    if partes.scheme not in ("http", "https") or not partes.hostname:
+        raise ConfiguracionInsegura(f"URL_PUBLICA debe ser una dirección http(s) completa, no «{config['URL_PUBLICA']}».")
+    config["URL_PUBLICA"] = f"{partes.scheme}://{partes.netloc}"
+    locales = [] if config.get("HTTPS") else HOSTS_LOCALES
+    if not config.get("TRUSTED_HOSTS"):
+        config["TRUSTED_HOSTS"] = [partes.hostname, *locales, *config.get("HOSTS_DE_CONFIANZA", [])]
+
+
 def desde_entorno(instance_path: str) -> dict:
     instancia = Path(instance_path)
     url_bd = normalizar_url_bd(
@@ -52,7 +80,10 @@ def desde_entorno(instance_path: str) -> dict:
         "MAIL_CARPETA": os.environ.get("MAIL_CARPETA") or str(instancia / "correo"),
         # Con un proceso de correo aparte (`flask correo enviar --continuo`), los procesos web solo anotan.
         "CORREO_AL_RESPONDER": os.environ.get("CORREO_PROCESO_APARTE", "").lower() not in ("1", "true", "si", "sí", "yes"),
-        "URL_PUBLICA": os.environ.get("URL_PUBLICA") or None,
+        # La única raíz de las direcciones absolutas (correos, calendarios, exportaciones, API, páginas en
+        # caché): nunca la cabecera Host de una petición. Obligatoria en producción.
+        "URL_PUBLICA": os.environ.get("URL_PUBLICA") or (None if https else URL_DESARROLLO),
+        "HOSTS_DE_CONFIANZA": [h.strip() for h in os.environ.get("HOSTS_DE_CONFIANZA", "").split(",") if h.strip()],
         "MATERIALES_CARPETA": os.environ.get("MATERIALES_CARPETA") or str(instancia / "materiales"),
         "BABEL_DEFAULT_LOCALE": "es",
         "BABEL_TRANSLATION_DIRECTORIES": "traducciones",

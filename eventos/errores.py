@@ -2,7 +2,7 @@
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 TITULOS = {
     400: lambda: _("Solicitud no válida"),
@@ -22,6 +22,8 @@ def _mensaje(error: HTTPException) -> str:
         404: _("La página que busca no existe o ya no está publicada."),
         500: _("Algo falló de nuestro lado. Inténtelo de nuevo en unos minutos."),
     }
+    if isinstance(error, SecurityError):
+        return _("Esta dirección no se sirve desde aquí.")
     if isinstance(error, CSRFError):
         return _("El formulario caducó o le falta su código de seguridad. Vuelva a cargar la página e inténtelo de nuevo.")
     if error.code == 429:
@@ -40,4 +42,6 @@ def registrar_errores(app):
         mensaje = _mensaje(error)
         if request.path.startswith("/api/"):
             return jsonify({"error": titulo, "mensaje": mensaje, "estado": codigo}), codigo
+        if isinstance(error, SecurityError):  # un Host que no es de confianza: sin él no se construye ninguna dirección
+            return f"{titulo}: {mensaje}\n", codigo, {"Content-Type": "text/plain; charset=utf-8"}
         return render_template("error.html", codigo=codigo, titulo=titulo, mensaje=mensaje), codigo

@@ -32,6 +32,7 @@ def configuracion(tmp, url: str) -> dict:
     return {
         "TESTING": True,
         "SECRET_KEY": "clave-de-pruebas",
+        "URL_PUBLICA": "http://localhost",  # el host del cliente de pruebas de Flask
         "SQLALCHEMY_DATABASE_URI": normalizar_url_bd(url),
         "MATERIALES_CARPETA": str(tmp / "materiales"),
         "MAIL_CARPETA": str(tmp / "correo"),

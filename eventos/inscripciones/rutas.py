@@ -235,9 +235,6 @@ def constancia(token):
     db.session.commit()  # antes de componer el PDF: la constancia emitida no espera al documento
     codigo = constancias.con_guiones(emitida.codigo)
     url = url_for("constancias.verificar", codigo=codigo, _external=True)
-    base = current_app.config.get("URL_PUBLICA")
-    if base:  # el documento dura más que esta petición: la dirección pública, no la del proxy interno
-        url = base.rstrip("/") + url_for("constancias.verificar", codigo=codigo)
     datos = documentos.datos_constancia(inscripcion, emitida, constancias.asistencias(inscripcion), url, codigo,
                                         g.idioma)
     return documentos.respuesta_pdf(documentos.constancia_pdf(datos), f"constancia-{inscripcion.evento.slug}.pdf")

@@ -106,6 +106,26 @@ def servidor(requisitos_navegador, app):
         hilo.join(timeout=10)
 
 
+@pytest.fixture(autouse=True)
+def direccion_publica_del_servidor(request):
+    """En las pruebas de navegador la dirección pública es la del servidor de pruebas (los enlaces de los
+    correos llevan ahí); al terminar vuelve la de siempre. La caché se vacía en los dos cambios, porque
+    sus páginas llevan direcciones absolutas."""
+    if "servidor" not in request.fixturenames:
+        yield
+        return
+    app, servidor = request.getfixturevalue("app"), request.getfixturevalue("servidor")
+    from eventos.extensiones import cache
+    anterior = app.config["URL_PUBLICA"]
+    app.config["URL_PUBLICA"] = servidor
+    with app.app_context():
+        cache.clear()
+    yield
+    app.config["URL_PUBLICA"] = anterior
+    with app.app_context():
+        cache.clear()
+
+
 @pytest.fixture()
 def nuevo_contexto(navegador, servidor):
     """Fábrica de contextos aislados (cookies propias) con base_url del servidor; se cierran al final."""
