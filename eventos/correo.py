@@ -77,12 +77,6 @@ LARGO_ASUNTO = 300  # CorreoSaliente.asunto
 CORREOS_DE_LA_PETICION = "eventos.correos_salientes"  # clave del entorno WSGI de la petición
 
 
-def url_base() -> str:
-    """La raíz de los enlaces de un correo: URL_PUBLICA, o la de la petición en curso."""
-    from flask import has_request_context, request
-    return current_app.config.get("URL_PUBLICA") or (request.host_url if has_request_context() else "http://localhost/")
-
-
 def encolar(destinatario: str, asunto: str, texto: str, tipo: str, evento_id: int | None = None):
     """Deja en la bandeja de salida un correo ya compuesto (cuentas, invitaciones), en la transacción de
     quien llama; sale por el mismo camino que los de la inscripción."""
@@ -90,7 +84,7 @@ def encolar(destinatario: str, asunto: str, texto: str, tipo: str, evento_id: in
     from .modelos import CorreoSaliente
 
     mensaje = construir(destinatario, asunto, texto)
-    saliente = CorreoSaliente(evento_id=evento_id, tipo=tipo, url_base=url_base(), destinatario=destinatario,
+    saliente = CorreoSaliente(evento_id=evento_id, tipo=tipo, destinatario=destinatario,
                               asunto=str(mensaje["Subject"])[:LARGO_ASUNTO], mensaje=bytes(mensaje))
     db.session.add(saliente)
     programar_entrega(saliente)

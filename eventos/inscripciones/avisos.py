@@ -30,7 +30,7 @@ CON_ENLACE = CON_QR | {"enlace_publicado"}  # llevan el enlace personal de conex
 def anotar(inscripcion, tipo: str) -> CorreoSaliente:
     """Deja el correo en la bandeja de salida, en la misma transacción que el cambio que lo origina."""
     saliente = CorreoSaliente(evento_id=inscripcion.evento_id, inscripcion=inscripcion, tipo=tipo,
-                              url_base=correo.url_base(), destinatario=inscripcion.correo)
+                              destinatario=inscripcion.correo)
     db.session.add(saliente)
     correo.programar_entrega(saliente)
     return saliente
@@ -92,7 +92,8 @@ def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
     inscripcion = saliente.inscripcion
     evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
     con_qr = saliente.tipo in CON_QR
-    with current_app.test_request_context(base_url=saliente.url_base), force_locale(inscripcion.idioma or "es"):
+    # Fuera de la petición que lo anotó: los enlaces salen de URL_PUBLICA (Aplicacion.url_for).
+    with current_app.test_request_context(), force_locale(inscripcion.idioma or "es"):
         asunto = str(ASUNTOS[saliente.tipo]).format(evento=evento.titulo)
         contexto = {"inscripcion": inscripcion, "evento": evento, "tipo": saliente.tipo, "con_qr": con_qr,
                     "con_enlace": saliente.tipo in CON_ENLACE,

@@ -206,7 +206,6 @@ class CorreoSaliente(db.Model):
     evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), index=True)
     inscripcion_id = db.Column(db.Integer, db.ForeignKey("inscripcion.id", ondelete="CASCADE"), index=True)
     tipo = db.Column(db.String(30), nullable=False)  # los de avisos.ASUNTOS (inscripción), restablecer, invitacion
-    url_base = db.Column(db.String(300), nullable=False)  # para componer enlaces fuera de la petición
     destinatario = db.Column(db.String(254), nullable=False)
     asunto = db.Column(db.String(300), nullable=False, default="")
     mensaje = db.Column(db.LargeBinary)  # el mensaje MIME, una vez compuesto (los reintentos envían el mismo)
