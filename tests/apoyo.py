@@ -90,3 +90,15 @@ def campos_del_formulario(html: str, accion: str | None = None) -> list[tuple[st
         if (accion is None or formulario.action == accion) and any(n != "csrf_token" for n, _ in valores):
             return valores
     raise AssertionError(f"no hay formulario con campos{' para ' + accion if accion else ''}")
+
+
+def insertar_evento_antiguo(conexion) -> int:
+    """Un evento publicado escrito con SQL (solo las columnas de las primeras migraciones); devuelve su id."""
+    from sqlalchemy import text
+    conexion.execute(text(
+        "INSERT INTO evento (slug, titulo, lema, resumen, nota_conceptual, objetivos, resultados_esperados, "
+        "formato_y_metodologia, organizadores, modalidad, sede, enlace_virtual, zona_horaria, zonas_adicionales, "
+        "fecha_inicio, fecha_fin, fechas_ilustrativas, nota_fechas, estado, version_programa, creado_en, actualizado_en) "
+        "VALUES ('antiguo', 'Evento antiguo', '', '', '', '', '', '', '[]', 'presencial', '', '', 'America/Mexico_City', "
+        "'[]', '2021-06-11', '2021-06-11', false, '', 'publicado', 1, '2021-01-01 00:00:00', '2021-01-01 00:00:00')"))
+    return conexion.execute(text("SELECT id FROM evento WHERE slug = 'antiguo'")).scalar_one()

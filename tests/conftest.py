@@ -134,3 +134,28 @@ def eventos_prueba(app):
     yield crear
     for slug in creados:
         borrar_evento(app, slug)
+
+
+@pytest.fixture()
+def url_vacia(tmp_path):
+    """Una base de datos vacía y propia (para probar migraciones): archivo SQLite nuevo, o una base
+    PostgreSQL creada para la prueba y borrada al terminar."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from apoyo import es_postgresql
+    from eventos.config import normalizar_url_bd
+    if not (URL_PRUEBAS and es_postgresql(URL_PRUEBAS)):
+        yield f"sqlite:///{tmp_path / 'vacia.sqlite3'}"
+        return
+    nombre = f"eventos_prueba_vacia_{uuid.uuid4().hex[:8]}"
+    servidor = make_url(normalizar_url_bd(URL_PRUEBAS))
+    motor = create_engine(servidor, isolation_level="AUTOCOMMIT")
+    with motor.connect() as conexion:
+        conexion.execute(text(f"CREATE DATABASE {nombre}"))
+    yield servidor.set(database=nombre).render_as_string(hide_password=False)
+    with motor.connect() as conexion:
+        conexion.execute(text(f"DROP DATABASE IF EXISTS {nombre} WITH (FORCE)"))
+    motor.dispose()

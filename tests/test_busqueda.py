@@ -7,13 +7,11 @@ import uuid
 
 import pytest
 from flask_migrate import upgrade
-from sqlalchemy import create_engine, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import select, text
 
-from apoyo import URL_PRUEBAS, configuracion, crear_usuario, entrar, es_postgresql
+from apoyo import configuracion, crear_usuario, entrar, insertar_evento_antiguo
 from apoyo_inscripciones import inscribir, unico
 from app import create_app
-from eventos.config import normalizar_url_bd
 from eventos.extensiones import db
 from eventos.inscripciones import servicios
 from eventos.modelos import Inscripcion, RolEvento
@@ -134,36 +132,12 @@ def test_textos_de_busqueda_caben_en_un_indice():
 
 # --- La migración pliega lo ya guardado ----------------------------------------------------------
 
-@pytest.fixture()
-def url_vacia(tmp_path):
-    """Una base de datos vacía y propia: archivo SQLite nuevo, o una base PostgreSQL creada para la prueba."""
-    if not (URL_PRUEBAS and es_postgresql(URL_PRUEBAS)):
-        yield f"sqlite:///{tmp_path / 'busqueda.sqlite3'}"
-        return
-    nombre = f"eventos_prueba_busqueda_{uuid.uuid4().hex[:8]}"
-    servidor = make_url(normalizar_url_bd(URL_PRUEBAS))
-    motor = create_engine(servidor, isolation_level="AUTOCOMMIT")
-    with motor.connect() as conexion:
-        conexion.execute(text(f"CREATE DATABASE {nombre}"))
-    yield servidor.set(database=nombre).render_as_string(hide_password=False)
-    with motor.connect() as conexion:
-        conexion.execute(text(f"DROP DATABASE IF EXISTS {nombre} WITH (FORCE)"))
-    motor.dispose()
-
-
 def test_la_migracion_pliega_las_inscripciones_existentes(url_vacia, tmp_path):
     app = create_app(configuracion(tmp_path, url_vacia))
     with app.app_context():
         upgrade(revision="0003_inscripciones")
         with db.engine.begin() as conexion:
-            conexion.execute(text(
-                "INSERT INTO evento (slug, titulo, lema, resumen, nota_conceptual, objetivos, resultados_esperados, "
-                "formato_y_metodologia, organizadores, modalidad, sede, enlace_virtual, zona_horaria, "
-                "zonas_adicionales, fecha_inicio, fecha_fin, fechas_ilustrativas, nota_fechas, estado, "
-                "version_programa, creado_en, actualizado_en) VALUES ('antiguo', 'Evento antiguo', '', '', '', '', '', '', '[]', 'presencial', '', "
-                "'', 'America/Mexico_City', '[]', '2021-06-11', '2021-06-11', false, '', 'publicado', 1, "
-                "'2021-01-01 00:00:00', '2021-01-01 00:00:00')"))
-            evento_id = conexion.execute(text("SELECT id FROM evento WHERE slug = 'antiguo'")).scalar_one()
+            evento_id = insertar_evento_antiguo(conexion)
             # Más filas que un lote de la migración: se pliegan todas.
             conexion.execute(text(
                 "INSERT INTO inscripcion (evento_id, nombre, apellidos, correo, institucion, cargo, pais, ciudad, "

@@ -1,35 +1,12 @@
 """Las migraciones construyen exactamente el esquema de los modelos, y se pueden deshacer hasta el principio."""
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import create_engine, inspect, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import inspect, text
 
+from apoyo import configuracion, insertar_evento_antiguo
 from app import create_app
-from eventos.config import normalizar_url_bd
 from eventos.extensiones import db
-from apoyo import URL_PRUEBAS, configuracion, es_postgresql
-
-BD_MIGRACIONES = "eventos_prueba_migraciones"
-
-
-@pytest.fixture()
-def url_vacia(tmp_path):
-    """Una base de datos vacía y propia: archivo SQLite nuevo, o una base PostgreSQL creada para la prueba."""
-    if not (URL_PRUEBAS and es_postgresql(URL_PRUEBAS)):
-        yield f"sqlite:///{tmp_path / 'migraciones.sqlite3'}"
-        return
-    servidor = make_url(normalizar_url_bd(URL_PRUEBAS))
-    motor = create_engine(servidor, isolation_level="AUTOCOMMIT")
-    with motor.connect() as conexion:
-        conexion.execute(text(f"DROP DATABASE IF EXISTS {BD_MIGRACIONES}"))
-        conexion.execute(text(f"CREATE DATABASE {BD_MIGRACIONES}"))
-    yield servidor.set(database=BD_MIGRACIONES).render_as_string(hide_password=False)
-    with motor.connect() as conexion:
-        conexion.execute(text(f"DROP DATABASE IF EXISTS {BD_MIGRACIONES} WITH (FORCE)"))
-    motor.dispose()
-
 
 def diferencias(app) -> list:
     with db.engine.connect() as conexion:
@@ -60,12 +37,7 @@ def test_subir_con_datos_existentes(url_vacia, tmp_path):
     with app.app_context():
         upgrade(revision="0002_cuentas")
         with db.engine.begin() as conexion:
-            conexion.execute(text(
-                "INSERT INTO evento (slug, titulo, lema, resumen, nota_conceptual, objetivos, resultados_esperados, "
-                "formato_y_metodologia, organizadores, modalidad, sede, enlace_virtual, zona_horaria, zonas_adicionales, "
-                "fecha_inicio, fecha_fin, fechas_ilustrativas, nota_fechas, estado, version_programa, creado_en, actualizado_en) "
-                "VALUES ('antiguo', 'Evento antiguo', '', '', '', '', '', '', '[]', 'presencial', '', '', 'America/Mexico_City', "
-                "'[]', '2021-06-11', '2021-06-11', false, '', 'publicado', 1, '2021-01-01 00:00:00', '2021-01-01 00:00:00')"))
+            insertar_evento_antiguo(conexion)
         upgrade()
         fila = db.session.execute(text(
             "SELECT requiere_aprobacion, aviso_privacidad, version_inscripciones FROM evento WHERE slug = 'antiguo'")).one()
