@@ -15,7 +15,7 @@ class Aplicacion(Flask):
 
     def url_for(self, endpoint: str, *, _external: bool = False, _scheme: str | None = None, **valores) -> str:
         ruta = super().url_for(endpoint, _external=False, **valores)
-        if not (_external or _scheme) or "://" in ruta:
+        if not (_external or _scheme) or not ruta.startswith("/"):
             return ruta
         base = self.config["URL_PUBLICA"]
         return (f"{_scheme}{base[base.index(':'):]}" if _scheme else base) + ruta
@@ -54,9 +54,9 @@ def create_app(config: dict | None = None) -> Flask:
     cache.init_app(app)
     login.init_app(app)
     limiter.init_app(app)
-    registrar_seguridad(app)  # antes que nada que lea la petición: la política de entrada va primero
+    registrar_seguridad(app)  # la política de entrada, antes que las preferencias (que leen ?lang= y ?tz=)
     registrar_preferencias(app)
-    registrar_registros(app)
+    registrar_registros()
 
     _enteros_de_ruta_acotados(app)
     from .acreditacion.rutas import bp as acreditacion_bp

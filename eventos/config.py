@@ -31,8 +31,9 @@ def preparar_direcciones(config) -> None:
                 "todos los enlaces (p. ej. URL_PUBLICA=https://foros.example.org) y una clave secreta compartida "
                 "por todos los procesos.")
     partes = urlsplit(config["URL_PUBLICA"] or "")
-    if partes.scheme not in ("http", "https") or not partes.hostname:
-        raise ConfiguracionInsegura(f"URL_PUBLICA debe ser una dirección http(s) completa, no «{config['URL_PUBLICA']}».")
+    if partes.scheme not in ("http", "https") or not partes.hostname or partes.path.strip("/") or partes.query:
+        raise ConfiguracionInsegura(f"URL_PUBLICA debe ser el esquema y el host (y el puerto) del sitio, p. ej. "
+                                    f"https://foros.example.org, no «{config['URL_PUBLICA']}».")
     config["URL_PUBLICA"] = f"{partes.scheme}://{partes.netloc}"
     locales = [] if config.get("HTTPS") else HOSTS_LOCALES
     if not config.get("TRUSTED_HOSTS"):

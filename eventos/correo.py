@@ -72,6 +72,9 @@ def entregar_bytes(contenido: bytes, destinatario: str, asunto: str) -> str:
 
 # --- Bandeja de salida --------------------------------------------------------------------------
 INTENTOS_MAXIMOS = 8
+# Correos compuestos al anotarlos con un enlace que da acceso a una cuenta: se borran una vez entregados.
+CON_ENLACE_SECRETO = ("restablecer", "invitacion")
+ENVIO_EN_CURSO = timedelta(minutes=1)  # un envío reclamado hace menos que esto se considera en marcha
 RECLAMO = timedelta(minutes=10)  # si el proceso muere a mitad de un envío, el correo se reintenta pasado este plazo
 LARGO_ASUNTO = 300  # CorreoSaliente.asunto
 CORREOS_DE_LA_PETICION = "eventos.correos_salientes"  # clave del entorno WSGI de la petición
@@ -183,7 +186,9 @@ def _entregar_reclamado(correo_id: int, intento: int) -> bool:
                      "proximo_intento": ahora() + timedelta(minutes=2 ** (intento - 1))}
     else:
         resultado = {"estado": "enviado", "enviado_en": ahora(), "ultimo_error": ""}
-    db.session.execute(update(CorreoSaliente).where(CorreoSaliente.id == correo_id).values(**compuesto, **resultado))
+        if saliente.tipo in CON_ENLACE_SECRETO:  # ya entregado: el enlace no se queda en la base de datos
+            resultado["mensaje"] = None
+    db.session.execute(update(CorreoSaliente).where(CorreoSaliente.id == correo_id).values(**{**compuesto, **resultado}))
     db.session.commit()
     return resultado["estado"] == "enviado"
 

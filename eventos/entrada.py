@@ -15,7 +15,7 @@ import json
 import re
 from datetime import date, datetime
 
-from flask import abort, request
+from flask import abort, g, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -60,39 +60,33 @@ def _textos(valor):
             pendientes.extend(actual)
 
 
-def _profundidad_excesiva(crudo: bytes) -> bool:
-    """Más corchetes o llaves abiertos a la vez que MAXIMO_ANIDAMIENTO (sin contar los de los textos)."""
-    nivel, en_texto, escapado = 0, False, False
-    for byte in crudo:
-        if en_texto:
-            if escapado:
-                escapado = False
-            elif byte == 0x5C:
-                escapado = True
-            elif byte == 0x22:
-                en_texto = False
-        elif byte == 0x22:
-            en_texto = True
-        elif byte in (0x5B, 0x7B):
-            nivel += 1
-            if nivel > MAXIMO_ANIDAMIENTO:
-                return True
-        elif byte in (0x5D, 0x7D):
-            nivel -= 1
-    return False
+def _profundidad(valor) -> int:
+    """Cuántos niveles de listas u objetos anidados tiene un valor JSON ya leído (sin recursión)."""
+    maxima, pendientes = 0, [(valor, 1)]
+    while pendientes:
+        actual, nivel = pendientes.pop()
+        if isinstance(actual, (dict, list)):
+            maxima = max(maxima, nivel)
+            pendientes.extend((hijo, nivel + 1) for hijo in (actual.values() if isinstance(actual, dict) else actual))
+    return maxima
 
 
 def leer_json():
-    """El cuerpo JSON de la petición con límites; 400 con un mensaje si no lo es o los supera."""
+    """El cuerpo JSON de la petición, leído una sola vez y con límites: 413 si es demasiado grande, 400 si no
+    es JSON o anida demasiado (el lector de Python se rinde con un RecursionError mucho antes de agotar nada)."""
+    if "cuerpo_json" in g:
+        return g.cuerpo_json
     crudo = request.get_data(cache=True)
     if len(crudo) > MAXIMO_JSON:
         abort(413, description=_("El cuerpo JSON es demasiado grande (máximo %(n)d bytes).", n=MAXIMO_JSON))
-    if _profundidad_excesiva(crudo):
-        abort(400, description=_("El JSON tiene demasiados niveles anidados (máximo %(n)d).", n=MAXIMO_ANIDAMIENTO))
     try:
-        return json.loads(crudo)
+        datos = json.loads(crudo)
     except (ValueError, RecursionError):
         abort(400, description=_("El cuerpo no es JSON válido."))
+    if _profundidad(datos) > MAXIMO_ANIDAMIENTO:
+        abort(400, description=_("El JSON tiene demasiados niveles anidados (máximo %(n)d).", n=MAXIMO_ANIDAMIENTO))
+    g.cuerpo_json = datos
+    return datos
 
 
 def comprobar_peticion() -> None:
@@ -104,6 +98,7 @@ def comprobar_peticion() -> None:
             textos.extend(_textos(leer_json()))
         else:
             pares.extend(request.form.lists())
+            textos.extend(archivo.filename or "" for archivo in request.files.values())
     for clave, valores in pares:
         textos.append(clave)
         textos.extend(valores)

@@ -1,11 +1,9 @@
 """Los registros nunca llevan secretos: ni los de la aplicación, ni los de Werkzeug, ni los de gunicorn.
 
-Se enmascaran los enlaces personales (`/inscripcion/<token>`), los de restablecer la contraseña, las
-claves del calendario suscrito, los códigos QR, las claves de API y las direcciones de correo, tanto en
-los mensajes como en las trazas de error. Los errores de la base de datos no muestran los valores de la
+Cada registro del proceso se enmascara al crearse (una fábrica de registros de `logging`): los enlaces
+personales (`/inscripcion/<token>`), los de restablecer la contraseña, las claves del calendario
+suscrito, los códigos QR, las claves de API y las direcciones de correo, en los mensajes y en las trazas. Los errores de la base de datos no muestran los valores de la
 sentencia (`hide_parameters` del motor, en `config.opciones_motor`).
-
-Con gunicorn: `--logger-class eventos.registro.RegistroGunicorn`.
 """
 from __future__ import annotations
 
@@ -31,46 +29,24 @@ def ocultar(texto: str) -> str:
     return texto
 
 
-class FormateadorSinSecretos(logging.Formatter):
-    """Formatea como su formateador de siempre (mensaje y traza) y enmascara el resultado."""
-
-    def __init__(self, base: logging.Formatter | None = None):
-        super().__init__()
-        self.base = base or logging.Formatter("[%(asctime)s] %(levelname)s en %(module)s: %(message)s")
-
-    def format(self, registro: logging.LogRecord) -> str:
-        return ocultar(self.base.format(registro))
+_FABRICA_ORIGINAL = logging.getLogRecordFactory()
 
 
-def sin_secretos(manejador: logging.Handler) -> None:
-    if not isinstance(manejador.formatter, FormateadorSinSecretos):
-        manejador.setFormatter(FormateadorSinSecretos(manejador.formatter))
+def _registro_sin_secretos(*args, **kwargs) -> logging.LogRecord:
+    """Cada registro nace ya enmascarado (mensaje y traza): da igual qué manejador o formateador lo escriba
+    después, ni a qué registrador se propague."""
+    registro = _FABRICA_ORIGINAL(*args, **kwargs)
+    try:
+        mensaje = registro.getMessage()
+    except Exception:  # noqa: BLE001 — un mensaje mal formado lo señala el propio logging al escribirlo
+        return registro
+    registro.msg, registro.args = ocultar(mensaje), None
+    if registro.exc_info and not registro.exc_text:
+        registro.exc_text = ocultar(logging.Formatter().formatException(registro.exc_info))
+    return registro
 
 
-def registrar_registros(app) -> None:
-    """El manejador de Flask y el de Werkzeug (servidor de desarrollo) enmascaran lo que escriben."""
-    from flask.logging import default_handler
-    sin_secretos(default_handler)
-    werkzeug = logging.getLogger("werkzeug")
-    if not werkzeug.handlers:  # el mismo manejador que Werkzeug pondría él solo, ya enmascarado
-        werkzeug.addHandler(logging.StreamHandler())
-        if werkzeug.level == logging.NOTSET:
-            werkzeug.setLevel(logging.INFO)
-    for manejador in werkzeug.handlers:
-        sin_secretos(manejador)
-
-
-try:
-    from gunicorn.glogging import Logger as _LoggerGunicorn
-except ImportError:  # pragma: no cover — gunicorn es una dependencia, pero no hace falta para importar esto
-    _LoggerGunicorn = object
-
-
-class RegistroGunicorn(_LoggerGunicorn):
-    """El registro de accesos y el de errores de gunicorn, con las rutas y los mensajes enmascarados."""
-
-    def setup(self, cfg):
-        super().setup(cfg)
-        for registro in (self.error_log, self.access_log):
-            for manejador in registro.handlers:
-                sin_secretos(manejador)
+def registrar_registros() -> None:
+    """Instala la fábrica de registros sin secretos en el proceso (aplicación, Werkzeug, gunicorn, SQLAlchemy)."""
+    if logging.getLogRecordFactory() is not _registro_sin_secretos:
+        logging.setLogRecordFactory(_registro_sin_secretos)

@@ -54,8 +54,8 @@ def zona(nombre: str) -> pytz.BaseTzInfo:
         raise ZonaDesconocida(_l("«%(zona)s» no es una zona horaria conocida (use un nombre IANA, p. ej. America/Mexico_City).", zona=nombre)) from None
 
 
-def es_zona_valida(nombre: str | None) -> bool:
-    return bool(nombre) and nombre in pytz.all_timezones_set
+def es_zona_valida(nombre) -> bool:
+    return isinstance(nombre, str) and nombre in pytz.all_timezones_set
 
 
 def a_utc(hora_local: datetime, nombre_zona: str) -> datetime:

@@ -375,3 +375,14 @@ def test_la_lista_sin_conexion_lleva_las_fechas_de_acreditacion(cliente, puerta)
     datos = cliente.get(f"/api/v1/eventos/{puerta['slug']}/acreditacion/sin-conexion",
                         headers={"Authorization": f"Bearer {puerta['clave']}"}).get_json()
     assert set(datos["acreditacion"]) == {"desde", "hasta"}
+
+
+def test_reenviar_una_lectura_aceptada_sigue_aceptada_aunque_llegue_fuera_de_fecha(app, cliente, puerta):
+    """El escáner reenvía su cola al día siguiente y sin hora de lectura: lo ya registrado no cambia."""
+    id_cliente = str(uuid.uuid4())
+    assert _leer(cliente, puerta, puerta["codigos"]["confirmada"], id_cliente=id_cliente).get_json()["resultado"] == "aceptado"
+    with app.app_context():
+        _, hasta = db.session.get(Evento, puerta["evento_id"]).ventana_acreditacion()
+    with time_machine.travel(hasta + timedelta(hours=2), tick=False):
+        r = _leer(cliente, puerta, puerta["codigos"]["confirmada"], id_cliente=id_cliente, escaneado_en=None)
+    assert r.get_json()["resultado"] == "aceptado" and _asistencias(app, puerta) == 1

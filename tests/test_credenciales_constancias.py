@@ -78,8 +78,8 @@ def habilitar_constancias(app, slug, valor=True, enlace_virtual=None):
     with app.app_context():
         evento = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one()
         evento.constancias_habilitadas = valor
-        if enlace_virtual is not None:
-            evento.enlace_virtual = enlace_virtual
+        if enlace_virtual is not None:  # un seminario en línea
+            evento.enlace_virtual, evento.modalidad = enlace_virtual, "virtual"
         db.session.commit()
 
 

@@ -704,3 +704,25 @@ def test_reinscribirse_tras_cancelar_no_adelanta_en_la_lista_de_espera(app, even
     token = token_personal(mensajes_para(app, ocupa)[0])
     enviar_con_token(app.test_client(), f"/inscripcion/{token}", f"/inscripcion/{token}/cancelar")
     assert estados(app, evento) == {vuelve: "en_espera", ocupa: "cancelada", espera: "confirmada"}
+
+
+def test_quien_asiste_en_persona_no_tiene_conexion_en_linea(app, eventos_prueba):
+    """En un evento híbrido, la inscripción presencial no registra asistencia en línea ni ve la sala."""
+    evento = eventos_prueba(modalidad="hibrida", enlace_virtual=URL_REUNION)
+    correo = unico("presencial-hibrido")
+    inscribir(app.test_client(), evento.slug, correo, modalidad="presencial")
+    token = token_personal(mensajes_para(app, correo)[0])
+    cliente = app.test_client()
+    with time_machine.travel(hora_de(app, evento.sesiones["apertura"]), tick=False):
+        assert cliente.get(f"/inscripcion/{token}/entrar/{evento.sesiones['apertura']}").status_code == 403
+        r = entrar_en_sin_pagina(cliente, token, evento.sesiones["apertura"])
+    assert r.status_code == 403 and "reunion.example.org" not in r.headers.get("Location", "")
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Asistencia).where(
+            Asistencia.evento_id == evento.id)) == 0
+
+
+def entrar_en_sin_pagina(cliente, token: str, sesion_id: int):
+    """El POST de «Entrar» con un token CSRF válido, sin pasar por la página (que aquí es un 403)."""
+    from apoyo import token_csrf
+    return cliente.post(f"/inscripcion/{token}/entrar/{sesion_id}", data={"csrf_token": token_csrf(cliente)})

@@ -114,7 +114,9 @@ def _registrar(evento, persona, sesion, usuario, id_cliente, escaneado_en, orige
     momento = escaneado_en or zonas.ahora()
     desde, hasta = evento.ventana_acreditacion()
     if not desde <= momento < hasta:
-        return Lectura("fuera_de_fecha", **datos)
+        # Un reenvío de una lectura ya registrada sigue siendo «aceptado», llegue cuando llegue.
+        previa = _ya_registrada(evento.id, id_cliente) if id_cliente else None
+        return previa if previa is not None and previa.inscripcion_id == persona.id else Lectura("fuera_de_fecha", **datos)
     if persona.estado == "cancelada":
         return Lectura("cancelado", **datos)
     if persona.estado != "confirmada":

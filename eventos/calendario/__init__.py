@@ -13,7 +13,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import url_for
+from flask import current_app, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event as EventoIcal, Timezone, vText
@@ -51,7 +51,8 @@ def documento(evento, sesiones, nombre: str, retiradas=(), canceladas: bool = Fa
     cabecera.add("x-wr-timezone", evento.zona_horaria)
     cabecera.add_component(Timezone.from_ical(_vtimezone(evento.zona_horaria, evento.fecha_inicio, evento.fecha_fin)))
     partes = [cabecera.to_ical()[:-len(_FIN)]]
-    contexto = (evento.slug, evento.titulo, evento.sede, evento.modalidad, evento.zona_horaria)
+    contexto = (evento.slug, evento.titulo, evento.sede, evento.modalidad, evento.zona_horaria,
+                current_app.config["URL_PUBLICA"])  # los VEVENT llevan direcciones absolutas
     if any("_participantes" not in s.__dict__ and _clave_vevent(s, canceladas, ajuste_secuencia, contexto) not in _VEVENTS
            for s in sesiones):
         evento.cargar_participantes()  # alguna sesión cambió: hacen falta sus personas (una consulta)

@@ -64,8 +64,6 @@ def abrir_sesion(usuario: Usuario) -> None:
     """Una sesión nueva en el servidor para esta entrada (y fuera las de esta cuenta que ya caducaron)."""
     from datetime import timedelta
 
-    from flask import current_app
-
     from ..modelos import SesionUsuario
     duracion = current_app.config.get("REMEMBER_COOKIE_DURATION") or timedelta(days=365)
     db.session.execute(db.delete(SesionUsuario).where(SesionUsuario.usuario_id == usuario.id,

@@ -92,8 +92,9 @@ def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
     inscripcion = saliente.inscripcion
     evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
     con_qr = saliente.tipo in CON_QR
-    # Fuera de la petición que lo anotó: los enlaces salen de URL_PUBLICA (Aplicacion.url_for).
-    with current_app.test_request_context(), force_locale(inscripcion.idioma or "es"):
+    # Fuera de la petición que lo anotó, con la dirección pública (la única que admite TRUSTED_HOSTS en producción).
+    with current_app.test_request_context(base_url=current_app.config["URL_PUBLICA"]), \
+            force_locale(inscripcion.idioma or "es"):
         asunto = str(ASUNTOS[saliente.tipo]).format(evento=evento.titulo)
         contexto = {"inscripcion": inscripcion, "evento": evento, "tipo": saliente.tipo, "con_qr": con_qr,
                     "con_enlace": saliente.tipo in CON_ENLACE,

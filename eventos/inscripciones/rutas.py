@@ -164,6 +164,8 @@ def entrar(token, sesion_id):
     inscripcion = qr.inscripcion_del_enlace(token)
     if inscripcion.estado != "confirmada":
         abort(403, description=_("El enlace de conexión es solo para inscripciones confirmadas."))
+    if not inscripcion.en_linea:
+        abort(403, description=_("Su inscripción es presencial: la conexión en línea es para quien participa en línea."))
     evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
     sesion = next((s for s in evento.sesiones if s.id == sesion_id), None) if sesion_id else _sesion_actual(evento)
     if sesion_id and sesion is None:

@@ -74,8 +74,9 @@ class Evento(db.Model):
     constancias_habilitadas = db.Column(db.Boolean, nullable=False, default=False)
     # La asistencia es un hecho del tiempo del evento: la puerta acredita en sus fechas (o desde unos días
     # antes, para recoger credenciales) y cada sesión en línea admite conexiones desde unos minutos antes.
-    acreditacion_dias_antes = db.Column(db.Integer, nullable=False, default=0)
-    conexion_minutos_antes = db.Column(db.Integer, nullable=False, default=MINUTOS_ANTES_POR_OMISION)
+    acreditacion_dias_antes = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    conexion_minutos_antes = db.Column(db.Integer, nullable=False, default=MINUTOS_ANTES_POR_OMISION,
+                                       server_default=str(MINUTOS_ANTES_POR_OMISION))
     # Las respuestas de las mesas se ven fuera del equipo (participantes, tablero) desde que se publican.
     respuestas_publicadas = db.Column(db.Boolean, nullable=False, default=False)
     # Se incrementa al empezar cada alta o baja: la fila bloqueada ordena las inscripciones simultáneas.

@@ -26,8 +26,6 @@ TIPOS_PREGUNTA = {
 }
 
 
-# Un índice B-tree de PostgreSQL no admite claves de más de unos 2700 octetos.
-_OCTETOS_BUSQUEDA = 2000
 _CAMPOS_BUSQUEDA = ("nombre", "apellidos", "correo", "institucion")
 
 
@@ -39,11 +37,11 @@ def secreto() -> str:
 def textos_de_busqueda(nombre, apellidos, correo, institucion) -> tuple[str, str]:
     """(busqueda, institucion_plegada) de una inscripción: nombre completo, correo e institución plegados,
     una línea cada uno. Plegar puede alargar un texto («ﷺ» son 18 letras): cada parte se recorta a la
-    longitud de su campo, y el total a lo que cabe en un índice."""
+    longitud de su campo (241 + 254 + 300 y dos saltos: 797 de las 800 de la columna)."""
     institucion_plegada = plegar(institucion)[:300]
     busqueda = "\n".join((plegar(f"{nombre or ''} {apellidos or ''}".strip())[:241], plegar(correo)[:254],
                           institucion_plegada))
-    return busqueda.encode()[:_OCTETOS_BUSQUEDA].decode(errors="ignore"), institucion_plegada
+    return busqueda, institucion_plegada
 
 
 class PreguntaInscripcion(db.Model):
@@ -100,9 +98,8 @@ class Inscripcion(db.Model):
     busqueda = db.Column(db.String(800), nullable=False, default="", server_default="")
     institucion_plegada = db.Column(db.String(300), nullable=False, default="", server_default="")
 
-    __table_args__ = (db.UniqueConstraint("evento_id", "correo", name="uq_inscripcion_evento_correo"),
-                      db.Index("ix_inscripcion_evento_busqueda", "evento_id", "busqueda"),
-                      db.Index("ix_inscripcion_evento_institucion_plegada", "evento_id", "institucion_plegada"))
+    # Sin índice propio: se busca con LIKE '%…%', que un B-tree no sirve; basta el de evento_id.
+    __table_args__ = (db.UniqueConstraint("evento_id", "correo", name="uq_inscripcion_evento_correo"),)
 
     evento = db.relationship("Evento", back_populates="inscripciones")
     mesa = db.relationship("Mesa")

@@ -59,6 +59,8 @@ class Usuario(UserMixin, db.Model):
         robó la contraseña o una sesión no conserva el acceso con una clave creada entretanto."""
         self.clave_hash = _hasher().hash(clave)
         self.sello = _sello_nuevo()
+        if self.id is not None:  # las sesiones abiertas ya no valen (el sello cambió): fuera del servidor
+            db.session.execute(db.delete(SesionUsuario).where(SesionUsuario.usuario_id == self.id))
         momento = ahora()
         for token in self.tokens_api:
             if token.revocado_en is None:

@@ -139,12 +139,11 @@ def quitar_rol(evento, rol):
 
 
 @bp.post("/eventos/<slug>/equipo/mesas/<int:mesa_id>/moderadores/<int:usuario_id>/quitar")
-@vista_de_evento((Mesa, "mesa_id"), boton=True)
+@vista_de_evento((Mesa, "mesa_id"), boton=True, auditoria=_l("Moderación quitada de una mesa"))
 def quitar_moderador(evento, mesa, usuario_id):
     usuario = next((u for u in mesa.moderadores if u.id == usuario_id), None)
     if usuario is None:
         abort(404)
-    auditar(_l("Moderación quitada de una mesa"))
     mesa.moderadores.remove(usuario)
     db.session.commit()
     flash(_("%(nombre)s ya no modera «%(mesa)s».", nombre=usuario.nombre, mesa=mesa.nombre), "info")

@@ -246,13 +246,13 @@ def inscripcion(evento, inscripcion):
 
 
 @bp.post("/eventos/<slug>/inscripciones/<int:inscripcion_id>/cancelar")
-@vista_de_evento((Inscripcion, "inscripcion_id"), boton=True)
+@vista_de_evento((Inscripcion, "inscripcion_id"), boton=True,
+                 auditoria=_l("Inscripción cancelada por la organización"))
 def cancelar_inscripcion(evento, inscripcion):
     destino = _volver(evento, url_for("organizacion.inscripcion", slug=evento.slug, inscripcion_id=inscripcion.id))
     if inscripcion.estado == "cancelada":
         flash(_("Esta inscripción ya estaba cancelada."), "error")
         return redirect(destino, 303)
-    auditar(_l("Inscripción cancelada por la organización"))
     nombre = inscripcion.nombre_completo
     promovidas = servicios.cancelar(inscripcion.id)
     nombres_promovidas = ", ".join(p.nombre_completo for p in promovidas)
@@ -291,13 +291,13 @@ def promover_inscripcion(evento, inscripcion):
 
 
 @bp.post("/eventos/<slug>/inscripciones/<int:inscripcion_id>/reenviar")
-@vista_de_evento((Inscripcion, "inscripcion_id"), boton=True)
+@vista_de_evento((Inscripcion, "inscripcion_id"), boton=True,
+                 auditoria=_l("Reenvío del correo de inscripción"))
 def reenviar_confirmacion(evento, inscripcion):
     destino = _volver(evento, url_for("organizacion.inscripcion", slug=evento.slug, inscripcion_id=inscripcion.id))
     if not inscripcion.activa:
         flash(_("La inscripción está cancelada: no hay confirmación que reenviar."), "error")
         return redirect(destino, 303)
-    auditar(_l("Reenvío del correo de inscripción"))
     avisos.alta(inscripcion)
     db.session.commit()
     flash(_("Se volvió a enviar el correo de la inscripción a %(correo)s.", correo=inscripcion.correo), "info")
@@ -319,12 +319,11 @@ def _formulario_manual(evento):
 
 
 @bp.route("/eventos/<slug>/inscripciones/nueva", methods=["GET", "POST"])
-@vista_de_evento()
+@vista_de_evento(auditoria=_l("Inscripción añadida por la organización"))
 def nueva_inscripcion(evento):
     formulario = _formulario_manual(evento)
     if formulario.validate_on_submit():
         datos = datos_de_formulario(formulario, evento, por_organizacion=True)
-        auditar(_l("Inscripción añadida por la organización"))
         try:
             nueva, es_nueva = servicios.inscribir(evento.id, datos, por_organizacion=True)
         except servicios.InscripcionNoPosible as error:
@@ -406,12 +405,11 @@ def preguntas_inscripcion(evento):
 
 
 @bp.post("/eventos/<slug>/preguntas-inscripcion")
-@vista_de_evento()
+@vista_de_evento(auditoria=_l("Nueva pregunta del formulario de inscripción"))
 def nueva_pregunta_inscripcion(evento):
     formulario = FormularioPreguntaInscripcion()
     if not formulario.validate_on_submit():
         return _lista_preguntas(evento, formulario, 400)
-    auditar(_l("Nueva pregunta del formulario de inscripción"))
     pregunta = PreguntaInscripcion(orden=max((p.orden for p in evento.preguntas_inscripcion), default=-1) + 1)
     _aplicar_pregunta(pregunta, formulario)
     pregunta.evento = evento
@@ -422,7 +420,8 @@ def nueva_pregunta_inscripcion(evento):
 
 
 @bp.route("/eventos/<slug>/preguntas-inscripcion/<int:pregunta_inscripcion_id>", methods=["GET", "POST"])
-@vista_de_evento((PreguntaInscripcion, "pregunta_inscripcion_id"))
+@vista_de_evento((PreguntaInscripcion, "pregunta_inscripcion_id"),
+                 auditoria=_l("Edición de una pregunta del formulario de inscripción"))
 def pregunta_inscripcion(evento, pregunta):
     formulario = FormularioPreguntaInscripcion()
     if not formulario.is_submitted():
@@ -430,7 +429,6 @@ def pregunta_inscripcion(evento, pregunta):
         formulario.opciones.data = "\n".join(pregunta.opciones or [])
         formulario.obligatoria.data = pregunta.obligatoria
     elif formulario.validate_on_submit():
-        auditar(_l("Edición de una pregunta del formulario de inscripción"))
         _aplicar_pregunta(pregunta, formulario)
         db.session.commit()
         flash(_("Pregunta guardada."), "info")
@@ -466,16 +464,19 @@ def correos(evento):
 
 
 @bp.post("/eventos/<slug>/correos/reintentar")
-@vista_de_evento(boton=True)
+@vista_de_evento(boton=True, auditoria=_l("Reintento de los correos fallidos"))
 def reintentar_correos(evento):
-    auditar(_l("Reintento de los correos fallidos"))
+    momento = ahora()
+    # Un correo que otro proceso reclamó hace menos de un minuto (fallido sin error) se está enviando: no se
+    # toca, o saldría dos veces. Pasado ese minuto, se da por interrumpido y se reintenta.
+    en_curso = (CorreoSaliente.ultimo_error == "") & \
+        (CorreoSaliente.proximo_intento > momento + bandeja.RECLAMO - bandeja.ENVIO_EN_CURSO)
     fallidos = db.session.execute(select(CorreoSaliente).where(
-        CorreoSaliente.evento_id == evento.id, CorreoSaliente.estado == "fallido")).scalars().all()
+        CorreoSaliente.evento_id == evento.id, CorreoSaliente.estado == "fallido", ~en_curso)).scalars().all()
     if not fallidos:
         flash(_("No hay correos fallidos que reintentar."), "info")
         return redirect(url_for("organizacion.correos", slug=evento.slug), 303)
     ids = [c.id for c in fallidos]
-    momento = ahora()
     for saliente in fallidos:
         saliente.proximo_intento = momento
         # Agotados los reintentos automáticos, el botón concede uno más (si no, nunca se volvería a intentar).

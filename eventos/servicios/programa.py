@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from .. import entrada, zonas
-from ..extensiones import db
+from ..extensiones import MAXIMO_ENTERO_BD, db
 from ..modelos import (ESTADOS, MAXIMO_DIAS_ANTES, MAXIMO_MINUTOS_ANTES, MINUTOS_ANTES_POR_OMISION, MODALIDADES,
                        ROLES, TIPOS_MATERIAL, TIPOS_SESION, Bloque, Evento, Guia, Material, Mesa, Participacion,
                        Persona, Pregunta, Sesion)
@@ -112,7 +112,7 @@ class _Lector:
 
     def opcion(self, datos, campo, ubicacion, opciones, por_omision) -> str:
         valor = datos.get(campo, por_omision)
-        if valor not in opciones:
+        if not isinstance(valor, str) or valor not in opciones:
             self.problema(f"{ubicacion}.{campo}", _("«%(valor)s» no es válido; opciones: %(opciones)s",
                                                    valor=valor, opciones=", ".join(opciones)))
             return por_omision
@@ -125,7 +125,7 @@ class _Lector:
             return False
         return valor
 
-    def entero(self, datos, campo, ubicacion, minimo=0, maximo=None):
+    def entero(self, datos, campo, ubicacion, minimo=0, maximo=MAXIMO_ENTERO_BD):
         valor = datos.get(campo)
         if valor is None:
             return None
@@ -278,7 +278,9 @@ def _leer_evento(lector: _Lector, datos: dict, base, slug) -> dict:
     evento["estado"] = lector.opcion(datos, "estado", u, ESTADOS, "borrador")
     evento["fechas_ilustrativas"] = lector.booleano(datos, "fechas_ilustrativas", u)
     organizadores = lector.lista(datos.get("organizadores"), f"{u}.organizadores")
-    evento["organizadores"] = [str(o).strip() for o in organizadores if str(o).strip()]
+    evento["organizadores"] = [nombre for i, o in enumerate(organizadores)
+                               if (nombre := lector.texto({"organizador": o}, "organizador", f"{u}.organizadores[{i}]",
+                                                          largo=300))]
     zona = datos.get("zona_horaria")
     if not zonas.es_zona_valida(zona):
         lector.problema(f"{u}.zona_horaria", _("«%(zona)s» no es una zona horaria IANA (p. ej. America/Mexico_City)", zona=zona))

@@ -5,11 +5,10 @@ Revises: 0007_ventanas_de_asistencia
 Create Date: 2026-12-06 04:00:00
 
 """
+import unicodedata
+
 from alembic import op
 import sqlalchemy as sa
-
-# La misma función que usa el modelo: lo ya guardado se encuentra igual que lo nuevo.
-from eventos.modelos.inscripciones import textos_de_busqueda
 
 
 revision = '0008_busqueda'
@@ -21,15 +20,24 @@ depends_on = None
 LOTE = 500
 
 
+def _plegar(texto):
+    """Copia fija de `texto.plegar` tal como era al escribir esta migración (una migración no cambia luego)."""
+    descompuesto = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", texto or "").casefold())
+    return "".join(c for c in descompuesto if not unicodedata.combining(c))
+
+
+def textos_de_busqueda(nombre, apellidos, correo, institucion):
+    institucion_plegada = _plegar(institucion)[:300]
+    busqueda = "\n".join((_plegar(f"{nombre or ''} {apellidos or ''}".strip())[:241], _plegar(correo)[:254],
+                          institucion_plegada))
+    return busqueda, institucion_plegada
+
+
 def upgrade():
     with op.batch_alter_table('inscripcion', schema=None) as batch_op:
         batch_op.add_column(sa.Column('busqueda', sa.String(length=800), server_default='', nullable=False))
         batch_op.add_column(sa.Column('institucion_plegada', sa.String(length=300), server_default='', nullable=False))
     _rellenar(op.get_bind())
-    with op.batch_alter_table('inscripcion', schema=None) as batch_op:
-        batch_op.create_index('ix_inscripcion_evento_busqueda', ['evento_id', 'busqueda'], unique=False)
-        batch_op.create_index('ix_inscripcion_evento_institucion_plegada', ['evento_id', 'institucion_plegada'],
-                              unique=False)
 
 
 def _rellenar(conexion):
@@ -54,7 +62,5 @@ def _rellenar(conexion):
 
 def downgrade():
     with op.batch_alter_table('inscripcion', schema=None) as batch_op:
-        batch_op.drop_index('ix_inscripcion_evento_institucion_plegada')
-        batch_op.drop_index('ix_inscripcion_evento_busqueda')
         batch_op.drop_column('institucion_plegada')
         batch_op.drop_column('busqueda')

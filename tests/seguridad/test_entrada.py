@@ -101,3 +101,26 @@ def test_importar_un_programa_con_saltos_en_un_titulo_lo_rechaza(app, evento_con
     assert r.status_code == 400 and "una sola línea" in texto and "Escriba una fecha entre los años" in texto
     with app.app_context():
         assert db.session.execute(select(Evento).where(Evento.slug == "importado-hostil")).first() is None
+
+
+def test_importar_un_programa_con_tipos_y_numeros_hostiles_lo_rechaza_sin_500(app, evento_con_equipo):
+    cliente = app.test_client()
+    entrar(cliente, evento_con_equipo["correos"]["admin"])
+    programa = {"formato": "programa-eventos/1", "evento": {
+        "slug": "importado-tipos", "titulo": "Foro", "modalidad": ["virtual"], "zona_horaria": [1],
+        "zonas_adicionales": [{"x": 1}], "organizadores": ["Bien", f"Mal{NUL}"], "fecha_inicio": "2027-01-01",
+        "fecha_fin": "2027-01-01", "inscripcion": {"cupo": 10 ** 20}}, "sesiones": []}
+    r = enviar(cliente, "/organizacion/importar",
+               {"archivo": (io.BytesIO(yaml.safe_dump(programa).encode()), "tipos.yaml")},
+               content_type="multipart/form-data")
+    assert r.status_code == 400
+    with app.app_context():
+        assert db.session.execute(select(Evento).where(Evento.slug == "importado-tipos")).first() is None
+
+
+def test_un_nombre_de_archivo_con_nul_da_400(app, evento_con_equipo):
+    cliente = app.test_client()
+    entrar(cliente, evento_con_equipo["correos"]["admin"])
+    r = enviar(cliente, "/organizacion/importar", {"archivo": (io.BytesIO(b"x"), f"a{NUL}\u202e.yaml")},
+               content_type="multipart/form-data")
+    assert r.status_code == 400 and "caracteres no admitidos" in r.get_data(as_text=True)

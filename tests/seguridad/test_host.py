@@ -82,3 +82,24 @@ def test_cabeceras_en_produccion(app, evento_con_equipo):
         assert "Secure" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie, cookie
     pagina = cliente.get("/eventos/gsef2021/", base_url=base).get_data(as_text=True)
     assert "webcal://foros.example.org/" in pagina
+
+
+def test_en_produccion_los_correos_se_componen_con_la_direccion_publica(app, eventos_prueba):
+    """El proceso de correo compone fuera de la petición: con HTTPS=1 solo vale el host público."""
+    from eventos.inscripciones import avisos, servicios
+    evento = eventos_prueba(cupo=5, modalidad="virtual")
+    produccion = create_app({**app.config, "HTTPS": True, "URL_PUBLICA": "https://foros.example.org",
+                             "TRUSTED_HOSTS": None, "CORREO_AL_RESPONDER": False})
+    with produccion.app_context():
+        inscripcion, _ = servicios.inscribir(evento.id, {
+            "nombre": "Ana", "apellidos": "Producción", "correo": "ana.produccion@prueba.org", "institucion": "",
+            "cargo": "", "pais": "MX", "ciudad": "", "zona_horaria": "America/Mexico_City", "idioma": "es"})
+        saliente, = [c for c in db.session.execute(select(CorreoSaliente).where(
+            CorreoSaliente.inscripcion_id == inscripcion.id)).scalars()]
+        asunto, mensaje = avisos.componer(saliente)
+        db.session.rollback()
+    import email
+    import email.policy
+    texto = email.message_from_bytes(mensaje, policy=email.policy.default).get_body(("plain",)).get_content()
+    assert asunto.startswith("Inscripción confirmada")
+    assert "https://foros.example.org/inscripcion/" in texto and "//localhost" not in texto

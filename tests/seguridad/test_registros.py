@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 import requests
-from sqlalchemy import insert, select
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 from werkzeug.serving import make_server
 
@@ -67,10 +67,18 @@ def test_la_traza_de_un_insert_fallido_no_lleva_los_valores(app, persona):
         assert secreto not in texto
 
 
+def _capturar(nombre: str = ""):
+    """Un manejador corriente (sin nada especial) en ese registrador; el root recibe lo que se propaga."""
+    salida = io.StringIO()
+    manejador = logging.StreamHandler(salida)
+    manejador.setFormatter(logging.Formatter("%(name)s %(message)s"))
+    registrador = logging.getLogger(nombre or None)
+    registrador.addHandler(manejador)
+    return salida, lambda: registrador.removeHandler(manejador)
+
+
 def test_el_servidor_de_desarrollo_registra_las_rutas_sin_secretos(app, persona):
-    registro = io.StringIO()
-    werkzeug = logging.getLogger("werkzeug")
-    anteriores = [m.setStream(registro) for m in werkzeug.handlers]
+    registro, quitar = _capturar("werkzeug")
     servidor = make_server("127.0.0.1", 0, app, threaded=True)
     hilo = threading.Thread(target=servidor.serve_forever, daemon=True)
     hilo.start()
@@ -81,11 +89,27 @@ def test_el_servidor_de_desarrollo_registra_las_rutas_sin_secretos(app, persona)
             requests.get(base + ruta, timeout=10)
     finally:
         servidor.shutdown()
-        for manejador, anterior in zip(werkzeug.handlers, anteriores):
-            manejador.setStream(anterior)
+        quitar()
     texto = registro.getvalue()
     assert "/inscripcion/***" in texto and "/calendario/***.ics" in texto and "/cuentas/restablecer/***" in texto
     for secreto in _secretos(persona):
+        assert secreto not in texto
+
+
+def test_lo_que_se_propaga_a_cualquier_manejador_ya_va_enmascarado(app, persona):
+    """Un manejador añadido por quien despliega (Sentry, --log-config…) tampoco recibe secretos."""
+    registro, quitar = _capturar()
+    try:
+        try:
+            raise ValueError(f"fallo en /inscripcion/{persona['token']} para {persona['correo']}")
+        except ValueError:
+            logging.getLogger("eventos.correo").warning("Correo para %s: /inscripcion/%s", persona["correo"],
+                                                        persona["token"], exc_info=True)
+    finally:
+        quitar()
+    texto = registro.getvalue()
+    assert "Correo para" in texto and "ValueError" in texto
+    for secreto in (persona["token"], persona["correo"]):
         assert secreto not in texto
 
 
@@ -106,9 +130,8 @@ def test_gunicorn_registra_las_rutas_sin_secretos(tmp_path):
     puerto = _puerto_libre()
     accesos, errores = tmp_path / "accesos.log", tmp_path / "errores.log"
     gunicorn = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{puerto}", "--logger-class",
-         "eventos.registro.RegistroGunicorn", "--access-logfile", str(accesos), "--error-logfile", str(errores),
-         "app:create_app()"], cwd=RAIZ, env=entorno)
+        [sys.executable, "-m", "gunicorn", "-w", "1", "-b", f"127.0.0.1:{puerto}", "--access-logfile", str(accesos),
+         "--error-logfile", str(errores), "app:create_app()"], cwd=RAIZ, env=entorno)
     try:
         base = f"http://127.0.0.1:{puerto}"
         limite = time.monotonic() + 60  # el primer proceso tarda en arrancar en una máquina ocupada
