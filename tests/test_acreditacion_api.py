@@ -37,6 +37,8 @@ def puerta(app, eventos_prueba):
     evento = eventos_prueba(mesas=[("a", None)], en_dias=0)  # la puerta acredita en las fechas del evento
     otro = eventos_prueba(en_dias=0)
     with app.app_context():
+        # Desde la víspera: una lectura «de hace una hora» sigue dentro aunque la prueba corra a las 00:30 locales.
+        db.session.get(Evento, evento.id).acreditacion_dias_antes = 1
         acreditador = crear_usuario(f"puerta-{uuid.uuid4().hex[:8]}@prueba.org", "Lucía Puerta")
         db.session.add(RolEvento(evento_id=evento.id, usuario=acreditador, rol="acreditador"))
         _, clave = TokenApi.crear(acreditador, "Teléfono de la puerta")
