@@ -2,8 +2,9 @@
 
 Cada registro del proceso se enmascara al crearse (una fábrica de registros de `logging`): los enlaces
 personales (`/inscripcion/<token>`), los de restablecer la contraseña, las claves del calendario
-suscrito, los códigos QR, las claves de API y las direcciones de correo, en los mensajes y en las trazas. Los errores de la base de datos no muestran los valores de la
-sentencia (`hide_parameters` del motor, en `config.opciones_motor`).
+suscrito, los códigos QR, las claves de API y las direcciones de correo, en los mensajes y en las trazas.
+Los errores de la base de datos no muestran los valores de la sentencia (`hide_parameters` del motor, en
+`config.opciones_motor`).
 """
 from __future__ import annotations
 

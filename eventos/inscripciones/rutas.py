@@ -172,9 +172,7 @@ def entrar(token, sesion_id):
         abort(404)
     destino = (sesion.enlace if sesion and sesion.enlace else "") or evento.enlace_virtual
     desde, hasta = evento.ventana_conexion(sesion)
-    momento = zonas.ahora()
-    estado = "sin_enlace" if not destino else "aun_no" if momento < desde else "terminada" if momento >= hasta \
-        else "abierta"
+    estado = _estado_de_conexion(destino, desde, hasta)
     if request.method == "POST":
         exigir_boton()
         if estado == "abierta":
@@ -186,6 +184,16 @@ def entrar(token, sesion_id):
         zona_persona=inscripcion.zona_horaria or evento.zona_horaria), 409 if request.method == "POST" else 200)
     respuesta.headers["Cache-Control"] = "private, no-store"
     return respuesta
+
+
+def _estado_de_conexion(destino: str, desde, hasta) -> str:
+    """«sin_enlace», «aun_no», «abierta» o «terminada», ahora."""
+    momento = zonas.ahora()
+    if not destino:
+        return "sin_enlace"
+    if momento < desde:
+        return "aun_no"
+    return "abierta" if momento < hasta else "terminada"
 
 
 def _sesion_actual(evento):
