@@ -63,18 +63,19 @@ def preparar(url_bd: str, carpeta: Path) -> tuple[str, list[str]]:
     from eventos.cuentas.servicios import crear_usuario
     from eventos.qr import PREFIJO_CODIGO
     from eventos.servicios import programa
-    from eventos.zonas import ahora
+    from eventos.zonas import ahora, hoy_en
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url_bd, "MAIL_CARPETA": str(carpeta / "correo"),
                       "MATERIALES_CARPETA": str(carpeta / "materiales"), "ARGON2_PERFIL": "pruebas"})
     with app.app_context():
         upgrade()
+        hoy = hoy_en("America/Mexico_City")  # la puerta solo acredita en las fechas del evento
         evento = programa.importar({
             "formato": programa.FORMATO,
             "evento": {"slug": SLUG, "titulo": "Foro de prueba de acreditación", "estado": "publicado",
-                       "zona_horaria": "America/Mexico_City", "fecha_inicio": "2027-05-10", "fecha_fin": "2027-05-10"},
+                       "zona_horaria": "America/Mexico_City", "fecha_inicio": str(hoy), "fecha_fin": str(hoy)},
             "sesiones": [{"clave": "s1", "titulo": "Plenaria", "tipo": "plenaria",
-                          "inicio": "2027-05-10 09:00", "fin": "2027-05-10 10:00"}],
+                          "inicio": f"{hoy} 09:00", "fin": f"{hoy} 10:00"}],
         })
         acreditador = crear_usuario("puerta@bench.org", "Puerta", "clave-de-la-puerta-123")
         db.session.add(RolEvento(evento=evento, usuario=acreditador, rol="acreditador"))
