@@ -1,9 +1,9 @@
 """Medición de los calendarios iCalendar con el foro sintético de 300 sesiones.
 
-    /work/venv/bin/python bench/calendario.py              # SQLite en una carpeta temporal
-    /work/venv/bin/python bench/calendario.py --postgres   # base eventos_bench_calendario en 127.0.0.1:5432 (se crea y se borra)
-    /work/venv/bin/python bench/calendario.py --perfil     # además, perfil cProfile (también si falla un objetivo en el proceso)
-    /work/venv/bin/python bench/calendario.py --sin-http   # sin gunicorn ni wrk
+    .venv/bin/python bench/calendario.py              # SQLite en una carpeta temporal
+    .venv/bin/python bench/calendario.py --postgres   # base eventos_bench_calendario en 127.0.0.1:5432 (se crea y se borra)
+    .venv/bin/python bench/calendario.py --perfil     # además, perfil cProfile (también si falla un objetivo en el proceso)
+    .venv/bin/python bench/calendario.py --sin-http   # sin gunicorn ni wrk
 
 Mide el programa completo (/eventos/<slug>/calendario.ics) sin caché en el proceso (mediana y p95,
 vaciando la caché de documentos antes de cada petición: lo que cuesta tras un cambio del programa, con
@@ -46,7 +46,7 @@ MESA = "mesa-1"
 
 def preparar_entorno(postgres: bool, carpeta: Path) -> dict:
     """Variables de entorno comunes al proceso y a gunicorn (misma base, misma clave, caché en memoria)."""
-    entorno = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CACHE_TYPE")}
+    entorno = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     entorno["DATABASE_URL"] = PG_BENCH if postgres else f"sqlite:///{carpeta / 'bench.sqlite3'}"
     entorno["SECRET_KEY"] = "clave-del-benchmark"
     return entorno
@@ -103,9 +103,9 @@ def desglose(app, n: int = ITERACIONES) -> dict:
     from icalendar import Calendar
     from sqlalchemy import select
 
-    from eventos import calendario
+    from eventos import calendario, instantanea
     from eventos.extensiones import db
-    from eventos.modelos import Evento, SesionRetirada
+    from eventos.modelos import Evento
 
     serializar: list[float] = []
     original = Calendar.to_ical
@@ -122,11 +122,12 @@ def desglose(app, n: int = ITERACIONES) -> dict:
     try:
         for _ in range(n):
             with app.test_request_context():
+                app.extensions["memoria"].clear()
+                evento_id = db.session.execute(select(Evento.id).where(Evento.slug == SLUG)).scalar_one()
                 t0 = time.perf_counter()
-                evento = Evento.con_programa(SLUG)
-                retiradas = db.session.execute(select(SesionRetirada).where(SesionRetirada.evento_id == evento.id)).scalars().all()
+                evento = instantanea.construir(evento_id)
                 t1 = time.perf_counter()
-                calendario.documento(evento, evento.sesiones_raiz, evento.titulo, retiradas)
+                calendario.documento(evento, evento.sesiones_raiz, evento.titulo, retiradas=evento.retiradas)
                 t2 = time.perf_counter()
                 db.session.remove()
             carga.append(t1 - t0)
@@ -161,8 +162,13 @@ def experimento_plegado(app, n: int = ITERACIONES) -> dict:
         return linea if len(linea.encode("utf-8")) < limit else original(linea, limit, fold_sep)
 
     with app.test_request_context():
-        evento = Evento.con_programa(SLUG)
-        referencia = calendario.documento(evento, evento.sesiones_raiz, evento.titulo)
+        evento = instantanea.programa(SLUG)
+
+        def escribir():
+            app.extensions["memoria"].clear()  # los VEVENT se escriben de nuevo cada vez
+            return calendario.documento(evento, evento.sesiones_raiz, evento.titulo)
+
+        referencia = escribir()
         lineas = referencia.split(b"\r\n")
         logicas = sum(1 for linea in lineas if not linea.startswith(b" "))
         try:
@@ -170,11 +176,11 @@ def experimento_plegado(app, n: int = ITERACIONES) -> dict:
             en_plegado = []
             for _ in range(n):
                 dentro[0] = 0.0
-                calendario.documento(evento, evento.sesiones_raiz, evento.titulo)
+                escribir()
                 en_plegado.append(dentro[0])
             content_line._foldline = sin_recorrer_las_cortas
-            cortas = cronometrar(lambda: calendario.documento(evento, evento.sesiones_raiz, evento.titulo), n)
-            igual = calendario.documento(evento, evento.sesiones_raiz, evento.titulo) == referencia
+            cortas = cronometrar(escribir, n)
+            igual = escribir() == referencia
         finally:
             content_line._foldline = original
     return {"en_plegado": en_plegado, "cortas": cortas, "igual": igual,
@@ -204,7 +210,7 @@ def main():
         with app.app_context():
             motor = db.engine
             print(f"Base de datos : {motor.url.render_as_string(hide_password=True)} ({motor.dialect.name})")
-            print(f"Caché         : {app.config['CACHE_TYPE']}")
+            print(f"Caché         : {'Redis' if app.config['REDIS_URL'] else 'memoria del proceso'}")
             t0 = time.perf_counter()
             upgrade()
             t1 = time.perf_counter()
@@ -228,7 +234,11 @@ def main():
         cliente = app.test_client()
         contador = ContadorSQL(motor)
 
-        def limpiar():
+        def limpiar():  # los documentos guardados; la instantánea y los VEVENT escritos siguen en memoria
+            with app.app_context():
+                app.extensions["cache"].clear()
+
+        def limpiar_todo():  # también la instantánea y los VEVENT: primera vez en este proceso
             with app.app_context():
                 cache.clear()
 
@@ -262,24 +272,13 @@ def main():
             print(f"  {i:2d}. {s}")
 
         # c. Tiempos en el proceso
-        def borrar_respuesta():
-            with app.app_context():
-                cache.delete(f"ics:{etag_personal.strip(chr(34))}")
-
         titulo(f"Tiempos en el proceso (test_client, {ITERACIONES} iteraciones)")
-        from eventos import calendario as modulo_calendario
-
-        def limpiar_todo():
-            limpiar()
-            modulo_calendario._VEVENTS.clear()  # ni siquiera los VEVENT ya escritos: primera vez en este proceso
-
         tiempos = {
             "ics_en_frio": cronometrar(lambda: obtener(cliente, ruta_ics), antes=limpiar_todo),
             "ics_sin_cache": cronometrar(lambda: obtener(cliente, ruta_ics), antes=limpiar),
-            "personal_sin_cache": cronometrar(lambda: obtener(cliente, ruta_personal), antes=limpiar),
-            # Otra persona de la misma mesa: el documento de la mesa ya está en la caché (ics-personal:),
-            # pero no la respuesta de su dirección (ics:<etag>, una por clave de calendario).
-            "personal_mesa_en_cache": cronometrar(lambda: obtener(cliente, ruta_personal), antes=lambda: borrar_respuesta()),
+            "personal_en_frio": cronometrar(lambda: obtener(cliente, ruta_personal), antes=limpiar_todo),
+            # El calendario personal no se guarda: se escribe con los VEVENT ya escritos de su versión.
+            "personal_sin_cache": cronometrar(lambda: obtener(cliente, ruta_personal)),
             "ics_con_cache": cronometrar(lambda: obtener(cliente, ruta_ics)),
             "ics_304": cronometrar(lambda: obtener(cliente, ruta_ics, 304, headers={"If-None-Match": etag_ics})),
             "personal_304": cronometrar(lambda: obtener(cliente, ruta_personal, 304, headers={"If-None-Match": etag_personal})),
@@ -287,8 +286,8 @@ def main():
         etiquetas = {
             "ics_en_frio": "programa .ics en frío (1.ª vez)",
             "ics_sin_cache": "programa .ics sin caché",
-            "personal_sin_cache": "personal .ics sin caché",
-            "personal_mesa_en_cache": "personal, su mesa ya en caché",
+            "personal_en_frio": "personal .ics en frío (1.ª vez)",
+            "personal_sin_cache": "personal .ics (VEVENT ya escritos)",
             "ics_con_cache": "programa .ics con caché",
             "ics_304": "programa 304 (If-None-Match)",
             "personal_304": "personal 304 (If-None-Match)",
@@ -298,7 +297,7 @@ def main():
             print(f"{texto:<32} mediana {ms(statistics.median(v))}   p95 {ms(percentil(v, 95))}")
         partes = desglose(app)
         print("Desglose del programa sin caché (fuera de la petición):")
-        print(f"  cargar programa (con_programa + retiradas) mediana {ms(statistics.median(partes['carga']))}"
+        print(f"  construir la instantánea (construir)       mediana {ms(statistics.median(partes['carga']))}"
               f"   p95 {ms(percentil(partes['carga'], 95))}")
         print(f"  escribir el .ics (calendario.documento)    mediana {ms(statistics.median(partes['documento']))}"
               f"   p95 {ms(percentil(partes['documento'], 95))}")
@@ -343,8 +342,8 @@ def main():
         fila("personal .ics sin caché, mediana / p95", f"{mediana_personal:.1f} / {percentil(per, 95) * 1000:.1f} ms",
              f"≤ {OBJETIVO_PERSONAL_MS} ms (mediana)", mediana_personal <= OBJETIVO_PERSONAL_MS)
         fila("personal .ics: tamaño / consultas", f"{kb_personal:.1f} KiB / {n_personal}")
-        mesa = tiempos["personal_mesa_en_cache"]
-        fila("personal, su mesa ya en caché, mediana", f"{statistics.median(mesa) * 1000:.1f} ms")
+        frio_personal = tiempos["personal_en_frio"]
+        fila("personal .ics en frío (1.ª vez), mediana", f"{statistics.median(frio_personal) * 1000:.1f} ms")
         fila("programa .ics con caché, mediana", f"{statistics.median(tiempos['ics_con_cache']) * 1000:.2f} ms")
         fila("programa 304, mediana", f"{statistics.median(tiempos['ics_304']) * 1000:.2f} ms")
         for nombre, texto in (("GET", "HTTP .ics GET (caché), req/s / p99"), ("304", "HTTP .ics 304, req/s / p99")):

@@ -2,10 +2,10 @@
 organización (en el proceso) y el autoguardado de 20 moderaciones a la vez (PUT de la API, por HTTP contra
 gunicorn + PostgreSQL).
 
-    /work/venv/bin/python bench/mesas.py                  # PostgreSQL: base eventos_bench_mesas (se crea y se borra)
-    /work/venv/bin/python bench/mesas.py --sqlite         # SQLite en una carpeta temporal
-    /work/venv/bin/python bench/mesas.py --sin-http       # solo la síntesis en el proceso
-    /work/venv/bin/python bench/mesas.py --procesos 4     # procesos de gunicorn (2 por omisión)
+    .venv/bin/python bench/mesas.py                  # PostgreSQL: base eventos_bench_mesas (se crea y se borra)
+    .venv/bin/python bench/mesas.py --sqlite         # SQLite en una carpeta temporal
+    .venv/bin/python bench/mesas.py --sin-http       # solo la síntesis en el proceso
+    .venv/bin/python bench/mesas.py --procesos 4     # procesos de gunicorn (2 por omisión)
 
 Objetivos: síntesis ≤ 100 ms (mediana) con un número de consultas que no crece con mesas ni respuestas;
 autoguardado p99 ≤ 50 ms con 20 moderaciones a la vez, sin ningún 409 (cada una escribe su mesa con su
@@ -371,7 +371,7 @@ def autoguardado_sin_pausa(puerto: int, datos: dict, versiones: dict, carpeta: P
 
 
 def medir_http(url_bd: str, carpeta: Path, datos: dict, procesos: int) -> dict:
-    entorno = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "CACHE_TYPE")}
+    entorno = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     entorno.update({"DATABASE_URL": url_bd, "SECRET_KEY": "bench-mesas", "MAIL_CARPETA": str(carpeta / "correo")})
     gunicorn, puerto = servir(entorno, procesos, carpeta)
     resultados = {}

@@ -51,10 +51,12 @@ def desde_entorno(instance_path: str) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or None,
         "SQLALCHEMY_DATABASE_URI": url_bd,
         "REDIS_URL": redis_url,
-        "CACHE_TYPE": "RedisCache" if redis_url else "SimpleCache",
-        "CACHE_REDIS_URL": redis_url,
-        "CACHE_DEFAULT_TIMEOUT": 3600,
-        "CACHE_KEY_PREFIX": "eventos:",
+        # Documentos en caché (eventos/cache.py): en Redis si lo hay; si no, hasta CACHE_MB en cada proceso.
+        # Las instantáneas del programa y sus moldes, hasta MEMORIA_MB en cada proceso.
+        "CACHE_SEGUNDOS": 3600,
+        "CACHE_PREFIJO": "eventos:",
+        "CACHE_BYTES": int(os.environ.get("CACHE_MB") or 24) * 1024 * 1024,
+        "MEMORIA_BYTES": int(os.environ.get("MEMORIA_MB") or 24) * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LIMITE_INGRESO": os.environ.get("LIMITE_INGRESO", "10 per minute"),

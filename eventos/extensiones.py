@@ -1,7 +1,6 @@
 """Extensiones de Flask, creadas una vez y enlazadas en create_app()."""
 from flask_babel import Babel
 from flask_babel import lazy_gettext as _l
-from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -9,6 +8,8 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
+
+from .cache import cache  # noqa: F401  (la caché es una extensión más)
 
 # Nombres de restricciones estables: Alembic los necesita para poder bajar y subir en SQLite y PostgreSQL.
 convenciones = {
@@ -23,7 +24,6 @@ db = SQLAlchemy(metadata=MetaData(naming_convention=convenciones))
 migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
-cache = Cache()
 # Los identificadores son INTEGER (32 bits en PostgreSQL): un número mayor no es de nadie, y pedirlo
 # a la base de datos daría un error en vez de un 404.
 MAXIMO_ENTERO_BD = 2**31 - 1

@@ -161,9 +161,15 @@ def tramos(inicio: datetime, fin: datetime, vistas: list[ZonaVista], dia_evento:
     for vista in vistas:
         tz = zona(vista.nombre)
         ini, fi = inicio.astimezone(tz), fin.astimezone(tz)
-        otro_dia = None if ini.date() == dia_evento else format_date(ini, "EEE d MMM", locale=idioma)
+        otro_dia = None if ini.date() == dia_evento else fecha_corta(ini.date(), idioma)
         resultado.append(Tramo(vista, ini.strftime("%H:%M"), fi.strftime("%H:%M"), otro_dia))
     return resultado
+
+
+@lru_cache(maxsize=4096)
+def fecha_corta(dia: date, idioma: str) -> str:
+    """'vie 11 jun': Babel interpreta el idioma en cada llamada, y un foro repite pocas fechas."""
+    return format_date(dia, "EEE d MMM", locale=idioma)
 
 
 def iso(instante: datetime | None, nombre_zona: str) -> str | None:

@@ -36,7 +36,7 @@ def configuracion(tmp, url: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": normalizar_url_bd(url),
         "MATERIALES_CARPETA": str(tmp / "materiales"),
         "MAIL_CARPETA": str(tmp / "correo"),
-        "CACHE_TYPE": "SimpleCache",
+        "REDIS_URL": None,  # caché en la memoria de cada aplicación de prueba
         "LIMITE_INGRESO": "10000 per minute",  # las pruebas entran muchas veces desde 127.0.0.1
         "ARGON2_PERFIL": "pruebas",
         "LIMITE_INSCRIPCION": "10000 per minute",

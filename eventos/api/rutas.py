@@ -1,8 +1,12 @@
 """API JSON v1 (lectura pública de eventos publicados)."""
-from flask import Blueprint, abort, jsonify, make_response, request
+import json
+
+from flask import Blueprint, abort, jsonify
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
+from .. import instantanea
+from ..cache import respuesta_condicional
 from ..extensiones import db
 from ..modelos import Evento
 from ..inscripciones.servicios import disponibilidad, disponibilidades
@@ -38,15 +42,14 @@ def evento(slug):
     fila = Evento.version_publicada(slug)
     if fila is None:
         abort(404, description=_("No hay ningún evento publicado con ese identificador."))
-    etag = "-".join(str(parte) for parte in fila)  # incluye la versión de las inscripciones (recuentos)
-    if request.if_none_match.contains(etag):
-        respuesta = make_response("", 304)
-    else:
-        evento = Evento.con_programa(slug)
-        respuesta = jsonify(serializar.evento_completo(evento, disponibilidad(evento)))
-    respuesta.set_etag(etag)
-    respuesta.headers["Cache-Control"] = "no-cache"
-    return respuesta
+
+    def generar() -> bytes:
+        evento = instantanea.de_version(fila.programa)
+        return json.dumps(serializar.evento_completo(evento, disponibilidad(evento)), ensure_ascii=False,
+                          separators=(",", ":")).encode()
+
+    # La versión de las inscripciones cambia los recuentos; el estado de la inscripción, «abierta».
+    return respuesta_condicional(("api.evento", *fila), generar, tipo="application/json")
 
 
 from . import acreditacion, descripcion, respuestas  # noqa: E402,F401  (registran sus rutas en este blueprint)

@@ -5,23 +5,23 @@ contiene las reglas de las fechas del evento; UID fijo para siempre (el de la se
 crece con cada cambio y DTSTAMP/LAST-MODIFIED de su última modificación, así que el documento es el
 mismo mientras el programa no cambie (se guarda en caché y se responde 304). Las sesiones eliminadas
 siguen en los calendarios suscritos como STATUS:CANCELLED.
+
+Los documentos se escriben desde la instantánea del programa (`eventos.instantanea`); los VEVENT de
+todas sus sesiones se escriben una vez por versión y se reutilizan en cada calendario personal.
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import date, timedelta
 from functools import lru_cache
 from urllib.parse import urlencode
 
-from flask import current_app, url_for
+from flask import url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event as EventoIcal, Timezone, vText
 
-from sqlalchemy import select
-
-from .. import zonas
-from ..extensiones import cache, db
+from .. import instantanea, zonas
+from ..cache import memoria
 
 
 def sesiones_personales(evento, inscripcion) -> list:
@@ -32,16 +32,12 @@ def sesiones_personales(evento, inscripcion) -> list:
 
 
 _FIN = b"END:VCALENDAR\r\n"
-_VEVENTS: OrderedDict = OrderedDict()  # VEVENT ya serializado, por sesión y versión (en este proceso)
-_VEVENTS_MAXIMO = 20_000
 
 
-def documento(evento, sesiones, nombre: str, retiradas=(), canceladas: bool = False, ajuste_secuencia: int = 0) -> bytes:
-    """El calendario con esas sesiones; `retiradas` (y todas, si `canceladas`) van como CANCELLED.
-
-    Cada VEVENT lo escribe `icalendar`; su texto se guarda por sesión y versión, así que tras un cambio
-    del programa solo se vuelve a escribir la sesión que cambió.
-    """
+def documento(evento, sesiones, nombre: str, canceladas: bool = False, ajuste_secuencia: int = 0,
+              retiradas=()) -> bytes:
+    """El calendario con esas sesiones de la instantánea `evento`; `retiradas` (y todas, si `canceladas`)
+    van como CANCELLED."""
     cabecera = Calendar()
     cabecera.add("prodid", "-//Eventos: foros y seminarios//ES")
     cabecera.add("version", "2.0")
@@ -51,32 +47,22 @@ def documento(evento, sesiones, nombre: str, retiradas=(), canceladas: bool = Fa
     cabecera.add("x-wr-timezone", evento.zona_horaria)
     cabecera.add_component(Timezone.from_ical(_vtimezone(evento.zona_horaria, evento.fecha_inicio, evento.fecha_fin)))
     partes = [cabecera.to_ical()[:-len(_FIN)]]
-    contexto = (evento.slug, evento.titulo, evento.sede, evento.modalidad, evento.zona_horaria,
-                current_app.config["URL_PUBLICA"])  # los VEVENT llevan direcciones absolutas
-    if any("_participantes" not in s.__dict__ and _clave_vevent(s, canceladas, ajuste_secuencia, contexto) not in _VEVENTS
-           for s in sesiones):
-        evento.cargar_participantes()  # alguna sesión cambió: hacen falta sus personas (una consulta)
-    with force_locale("es"):  # el calendario se comparte: va en el idioma del sitio
-        for sesion in sesiones:
-            partes.append(_vevent_serializado(evento, sesion, canceladas, ajuste_secuencia, contexto))
+    if len(sesiones) == 1:
+        partes.append(_vevent(evento, sesiones[0], canceladas, ajuste_secuencia))
+    else:
+        escritos = _vevents(evento, canceladas, ajuste_secuencia)
+        partes.extend(escritos[s.id] for s in sesiones)
     partes.extend(_vevent_cancelado(evento, retirada).to_ical() for retirada in retiradas)
     partes.append(_FIN)
     return b"".join(partes)
 
 
-def _clave_vevent(sesion, cancelada: bool, ajuste: int, contexto: tuple) -> tuple:
-    return sesion.uid, sesion.secuencia, sesion.actualizado_en, cancelada, ajuste, contexto
-
-
-def _vevent_serializado(evento, sesion, cancelada: bool, ajuste: int, contexto: tuple) -> bytes:
-    clave = _clave_vevent(sesion, cancelada, ajuste, contexto)
-    texto = _VEVENTS.get(clave)
-    if texto is None:
-        texto = _vevent(evento, sesion, cancelada, ajuste).to_ical()
-        _VEVENTS[clave] = texto
-        if len(_VEVENTS) > _VEVENTS_MAXIMO:
-            _VEVENTS.popitem(last=False)
-    return texto
+def _vevents(evento, canceladas: bool, ajuste: int) -> dict[int, bytes]:
+    """El VEVENT ya escrito de cada sesión de esta versión del programa, en la memoria del proceso."""
+    return memoria().recordar(
+        ("vevents", evento.id, evento.version_programa, evento.actualizado_en, canceladas, ajuste),
+        lambda: {s.id: _vevent(evento, s, canceladas, ajuste) for s in evento.sesiones},
+        medir=lambda escritos: sum(map(len, escritos.values())))
 
 
 @lru_cache(maxsize=64)
@@ -92,7 +78,12 @@ def _uid(uid_sesion: str) -> str:
     return f"{uid_sesion}@eventos"
 
 
-def _vevent(evento, sesion, cancelada: bool = False, ajuste_secuencia: int = 0) -> EventoIcal:
+def _vevent(evento, sesion, cancelada: bool = False, ajuste_secuencia: int = 0) -> bytes:
+    with force_locale("es"):  # el calendario se comparte: va en el idioma del sitio
+        return _componente_vevent(evento, sesion, cancelada, ajuste_secuencia).to_ical()
+
+
+def _componente_vevent(evento, sesion, cancelada: bool, ajuste_secuencia: int) -> EventoIcal:
     vevent = EventoIcal()
     vevent.add("uid", _uid(sesion.uid))
     vevent.add("dtstamp", sesion.actualizado_en)
@@ -145,34 +136,21 @@ def descripcion(evento, sesion) -> str:
     return "\n\n".join(lineas)
 
 
-def clave_personal(evento, inscripcion) -> str:
-    """El calendario personal es igual para quien comparte mesa, estado y versión del calendario
-    (eliminar una sesión también cambia la versión del programa)."""
-    return (f"ics-personal:{evento.id}:{evento.version_programa}:{evento.actualizado_en.isoformat()}:"
-            f"{inscripcion.mesa_id}:{inscripcion.estado == 'cancelada'}:{inscripcion.version_calendario}")
-
-
-def sesiones_retiradas(evento_id: int) -> list:
-    from ..modelos import SesionRetirada
-    return db.session.execute(select(SesionRetirada).where(SesionRetirada.evento_id == evento_id)
-                              .order_by(SesionRetirada.id)).scalars().all()
+def clave_personal(evento, inscripcion) -> tuple:
+    """Lo que cambia el calendario personal: la versión del programa (eliminar una sesión también la
+    cambia), la mesa, si canceló y la versión de su calendario."""
+    return (evento.id, evento.version_programa, evento.actualizado_en, inscripcion.mesa_id,
+            inscripcion.estado == "cancelada", inscripcion.version_calendario)
 
 
 def documento_personal(inscripcion) -> bytes:
     """Sesiones de la persona (y las retiradas del evento) como CANCELLED si canceló. La SEQUENCE suma
     la versión de su calendario, que sube al cancelar y al volver a inscribirse: nunca baja. Es el mismo
     documento para el archivo descargado, el adjunto del correo y la suscripción."""
-    from ..modelos import Evento
-    evento = inscripcion.evento
-    clave = clave_personal(evento, inscripcion)
-    contenido = cache.get(clave)
-    if contenido is None:
-        agenda = Evento.con_programa(evento.slug, solo_publicados=False, solo_agenda=True, con_personas=False)
-        contenido = documento(agenda, sesiones_personales(agenda, inscripcion), agenda.titulo,
-                              sesiones_retiradas(evento.id), inscripcion.estado == "cancelada",
-                              ajuste_secuencia=inscripcion.version_calendario)
-        cache.set(clave, contenido)
-    return contenido
+    evento = instantanea.programa_por_id(inscripcion.evento_id)
+    return documento(evento, sesiones_personales(evento, inscripcion), evento.titulo,
+                     inscripcion.estado == "cancelada", ajuste_secuencia=inscripcion.version_calendario,
+                     retiradas=evento.retiradas)
 
 
 def enlaces_para_agregar(evento, sesion=None) -> dict[str, str]:

@@ -22,11 +22,12 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import select
 
-from .. import zonas
+from .. import instantanea, zonas
+from ..cache import respuesta_condicional
 from ..exportar import TIPO_CSV, TIPO_XLSX, csv_bytes, xlsx_bytes
 from ..extensiones import db
-from ..modelos import Evento, Persona
-from .rutas import _etag, _respuesta, bp
+from ..modelos import Persona
+from .rutas import bp, version
 
 # Sala de las sesiones que no indican una: el lugar común del evento según su modalidad. Es un nombre
 # fijo (no se traduce): las aplicaciones usan el nombre de la sala como identificador.
@@ -38,20 +39,6 @@ ESQUEMA_JSON = "https://c3voc.de/schedule/schema.json"
 
 # XML 1.0 no admite estos caracteres de control ni siquiera escapados: se quitan.
 _NO_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _version(slug: str):
-    fila = Evento.version_publicada(slug)
-    if fila is None:
-        abort(404)
-    return fila
-
-
-def _con_programa(slug: str):
-    evento = Evento.con_programa(slug)
-    if evento is None:  # se despublicó entre la consulta del ETag y esta
-        abort(404)
-    return evento
 
 
 def _recorrer(sesiones, padre=None):
@@ -240,10 +227,6 @@ def documento_json(datos: dict) -> bytes:
     return json.dumps(datos, ensure_ascii=False, indent=1).encode("utf-8")
 
 
-def _etag_programa(formato: str, slug: str, fila, *extra) -> str:
-    return _etag(formato, slug, fila.id, fila.version_programa, fila.actualizado_en, *extra)
-
-
 _FORMATOS_FRAB = {"xml": (documento_xml, "application/xml; charset=utf-8"),
                   "json": (documento_json, "application/json; charset=utf-8")}
 
@@ -251,9 +234,10 @@ _FORMATOS_FRAB = {"xml": (documento_xml, "application/xml; charset=utf-8"),
 def _schedule(slug: str, formato: str):
     """El mismo programa frab en XML o JSON, en caché y con ETag/304."""
     escribir, tipo = _FORMATOS_FRAB[formato]
-    fila = _version(slug)
-    return _respuesta(_etag_programa(f"schedule.{formato}", slug, fila),
-                      lambda: escribir(programa_frab(_con_programa(slug))), f"{slug}-schedule.{formato}", tipo)
+    fila = version(slug)
+    return respuesta_condicional((f"schedule.{formato}", *fila.programa),
+                                 lambda: escribir(programa_frab(instantanea.de_version(fila.programa))),
+                                 tipo=tipo, nombre=f"{slug}-schedule.{formato}")
 
 
 @bp.get("/eventos/<slug>/schedule.xml")
@@ -294,17 +278,17 @@ def tabla_programa(evento) -> tuple[list[str], list[list[str]]]:
 
 
 def _descarga_tabla(slug: str, formato: str):
-    fila = _version(slug)
-    etag = _etag_programa(f"programa.{formato}", slug, fila, g.idioma)
+    fila = version(slug)
 
     def generar():
-        encabezados, filas = tabla_programa(_con_programa(slug))
+        encabezados, filas = tabla_programa(instantanea.de_version(fila.programa))
         if formato == "csv":
             return csv_bytes(encabezados, filas)
         return xlsx_bytes(encabezados, filas, hoja=_("Programa"))
 
-    respuesta = _respuesta(etag, generar, f"programa-{slug}.{formato}", TIPO_CSV if formato == "csv" else TIPO_XLSX,
-                           adjunto=True)
+    respuesta = respuesta_condicional((f"programa.{formato}", *fila.programa, g.idioma), generar,
+                                      tipo=TIPO_CSV if formato == "csv" else TIPO_XLSX,
+                                      nombre=f"programa-{slug}.{formato}", adjunto=True)
     respuesta.vary.update(("Cookie", "Accept-Language"))
     return respuesta
 
@@ -323,11 +307,9 @@ def programa_xlsx(slug):
 
 @bp.get("/eventos/<slug>/programa/imprimir")
 def programa_imprimir(slug):
-    from ..publico.agenda import VistaHoraria, opciones_de_zona, rango_de_fechas
+    from ..publico.agenda import VistaHoraria, rango_de_fechas
 
-    evento = _con_programa(slug)
+    evento = instantanea.de_version(version(slug).programa)
     return render_template(
         "calendario/imprimir.html", evento=evento, vista=VistaHoraria(evento, g.zona_visitante, g.idioma),
-        opciones_zona=opciones_de_zona(g.idioma, g.zona_visitante),
-        rango_fechas=rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma),
-        descripcion=evento.lema)
+        rango_fechas=rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma), descripcion=evento.lema)

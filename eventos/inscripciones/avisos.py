@@ -10,9 +10,9 @@ from flask import current_app, render_template, url_for
 from flask_babel import force_locale, get_locale
 from flask_babel import lazy_gettext as _l
 
-from .. import calendario, correo, qr, zonas
+from .. import calendario, correo, instantanea, qr, zonas
 from ..extensiones import db
-from ..modelos import CorreoSaliente, Evento
+from ..modelos import CorreoSaliente
 
 ASUNTOS = {
     "confirmada": _l("Inscripción confirmada: {evento}"),
@@ -90,7 +90,7 @@ def agenda_personal(evento, inscripcion) -> list[dict]:
 def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
     """(asunto, mensaje MIME) de un correo anotado, con los datos actuales de la inscripción."""
     inscripcion = saliente.inscripcion
-    evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
+    evento = instantanea.programa_por_id(inscripcion.evento_id)
     con_qr = saliente.tipo in CON_QR
     # Fuera de la petición que lo anotó, con la dirección pública (la única que admite TRUSTED_HOSTS en producción).
     with current_app.test_request_context(base_url=current_app.config["URL_PUBLICA"]), \

@@ -6,7 +6,7 @@ from flask import (Blueprint, abort, current_app, flash, g, make_response, redir
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from .. import calendario, qr, zonas
+from .. import calendario, instantanea, qr, zonas
 from ..extensiones import db, limiter
 from ..modelos import Asistencia, Evento
 from ..publico.agenda import rango_de_fechas
@@ -91,7 +91,7 @@ def _formulario_datos(inscripcion, evento, **kwargs):
 @limiter.limit(_limite, methods=["POST"])
 def personal(token):
     inscripcion = qr.inscripcion_del_enlace(token)
-    evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
+    evento = instantanea.programa_por_id(inscripcion.evento_id)
     formulario = _formulario_datos(inscripcion, evento, obj=inscripcion)
     if request.method == "GET" and "mesa" in formulario:
         formulario.mesa.data = inscripcion.mesa_id
@@ -166,7 +166,7 @@ def entrar(token, sesion_id):
         abort(403, description=_("El enlace de conexión es solo para inscripciones confirmadas."))
     if not inscripcion.en_linea:
         abort(403, description=_("Su inscripción es presencial: la conexión en línea es para quien participa en línea."))
-    evento = Evento.con_programa(inscripcion.evento.slug, solo_publicados=False)
+    evento = instantanea.programa_por_id(inscripcion.evento_id)
     sesion = next((s for s in evento.sesiones if s.id == sesion_id), None) if sesion_id else _sesion_actual(evento)
     if sesion_id and sesion is None:
         abort(404)
@@ -211,8 +211,8 @@ def _registrar_conexion(inscripcion, sesion):
     existe = db.session.query(Asistencia.id).filter_by(inscripcion_id=inscripcion.id, alcance=alcance).first()
     if existe:
         return
-    db.session.add(Asistencia(evento_id=inscripcion.evento_id, inscripcion=inscripcion, sesion=sesion, alcance=alcance,
-                              origen="en_linea"))
+    db.session.add(Asistencia(evento_id=inscripcion.evento_id, inscripcion=inscripcion,
+                              sesion_id=sesion.id if sesion else None, alcance=alcance, origen="en_linea"))
     try:
         db.session.commit()
     except IntegrityError:  # otra pestaña registró la misma conexión a la vez

@@ -2,13 +2,10 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 from typing import NamedTuple
-from itertools import groupby
-from operator import itemgetter
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import JSON, select
 from sqlalchemy.orm import defer, selectinload
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..extensiones import db
 from ..zonas import FechaHoraUTC, ahora, hoy_en, inicio_del_dia
@@ -20,6 +17,11 @@ class VersionPublicada(NamedTuple):
     actualizado_en: object
     version_inscripciones: int
     estado_inscripcion: str
+
+    @property
+    def programa(self) -> tuple:
+        """Lo que identifica la versión del programa (la instantánea y lo que se dibuja con ella)."""
+        return self.id, self.version_programa, self.actualizado_en
 
 
 def estado_de_inscripcion(estado_evento: str, apertura, cierre, momento=None) -> str:
@@ -43,66 +45,9 @@ ESTADOS = {"borrador": _l("Borrador"), "publicado": _l("Publicado"), "cerrado": 
 MODALIDADES = {"presencial": _l("Presencial"), "virtual": _l("Virtual"), "hibrida": _l("Híbrida")}
 
 
-class Evento(db.Model):
-    __tablename__ = "evento"
-
-    id = db.Column(db.Integer, primary_key=True)
-    slug = db.Column(db.String(120), nullable=False, unique=True)
-    titulo = db.Column(db.String(300), nullable=False)
-    lema = db.Column(db.String(500), nullable=False, default="")
-    resumen = db.Column(db.Text, nullable=False, default="")
-    nota_conceptual = db.Column(db.Text, nullable=False, default="")
-    objetivos = db.Column(db.Text, nullable=False, default="")
-    resultados_esperados = db.Column(db.Text, nullable=False, default="")
-    formato_y_metodologia = db.Column(db.Text, nullable=False, default="")
-    organizadores = db.Column(JSON, nullable=False, default=list)
-    modalidad = db.Column(db.String(20), nullable=False, default="presencial")
-    sede = db.Column(db.String(500), nullable=False, default="")
-    enlace_virtual = db.Column(db.String(1000), nullable=False, default="")
-    zona_horaria = db.Column(db.String(64), nullable=False)
-    zonas_adicionales = db.Column(JSON, nullable=False, default=list)
-    fecha_inicio = db.Column(db.Date, nullable=False)
-    fecha_fin = db.Column(db.Date, nullable=False)
-    fechas_ilustrativas = db.Column(db.Boolean, nullable=False, default=False)
-    nota_fechas = db.Column(db.Text, nullable=False, default="")
-    estado = db.Column(db.String(20), nullable=False, default="borrador", index=True)
-    inscripcion_apertura = db.Column(FechaHoraUTC)
-    inscripcion_cierre = db.Column(FechaHoraUTC)
-    cupo = db.Column(db.Integer)
-    requiere_aprobacion = db.Column(db.Boolean, nullable=False, default=False)
-    aviso_privacidad = db.Column(db.Text, nullable=False, default="")
-    constancias_habilitadas = db.Column(db.Boolean, nullable=False, default=False)
-    # La asistencia es un hecho del tiempo del evento: la puerta acredita en sus fechas (o desde unos días
-    # antes, para recoger credenciales) y cada sesión en línea admite conexiones desde unos minutos antes.
-    acreditacion_dias_antes = db.Column(db.Integer, nullable=False, default=0, server_default="0")
-    conexion_minutos_antes = db.Column(db.Integer, nullable=False, default=MINUTOS_ANTES_POR_OMISION,
-                                       server_default=str(MINUTOS_ANTES_POR_OMISION))
-    # Las respuestas de las mesas se ven fuera del equipo (participantes, tablero) desde que se publican.
-    respuestas_publicadas = db.Column(db.Boolean, nullable=False, default=False)
-    # Se incrementa al empezar cada alta o baja: la fila bloqueada ordena las inscripciones simultáneas.
-    version_inscripciones = db.Column(db.Integer, nullable=False, default=0)
-    edicion_anterior_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="SET NULL"))
-    version_programa = db.Column(db.Integer, nullable=False, default=1)
-    creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
-    actualizado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
-
-    sesiones = db.relationship("Sesion", back_populates="evento", cascade="all, delete-orphan",
-                               order_by="(Sesion.inicio, Sesion.orden, Sesion.id)")
-    personas = db.relationship("Persona", back_populates="evento", cascade="all, delete-orphan")
-    mesas = db.relationship("Mesa", back_populates="evento", cascade="all, delete-orphan",
-                            order_by="(Mesa.orden, Mesa.id)")
-    guias = db.relationship("Guia", back_populates="evento", cascade="all, delete-orphan",
-                            order_by="(Guia.orden, Guia.id)")
-    todos_los_materiales = db.relationship("Material", back_populates="evento", cascade="all, delete-orphan")
-    materiales = db.relationship("Material", viewonly=True,
-                                 primaryjoin="and_(Material.evento_id == Evento.id, Material.sesion_id.is_(None))",
-                                 order_by="(Material.orden, Material.id)")
-    edicion_anterior = db.relationship("Evento", remote_side=[id])
-    roles = db.relationship("RolEvento", back_populates="evento", cascade="all, delete-orphan")
-    inscripciones = db.relationship("Inscripcion", back_populates="evento", cascade="all, delete-orphan",
-                                    passive_deletes=True, lazy="dynamic")
-    preguntas_inscripcion = db.relationship("PreguntaInscripcion", back_populates="evento", cascade="all, delete-orphan",
-                                            order_by="(PreguntaInscripcion.orden, PreguntaInscripcion.id)")
+class ReglasEvento:
+    """Las reglas de un evento que solo leen sus datos: las comparten el modelo (oficina, servicios) y la
+    instantánea de solo lectura del programa (`eventos.instantanea`, páginas públicas, calendarios, API)."""
 
     def estado_inscripcion(self, momento=None) -> str:
         return estado_de_inscripcion(self.estado, self.inscripcion_apertura, self.inscripcion_cierre, momento)
@@ -166,6 +111,68 @@ class Evento(db.Model):
         ids_sesiones = {s.id for s in mesa.sesiones}
         return [g for g in self.guias if g.sesion_id is None or g.sesion_id in ids_sesiones]
 
+
+class Evento(ReglasEvento, db.Model):
+    __tablename__ = "evento"
+
+    id = db.Column(db.Integer, primary_key=True)
+    slug = db.Column(db.String(120), nullable=False, unique=True)
+    titulo = db.Column(db.String(300), nullable=False)
+    lema = db.Column(db.String(500), nullable=False, default="")
+    resumen = db.Column(db.Text, nullable=False, default="")
+    nota_conceptual = db.Column(db.Text, nullable=False, default="")
+    objetivos = db.Column(db.Text, nullable=False, default="")
+    resultados_esperados = db.Column(db.Text, nullable=False, default="")
+    formato_y_metodologia = db.Column(db.Text, nullable=False, default="")
+    organizadores = db.Column(JSON, nullable=False, default=list)
+    modalidad = db.Column(db.String(20), nullable=False, default="presencial")
+    sede = db.Column(db.String(500), nullable=False, default="")
+    enlace_virtual = db.Column(db.String(1000), nullable=False, default="")
+    zona_horaria = db.Column(db.String(64), nullable=False)
+    zonas_adicionales = db.Column(JSON, nullable=False, default=list)
+    fecha_inicio = db.Column(db.Date, nullable=False)
+    fecha_fin = db.Column(db.Date, nullable=False)
+    fechas_ilustrativas = db.Column(db.Boolean, nullable=False, default=False)
+    nota_fechas = db.Column(db.Text, nullable=False, default="")
+    estado = db.Column(db.String(20), nullable=False, default="borrador", index=True)
+    inscripcion_apertura = db.Column(FechaHoraUTC)
+    inscripcion_cierre = db.Column(FechaHoraUTC)
+    cupo = db.Column(db.Integer)
+    requiere_aprobacion = db.Column(db.Boolean, nullable=False, default=False)
+    aviso_privacidad = db.Column(db.Text, nullable=False, default="")
+    constancias_habilitadas = db.Column(db.Boolean, nullable=False, default=False)
+    # La asistencia es un hecho del tiempo del evento: la puerta acredita en sus fechas (o desde unos días
+    # antes, para recoger credenciales) y cada sesión en línea admite conexiones desde unos minutos antes.
+    acreditacion_dias_antes = db.Column(db.Integer, nullable=False, default=0, server_default="0")
+    conexion_minutos_antes = db.Column(db.Integer, nullable=False, default=MINUTOS_ANTES_POR_OMISION,
+                                       server_default=str(MINUTOS_ANTES_POR_OMISION))
+    # Las respuestas de las mesas se ven fuera del equipo (participantes, tablero) desde que se publican.
+    respuestas_publicadas = db.Column(db.Boolean, nullable=False, default=False)
+    # Se incrementa al empezar cada alta o baja: la fila bloqueada ordena las inscripciones simultáneas.
+    version_inscripciones = db.Column(db.Integer, nullable=False, default=0)
+    edicion_anterior_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="SET NULL"))
+    version_programa = db.Column(db.Integer, nullable=False, default=1)
+    creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+    actualizado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+
+    sesiones = db.relationship("Sesion", back_populates="evento", cascade="all, delete-orphan",
+                               order_by="(Sesion.inicio, Sesion.orden, Sesion.id)")
+    personas = db.relationship("Persona", back_populates="evento", cascade="all, delete-orphan")
+    mesas = db.relationship("Mesa", back_populates="evento", cascade="all, delete-orphan",
+                            order_by="(Mesa.orden, Mesa.id)")
+    guias = db.relationship("Guia", back_populates="evento", cascade="all, delete-orphan",
+                            order_by="(Guia.orden, Guia.id)")
+    todos_los_materiales = db.relationship("Material", back_populates="evento", cascade="all, delete-orphan")
+    materiales = db.relationship("Material", viewonly=True,
+                                 primaryjoin="and_(Material.evento_id == Evento.id, Material.sesion_id.is_(None))",
+                                 order_by="(Material.orden, Material.id)")
+    edicion_anterior = db.relationship("Evento", remote_side=[id])
+    roles = db.relationship("RolEvento", back_populates="evento", cascade="all, delete-orphan")
+    inscripciones = db.relationship("Inscripcion", back_populates="evento", cascade="all, delete-orphan",
+                                    passive_deletes=True, lazy="dynamic")
+    preguntas_inscripcion = db.relationship("PreguntaInscripcion", back_populates="evento", cascade="all, delete-orphan",
+                                            order_by="(PreguntaInscripcion.orden, PreguntaInscripcion.id)")
+
     def marcar_cambio(self):
         self.version_programa = (self.version_programa or 0) + 1
         self.actualizado_en = ahora()
@@ -199,82 +206,22 @@ class Evento(db.Model):
         ).scalar_one_or_none()
 
     @classmethod
-    def con_programa(cls, slug: str, solo_publicados: bool = True, solo_agenda: bool = False,
-                     con_personas: bool = True):
-        """El evento con todo su programa para mostrarlo, en un número fijo de consultas.
+    def con_programa(cls, slug: str, solo_publicados: bool = True):
+        """El evento con todo su programa como objetos del ORM, en un número fijo de consultas (oficina,
+        importación y exportación, duplicar). Las páginas públicas leen la instantánea (`eventos.instantanea`)."""
+        from .mesas import Bloque, Guia, Mesa
+        from .programa import Participacion, Sesion
 
-        `solo_agenda`: sesiones y mesas, sin guías ni materiales (calendarios). Sin `con_personas`, las
-        personas de cada sesión se cargan después, de una vez, con `cargar_participantes()`."""
-        from .mesas import Bloque, Guia, Mesa, mesa_sesion
-
-        consulta = select(cls).where(cls.slug == slug).options(selectinload(cls.sesiones), selectinload(cls.mesas))
-        if not solo_agenda:
-            consulta = consulta.options(
-                selectinload(cls.todos_los_materiales),
-                selectinload(cls.guias).selectinload(Guia.bloques).joinedload(Bloque.preguntas))
+        consulta = select(cls).where(cls.slug == slug).options(
+            selectinload(cls.sesiones).options(
+                selectinload(Sesion.hijas), selectinload(Sesion.materiales), selectinload(Sesion.mesas),
+                selectinload(Sesion.participaciones).joinedload(Participacion.persona)),
+            selectinload(cls.mesas).selectinload(Mesa.sesiones),
+            selectinload(cls.materiales),
+            selectinload(cls.guias).selectinload(Guia.bloques).selectinload(Bloque.preguntas))
         if solo_publicados:
             consulta = consulta.where(cls.estado.in_(("publicado", "cerrado")))
-        evento = db.session.execute(consulta).unique().scalar_one_or_none()
-        if evento is not None:
-            if solo_agenda:  # vacías en memoria: ni se consultan ni se cargarán después
-                set_committed_value(evento, "todos_los_materiales", [])
-                set_committed_value(evento, "guias", [])
-            pares = db.session.execute(
-                select(mesa_sesion.c.mesa_id, mesa_sesion.c.sesion_id).join(Mesa).where(Mesa.evento_id == evento.id)
-            ).all()
-            evento._repartir_programa(pares)
-            if con_personas:
-                evento.cargar_participantes()
-        return evento
-
-    def cargar_participantes(self) -> None:
-        """Las personas de todas las sesiones, en una consulta (filas ligeras, no objetos ORM)."""
-        participantes = self._participantes(self.id)
-        for sesion in self.sesiones:
-            sesion.__dict__["_participantes"] = participantes.get(sesion.id, [])
-
-    @staticmethod
-    def _participantes(evento_id: int) -> dict[int, list]:
-        """Participaciones con su persona como filas ligeras, por sesión (una consulta, sin objetos ORM)."""
-        from .programa import Participacion, Participante, Persona, Sesion
-
-        filas = db.session.execute(
-            select(Participacion.sesion_id, Persona.nombre, Persona.tratamiento, Participacion.rol,
-                   Participacion.cargo, Participacion.institucion, Participacion.ciudad, Participacion.pais)
-            .join(Persona).join(Sesion).where(Sesion.evento_id == evento_id)
-            .order_by(Participacion.sesion_id, Participacion.orden, Participacion.id)
-        )
-        por_sesion: dict[int, list] = {}
-        for sesion_id, grupo in groupby(filas, key=itemgetter(0)):
-            por_sesion[sesion_id] = [Participante._make(fila[1:]) for fila in grupo]
-        return por_sesion
-
-    def _repartir_programa(self, pares_mesa_sesion):
-        """Rellena en memoria las relaciones que se deducen de lo ya cargado (sin más consultas)."""
-        hijas = {s.id: [] for s in self.sesiones}
-        materiales = {s.id: [] for s in self.sesiones}
-        mesas = {s.id: [] for s in self.sesiones}
-        sesiones_de_mesa = {m.id: [] for m in self.mesas}
-        por_id = {s.id: s for s in self.sesiones}
-        for s in self.sesiones:
-            if s.padre_id in hijas:
-                hijas[s.padre_id].append(s)
-        for m in sorted(self.todos_los_materiales, key=lambda m: (m.orden, m.id)):
-            materiales.get(m.sesion_id, []).append(m)
-        for mesa_id, sesion_id in pares_mesa_sesion:
-            sesiones_de_mesa[mesa_id].append(por_id[sesion_id])
-        for mesa in self.mesas:
-            sesiones_de_mesa[mesa.id].sort(key=lambda s: s.inicio)
-            set_committed_value(mesa, "sesiones", sesiones_de_mesa[mesa.id])
-            for s in sesiones_de_mesa[mesa.id]:
-                mesas[s.id].append(mesa)
-        # evento y padre (muchos a uno) se resuelven desde el mapa de identidad, sin consultas.
-        for s in self.sesiones:
-            set_committed_value(s, "hijas", hijas[s.id])
-            set_committed_value(s, "materiales", materiales[s.id])
-            set_committed_value(s, "mesas", mesas[s.id])
-        set_committed_value(self, "materiales", [m for m in sorted(self.todos_los_materiales, key=lambda m: (m.orden, m.id))
-                                                 if m.sesion_id is None])
+        return db.session.execute(consulta).scalar_one_or_none()
 
     def __repr__(self):
         return f"<Evento {self.slug}>"

@@ -41,7 +41,40 @@ def _uid_nuevo() -> str:
     return str(uuid.uuid4())
 
 
-class Sesion(db.Model):
+class ReglasSesion:
+    """Lo que se deduce de una sesión sin cambiarla: lo comparten el modelo y la instantánea del programa."""
+
+    @property
+    def dia_local(self):
+        return a_local(self.inicio, self.evento.zona_horaria).date()
+
+    @property
+    def etiqueta_tipo(self):
+        return TIPOS_SESION.get(self.tipo, self.tipo)
+
+    @property
+    def duracion_minutos(self) -> int:
+        return int((self.fin - self.inicio).total_seconds() // 60)
+
+    def participantes_por_rol(self) -> list[tuple[str, list]]:
+        """[(rol, [participantes])] en el orden en que aparecen por primera vez."""
+        grupos: dict[str, list] = {}
+        for p in self.participantes:
+            grupos.setdefault(p.rol, []).append(p)
+        return list(grupos.items())
+
+
+class ReglasMaterial:
+    @property
+    def etiqueta_tipo(self):
+        return TIPOS_MATERIAL.get(self.tipo, self.tipo)
+
+    @property
+    def es_archivo(self) -> bool:
+        return bool(self.archivo)
+
+
+class Sesion(ReglasSesion, db.Model):
     __tablename__ = "sesion"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -76,31 +109,8 @@ class Sesion(db.Model):
     mesas = db.relationship("Mesa", secondary="mesa_sesion", back_populates="sesiones", viewonly=True)
 
     @property
-    def dia_local(self):
-        return a_local(self.inicio, self.evento.zona_horaria).date()
-
-    @property
-    def etiqueta_tipo(self):
-        return TIPOS_SESION.get(self.tipo, self.tipo)
-
-    @property
-    def duracion_minutos(self) -> int:
-        return int((self.fin - self.inicio).total_seconds() // 60)
-
-    @property
     def participantes(self) -> list["Participante"]:
-        """Personas de la sesión para mostrar; `Evento.con_programa` las deja ya cargadas."""
-        cargadas = self.__dict__.get("_participantes")
-        if cargadas is None:
-            cargadas = [Participante.de(p) for p in self.participaciones]
-        return cargadas
-
-    def participantes_por_rol(self) -> list[tuple[str, list]]:
-        """[(rol, [participantes])] en el orden en que aparecen por primera vez."""
-        grupos: dict[str, list] = {}
-        for p in self.participantes:
-            grupos.setdefault(p.rol, []).append(p)
-        return list(grupos.items())
+        return [Participante.de(p) for p in self.participaciones]
 
     def marcar_cambio(self):
         self.secuencia = (self.secuencia or 0) + 1
@@ -196,7 +206,7 @@ class Participacion(_Afiliacion, db.Model):
     persona = db.relationship("Persona", back_populates="participaciones")
 
 
-class Material(db.Model):
+class Material(ReglasMaterial, db.Model):
     __tablename__ = "material"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -214,11 +224,3 @@ class Material(db.Model):
 
     evento = db.relationship("Evento", back_populates="todos_los_materiales")
     sesion = db.relationship("Sesion", back_populates="materiales")
-
-    @property
-    def etiqueta_tipo(self):
-        return TIPOS_MATERIAL.get(self.tipo, self.tipo)
-
-    @property
-    def es_archivo(self) -> bool:
-        return bool(self.archivo)

@@ -1,28 +1,18 @@
 """Páginas públicas: lista de eventos, evento con su agenda y página de cada sesión."""
 from __future__ import annotations
 
-import hashlib
-
-from flask import (Blueprint, abort, current_app, g, make_response, render_template, request,
-                   url_for)
+from flask import Blueprint, abort, g, make_response, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
 
-from .. import calendario
-from ..extensiones import cache, db
+from .. import instantanea
+from ..cache import respuesta_condicional
+from ..extensiones import db
 from ..modelos import Evento, Material
 from ..servicios import materiales as almacen
-from .agenda import VistaHoraria, opciones_de_zona, rango_de_fechas
+from .agenda import VistaHoraria, contexto_del_programa, pagina_evento, rango_de_fechas
 
 bp = Blueprint("publico", __name__)
-
-
-def _etag(*partes) -> str:
-    """Identifica todo lo que cambia la página: programa, idioma, zonas y ruta (enlaces de idioma)."""
-    version_app = current_app.config.get("VERSION_DESPLIEGUE", "1")
-    datos = "|".join(str(p) for p in (version_app, request.path, g.idioma, g.zona_visitante, g.zona_detectada,
-                                      g.zona_sin_elegir, *partes))
-    return hashlib.sha256(datos.encode()).hexdigest()[:32]
 
 
 def _version(slug: str):
@@ -32,45 +22,25 @@ def _version(slug: str):
     return fila
 
 
-def _pagina_condicional(etag: str, generar):
-    """Página pública guardada en caché por versión del programa, zona e idioma.
+def _pagina(partes: tuple, generar):
+    """Página pública del programa. `generar()` da (contenido, título, descripción).
 
-    `generar()` devuelve (contenido, título, descripción). Sin sesión iniciada se guarda la página
-    entera ya codificada y se responde 304 a peticiones condicionales; con sesión, la cabecera lleva
-    el nombre y un token CSRF propios, así que solo se reutiliza el contenido.
-    """
-    anonimo = not current_user.is_authenticated
-    if anonimo and request.if_none_match.contains(etag):
-        respuesta = make_response("", 304)
-    else:
-        pagina = cache.get(f"pagina:{etag}") if anonimo else None
-        if pagina is None:
-            contenido = cache.get(f"contenido:{etag}")
-            if contenido is None:
-                contenido = generar()
-                cache.set(f"contenido:{etag}", contenido)
-            html, titulo, descripcion = contenido
-            pagina = render_template("publico/marco.html", contenido=Markup(html), titulo=titulo,
-                                     descripcion=descripcion).encode()
-            if anonimo:
-                cache.set(f"pagina:{etag}", pagina)
-        respuesta = make_response(pagina)
-        respuesta.content_type = "text/html; charset=utf-8"
-    if anonimo:
-        respuesta.set_etag(etag)
-        respuesta.headers["Cache-Control"] = "no-cache"
-    else:
+    Sin sesión iniciada, la página entera se guarda por su ETag, que lleva todo lo que la cambia: el
+    programa (`partes`), la ruta, el idioma y la zona. Con sesión, la cabecera lleva el nombre y un
+    token CSRF propios: se dibuja para cada petición (desde la instantánea, sin tocar la caché)."""
+    def pagina() -> bytes:
+        contenido, titulo, descripcion = generar()
+        return render_template("publico/marco.html", contenido=Markup(contenido), titulo=titulo,
+                               descripcion=descripcion).encode()
+
+    if current_user.is_authenticated:
+        respuesta = make_response(pagina())
         respuesta.headers["Cache-Control"] = "private, no-store"
+    else:
+        respuesta = respuesta_condicional(("pagina", request.path, g.idioma, g.zona_visitante, g.zona_detectada,
+                                           g.zona_sin_elegir, *partes), pagina)
     respuesta.vary.update(("Cookie", "Accept-Language"))
     return respuesta
-
-
-def _contexto_pagina(evento):
-    base_sesiones = url_for("publico.sesion", slug=evento.slug, clave="")
-    return {"vista": VistaHoraria(evento, g.zona_visitante, g.idioma), "calendario": calendario,
-            "opciones_zona": opciones_de_zona(g.idioma, g.zona_visitante),
-            "rango_fechas": rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma),
-            "url_sesion": lambda clave: base_sesiones + clave}
 
 
 @bp.get("/")
@@ -87,33 +57,30 @@ def inicio():
 @bp.get("/eventos/<slug>/")
 def evento(slug):
     fila = _version(slug)
-    etag = _etag("evento", slug, fila.id, fila.version_programa, fila.actualizado_en, fila.estado_inscripcion)
 
     def generar():
-        evento = Evento.con_programa(slug)
-        html = render_template("publico/_evento.html", evento=evento, **_contexto_pagina(evento))
-        return html, evento.titulo, evento.lema
+        evento = instantanea.de_version(fila.programa)
+        return pagina_evento(evento, g.idioma, g.zona_visitante), evento.titulo, evento.lema
 
-    return _pagina_condicional(etag, generar)
+    return _pagina(("evento", *fila.programa, fila.estado_inscripcion), generar)
 
 
 @bp.get("/eventos/<slug>/sesiones/<clave>")
 def sesion(slug, clave):
     fila = _version(slug)
-    etag = _etag("sesion", slug, fila.id, fila.version_programa, fila.actualizado_en, clave)
 
     def generar():
-        evento = Evento.con_programa(slug)
+        evento = instantanea.de_version(fila.programa)
         sesion = next((s for s in evento.sesiones if s.clave == clave), None)
         if sesion is None:
             abort(404)
-        mesas = [m for m in evento.mesas if sesion in m.sesiones]
+        mesas = sesion.mesas
         guias = [gu for gu in evento.guias if gu.sesion_id == sesion.id or (gu.sesion_id is None and mesas)]
         html = render_template("publico/_sesion.html", evento=evento, sesion=sesion, mesas=mesas, guias=guias,
-                               **_contexto_pagina(evento))
+                               **contexto_del_programa(evento, VistaHoraria(evento, g.zona_visitante, g.idioma)))
         return html, f"{sesion.titulo} · {evento.titulo}", evento.titulo
 
-    return _pagina_condicional(etag, generar)
+    return _pagina(("sesion", *fila.programa, clave), generar)
 
 
 @bp.get("/materiales/<int:material_id>/<path:nombre>")

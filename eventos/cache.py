@@ -1,0 +1,161 @@
+"""La única caché de la aplicación.
+
+- `cache`: documentos ya codificados (páginas, calendarios, exportaciones, API), guardados por su ETag.
+  Con REDIS_URL están en Redis y los comparten todos los procesos y máquinas; sin él, en la memoria
+  de cada proceso.
+- `memoria`: objetos de Python que cuesta construir y que se leen en cada petición (la instantánea del
+  programa y los moldes de sus páginas); siempre en el proceso.
+- `respuesta_condicional()`: la manera de servir un documento público con ETag, 304 y caché.
+
+Lo que vive en el proceso está acotado en bytes y se olvida lo menos usado (LRU): ningún parámetro de
+una petición puede hacer crecer la memoria de un proceso sin límite.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+from operator import itemgetter
+
+from cachetools import LRUCache
+from flask import Response, current_app, request
+
+registro = logging.getLogger(__name__)
+
+
+class MemoriaAcotada:
+    """Diccionario LRU acotado en bytes, seguro entre hilos. Cada valor se guarda con su tamaño."""
+
+    def __init__(self, bytes_maximos: int):
+        self._lru = LRUCache(maxsize=bytes_maximos, getsizeof=itemgetter(1))
+        self._cerrojo = threading.Lock()
+
+    def get(self, clave):
+        with self._cerrojo:
+            par = self._lru.get(clave)
+        return None if par is None else par[0]
+
+    def set(self, clave, valor, tamano: int | None = None) -> None:
+        tamano = len(valor) if tamano is None else tamano
+        if tamano > self._lru.maxsize:
+            return  # más grande que toda la memoria: no se guarda
+        with self._cerrojo:
+            self._lru[clave] = (valor, tamano)
+
+    def recordar(self, clave, construir, medir=len):
+        """El valor guardado con `clave` o, si no está, `construir()` guardado con el tamaño que da `medir`."""
+        valor = self.get(clave)
+        if valor is None:
+            valor = construir()
+            self.set(clave, valor, medir(valor))
+        return valor
+
+    def clear(self) -> None:
+        with self._cerrojo:
+            self._lru.clear()
+
+    @property
+    def bytes_usados(self) -> int:
+        return self._lru.currsize
+
+    @property
+    def bytes_maximos(self) -> int:
+        return self._lru.maxsize
+
+    def __len__(self) -> int:
+        return len(self._lru)
+
+
+class AlmacenRedis:
+    """Documentos en Redis con caducidad. Si Redis no responde, la petición sigue como si no estuvieran."""
+
+    def __init__(self, url: str, prefijo: str, segundos: int):
+        import redis
+        self._redis = redis.Redis.from_url(url, socket_timeout=0.5, socket_connect_timeout=0.5)
+        self._error = redis.RedisError
+        self._prefijo, self._segundos = prefijo, segundos
+
+    def get(self, clave: str):
+        try:
+            return self._redis.get(self._prefijo + clave)
+        except self._error as error:
+            registro.warning("Redis no responde al leer la caché: %s", error)
+            return None
+
+    def set(self, clave: str, valor: bytes) -> None:
+        try:
+            self._redis.set(self._prefijo + clave, valor, ex=self._segundos)
+        except self._error as error:
+            registro.warning("Redis no responde al guardar en la caché: %s", error)
+
+    def clear(self) -> None:
+        claves = list(self._redis.scan_iter(match=self._prefijo + "*", count=1000))
+        if claves:
+            self._redis.delete(*claves)
+
+
+class Cache:
+    """Extensión: elige el almacén de documentos según la configuración de cada aplicación."""
+
+    def init_app(self, app) -> None:
+        config = app.config
+        if config.get("REDIS_URL"):
+            almacen = AlmacenRedis(config["REDIS_URL"], config["CACHE_PREFIJO"], config["CACHE_SEGUNDOS"])
+        else:
+            almacen = MemoriaAcotada(config["CACHE_BYTES"])
+        app.extensions["cache"] = almacen
+        app.extensions["memoria"] = MemoriaAcotada(config["MEMORIA_BYTES"])
+
+    @property
+    def almacen(self):
+        return current_app.extensions["cache"]
+
+    def get(self, clave: str):
+        return self.almacen.get(clave)
+
+    def set(self, clave: str, valor: bytes) -> None:
+        self.almacen.set(clave, valor)
+
+    def clear(self) -> None:
+        self.almacen.clear()
+        current_app.extensions["memoria"].clear()
+
+
+cache = Cache()
+
+
+def memoria() -> MemoriaAcotada:
+    return current_app.extensions["memoria"]
+
+
+def etiqueta(*partes) -> str:
+    """ETag de un documento: todo lo que lo hace distinto (versión del programa, idioma, zonas…), más el
+    despliegue y la dirección pública, que cambian el HTML y los enlaces absolutos."""
+    config = current_app.config
+    datos = "|".join(map(str, (config.get("VERSION_DESPLIEGUE", "1"), config["URL_PUBLICA"], *partes)))
+    return hashlib.sha256(datos.encode()).hexdigest()[:32]
+
+
+def respuesta_condicional(partes: tuple, generar, *, tipo: str = "text/html; charset=utf-8",
+                          nombre: str | None = None, adjunto: bool = False, guardar: bool = True,
+                          privada: bool = False) -> Response:
+    """304 si quien pide ya tiene el documento; si no, el documento de la caché o `generar()` (bytes).
+
+    `partes` identifica el documento (y da su ETag). Con `guardar=False` no se guarda (documentos
+    personales: cada uno se pide pocas veces); `privada` para lo que no deben guardar los proxies.
+    `nombre` es el nombre de archivo; `adjunto` lo ofrece para descargar en vez de mostrarlo."""
+    clave = etiqueta(*partes)
+    if request.if_none_match.contains(clave):
+        respuesta = Response(status=304)
+    else:
+        cuerpo = cache.get(clave) if guardar else None
+        if cuerpo is None:
+            cuerpo = generar()
+            if guardar:
+                cache.set(clave, cuerpo)
+        respuesta = Response(cuerpo, content_type=tipo)
+        if nombre:
+            respuesta.headers["Content-Disposition"] = f'{"attachment" if adjunto else "inline"}; filename="{nombre}"'
+    respuesta.set_etag(clave)
+    respuesta.headers["Cache-Control"] = "private, no-cache" if privada else "no-cache"
+    return respuesta
