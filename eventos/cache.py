@@ -15,7 +15,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
+from functools import lru_cache
+from itertools import chain
 from operator import itemgetter
+from pathlib import Path
 
 from cachetools import LRUCache
 from flask import Response, current_app, request
@@ -105,6 +108,7 @@ class Cache:
             almacen = MemoriaAcotada(config["CACHE_BYTES"])
         app.extensions["cache"] = almacen
         app.extensions["memoria"] = MemoriaAcotada(config["MEMORIA_BYTES"])
+        config.setdefault("VERSION_DESPLIEGUE", huella_del_codigo())
 
     @property
     def almacen(self):
@@ -128,11 +132,23 @@ def memoria() -> MemoriaAcotada:
     return current_app.extensions["memoria"]
 
 
+@lru_cache(maxsize=1)
+def huella_del_codigo() -> str:
+    """Resumen del código, las plantillas y las traducciones: otra versión desplegada escribe otros
+    documentos, así que no sirve los que guardó la anterior en el Redis compartido (ni su ETag vale)."""
+    raiz = Path(__file__).resolve().parent
+    resumen = hashlib.sha256()
+    for archivo in sorted(chain(raiz.rglob("*.py"), raiz.rglob("*.po"), raiz.rglob("*.yaml"),
+                                       (raiz.parent / "plantillas").rglob("*.*"))):
+        resumen.update(archivo.read_bytes())
+    return resumen.hexdigest()[:16]
+
+
 def etiqueta(*partes) -> str:
-    """ETag de un documento: todo lo que lo hace distinto (versión del programa, idioma, zonas…), más el
-    despliegue y la dirección pública, que cambian el HTML y los enlaces absolutos."""
+    """ETag de un documento: todo lo que lo hace distinto (versión del programa, idioma, zonas…), más la
+    versión desplegada y la dirección pública, que cambian el HTML y los enlaces absolutos."""
     config = current_app.config
-    datos = "|".join(map(str, (config.get("VERSION_DESPLIEGUE", "1"), config["URL_PUBLICA"], *partes)))
+    datos = "|".join(map(str, (config["VERSION_DESPLIEGUE"], config["URL_PUBLICA"], *partes)))
     return hashlib.sha256(datos.encode()).hexdigest()[:32]
 
 

@@ -125,3 +125,12 @@ def test_con_redis_dos_procesos_comparten_las_paginas(app, url_bd, tmp_path):
         for maquina in maquinas:
             with maquina.app_context():
                 db.engine.dispose()
+
+
+def test_otra_version_del_codigo_no_reutiliza_los_documentos_guardados(app, cliente, monkeypatch):
+    """Con Redis compartido, la versión nueva de un despliegue no sirve las páginas que escribió la anterior
+    (ni responde 304 a su ETag)."""
+    antes = cliente.get("/eventos/gsef2021/")
+    monkeypatch.setitem(app.config, "VERSION_DESPLIEGUE", "otra-version")
+    despues = cliente.get("/eventos/gsef2021/", headers={"If-None-Match": antes.headers["ETag"]})
+    assert despues.status_code == 200 and despues.headers["ETag"] != antes.headers["ETag"]

@@ -2,15 +2,14 @@
 (tests/test_openapi.py). Se lee una vez y se sirve en JSON y como página de documentación."""
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
-import yaml
-from flask import Response, render_template, request
+from flask import render_template
 
+from ..cache import respuesta_condicional
 from .rutas import bp
 
 ARCHIVO = Path(__file__).with_name("openapi.yaml")
@@ -20,24 +19,16 @@ LIMITES = ("minLength", "maxLength", "minimum", "maximum")
 
 @cache
 def descripcion() -> dict:
+    import yaml
     with ARCHIVO.open(encoding="utf-8") as archivo:
         return yaml.safe_load(archivo)
 
 
-@cache
-def _json() -> tuple[bytes, str]:
-    """El JSON y su ETag: el archivo no cambia mientras el proceso vive."""
-    cuerpo = json.dumps(descripcion(), ensure_ascii=False, indent=1).encode()
-    return cuerpo, hashlib.sha256(cuerpo).hexdigest()[:32]
-
-
 @bp.get("/openapi.json")
 def descripcion_openapi():
-    cuerpo, etag = _json()
-    respuesta = Response(cuerpo, mimetype="application/json")
-    respuesta.set_etag(etag)
-    respuesta.headers["Cache-Control"] = "public, no-cache"  # cada cliente revalida con la ETag: 304 sin cuerpo
-    return respuesta.make_conditional(request)
+    """El archivo es parte del código: su ETag cambia con cada versión desplegada."""
+    return respuesta_condicional(("openapi.json",), lambda: json.dumps(descripcion(), ensure_ascii=False).encode(),
+                                 tipo="application/json")
 
 
 @bp.get("/docs")

@@ -1,6 +1,8 @@
 """Objetos JSON de la API v1. Horas en ISO 8601 con el desfase de la zona del evento."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import url_for
 
 from ..zonas import iso
@@ -53,7 +55,7 @@ def evento_completo(evento, disponibilidad) -> dict:
         "formato_y_metodologia": evento.formato_y_metodologia,
         "nota_fechas": evento.nota_fechas,
         "version_programa": evento.version_programa,
-        "sesiones": [sesion(s, evento) for s in evento.sesiones],
+        "sesiones": _sesiones(evento),
         "mesas": [mesa(m) for m in evento.mesas],
         "guias": [guia(g) for g in evento.guias],
         "materiales": [material(m) for m in evento.materiales],
@@ -61,32 +63,28 @@ def evento_completo(evento, disponibilidad) -> dict:
     return datos
 
 
-def sesion(s, evento) -> dict:
-    zona = evento.zona_horaria
-    return {
+def _sesiones(evento) -> list[dict]:
+    """Las sesiones del programa. Muchas comparten horario (salas en paralelo): cada instante se escribe
+    una vez. La dirección de cada sesión es la base más su clave, que ya es segura en una URL (solo
+    minúsculas, cifras y guiones)."""
+    hora = lru_cache(maxsize=None)(lambda instante: iso(instante, evento.zona_horaria))
+    base = url_for("publico.sesion", slug=evento.slug, clave="", _external=True)
+    return [{
         "id": s.id,
         "clave": s.clave,
         "titulo": s.titulo,
         "tipo": s.tipo,
-        "inicio": iso(s.inicio, zona),
-        "fin": iso(s.fin, zona),
+        "inicio": hora(s.inicio),
+        "fin": hora(s.fin),
         "horario_ilustrativo": s.horario_ilustrativo,
         "sesion_padre_id": s.padre_id,
         "sala": s.sala,
         "objetivo": s.objetivo,
         "descripcion": s.descripcion,
-        "participantes": [{
-            "nombre": p.nombre,
-            "tratamiento": p.tratamiento,
-            "rol": p.rol,
-            "cargo": p.cargo,
-            "institucion": p.institucion,
-            "ciudad": p.ciudad,
-            "pais": p.pais,
-        } for p in s.participantes],
+        "participantes": [p._asdict() for p in s.participantes],
         "materiales": [material(m) for m in s.materiales],
-        "url": url_for("publico.sesion", slug=evento.slug, clave=s.clave, _external=True),
-    }
+        "url": base + s.clave,
+    } for s in evento.sesiones]
 
 
 def mesa(m) -> dict:

@@ -14,11 +14,14 @@ sesión en todas sus rutas: la pantalla de la plenaria no tiene por qué tener u
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, make_response, render_template, request
+import json
+
+from flask import Blueprint, abort, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from ..cache import etiqueta, respuesta_condicional
 from ..extensiones import db
 from ..modelos import Evento
 from ..zonas import a_local, iso, leer_iso
@@ -55,14 +58,14 @@ def _bloque_elegido(m):
     return bloques[int(texto)]
 
 
-def _etag(sello: servicios.Sello) -> str:
-    return f"{sello.etag}-{g.idioma}"
+def _estado(sello: servicios.Sello) -> tuple:
+    """Lo que identifica lo que muestra el tablero: las respuestas guardadas y el idioma. La página y el
+    JSON comparten la etiqueta: el primer sondeo tras cargar la página es un 304 si nada cambió."""
+    return "tablero", sello.etag, g.idioma
 
 
-def _sin_cache(respuesta, sello: servicios.Sello):
-    respuesta.set_etag(_etag(sello))
-    respuesta.headers["Cache-Control"] = "private, no-cache"
-    return respuesta
+def _respuesta(sello: servicios.Sello, generar, tipo: str):
+    return respuesta_condicional(_estado(sello), generar, tipo=tipo, guardar=False, privada=True)
 
 
 def respuesta_tablero(r, evento) -> dict:
@@ -82,19 +85,22 @@ def pagina(slug):
     sello = servicios.sello(evento.id)
     completa = servicios.matriz(evento)
     bloque = _bloque_elegido(completa)
-    m = servicios.filtrar(completa, bloque.id if bloque else None)
-    ultima = max(completa.respuestas.values(), key=lambda r: r.actualizada_en, default=None)
-    if ultima is not None:
-        mesa = next(x for x in completa.mesas if x.id == ultima.mesa_id)
-        pregunta = next((p for p in completa.preguntas if p.id == ultima.pregunta_id), None)
-        ultima = _("Última respuesta: %(mesa)s · pregunta %(numero)s · %(hora)s", mesa=mesa.nombre,
-                   numero=pregunta.numero if pregunta else "?",
-                   hora=a_local(ultima.actualizada_en, evento.zona_horaria).strftime("%H:%M"))
-    respuesta = make_response(render_template(
-        "mesas/tablero.html", evento=evento, m=m, completa=completa, bloque=bloque, ultima=ultima,
-        cursor=iso(cursor, evento.zona_horaria), etag=_etag(sello),
-        intervalo=INTERVALO_S, texto_intervenciones=texto_intervenciones, html_respuesta=html))
-    return _sin_cache(respuesta, sello)
+
+    def generar() -> bytes:
+        m = servicios.filtrar(completa, bloque.id if bloque else None)
+        ultima = max(completa.respuestas.values(), key=lambda r: r.actualizada_en, default=None)
+        if ultima is not None:
+            mesa = next(x for x in completa.mesas if x.id == ultima.mesa_id)
+            pregunta = next((p for p in completa.preguntas if p.id == ultima.pregunta_id), None)
+            ultima = _("Última respuesta: %(mesa)s · pregunta %(numero)s · %(hora)s", mesa=mesa.nombre,
+                       numero=pregunta.numero if pregunta else "?",
+                       hora=a_local(ultima.actualizada_en, evento.zona_horaria).strftime("%H:%M"))
+        return render_template(
+            "mesas/tablero.html", evento=evento, m=m, completa=completa, bloque=bloque, ultima=ultima,
+            cursor=iso(cursor, evento.zona_horaria), etag=etiqueta(*_estado(sello)),
+            intervalo=INTERVALO_S, texto_intervenciones=texto_intervenciones, html_respuesta=html).encode()
+
+    return _respuesta(sello, generar, "text/html; charset=utf-8")
 
 
 @bp.get("/<slug>/respuestas.json")
@@ -107,12 +113,13 @@ def datos(slug):
                         "mensaje": _("«desde» debe ser una fecha y hora ISO 8601 con su desfase, como la que devolvió el tablero.")}), 400
     cursor = servicios.cursor_ahora()
     sello = servicios.sello(evento.id)
-    if request.if_none_match.contains_weak(_etag(sello)):
-        return _sin_cache(make_response("", 304), sello)
-    respuestas = servicios.respuestas_desde(evento.id, desde)
-    return _sin_cache(jsonify({
-        "cursor": iso(cursor, evento.zona_horaria),
-        "total": sello.respuestas,
-        "publicadas": evento.respuestas_publicadas,
-        "respuestas": [respuesta_tablero(r, evento) for r in respuestas],
-    }), sello)
+
+    def generar() -> bytes:
+        return json.dumps({
+            "cursor": iso(cursor, evento.zona_horaria),
+            "total": sello.respuestas,
+            "publicadas": evento.respuestas_publicadas,
+            "respuestas": [respuesta_tablero(r, evento) for r in servicios.respuestas_desde(evento.id, desde)],
+        }, ensure_ascii=False).encode()
+
+    return _respuesta(sello, generar, "application/json")
