@@ -68,6 +68,7 @@ def inscribir_en_mesa(app, slug: str, clave_mesa: str) -> str:
             "institucion": "Municipio", "cargo": "Enlace", "pais": "MX", "ciudad": "Puebla", "mesa_id": mesa_id,
         }, por_organizacion=True)
         clave = inscripcion.clave_calendario
+        db.session.commit()  # el servicio solo escribe en la transacción: la confirma quien llama
         db.session.remove()
     return clave
 
@@ -144,8 +145,10 @@ def experimento_plegado(app, n: int = ITERACIONES) -> dict:
     (a) el tiempo acumulado dentro de `_foldline` en cada documento; (b) el documento con un plegado
     que deja tal cual las líneas de menos de 75 octetos. Solo en este proceso y durante la medida."""
     from icalendar.parser import content_line
+    from sqlalchemy import select
 
-    from eventos import calendario
+    from eventos import calendario, instantanea
+    from eventos.extensiones import db
     from eventos.modelos import Evento
 
     original = content_line._foldline
@@ -162,7 +165,7 @@ def experimento_plegado(app, n: int = ITERACIONES) -> dict:
         return linea if len(linea.encode("utf-8")) < limit else original(linea, limit, fold_sep)
 
     with app.test_request_context():
-        evento = instantanea.programa(SLUG)
+        evento = instantanea.programa_por_id(db.session.execute(select(Evento.id).where(Evento.slug == SLUG)).scalar_one())
 
         def escribir():
             app.extensions["memoria"].clear()  # los VEVENT se escriben de nuevo cada vez

@@ -67,17 +67,9 @@ class RetiradaVista(_Vista):
 _VERSION = select(Evento.id, Evento.version_programa, Evento.actualizado_en)
 
 
-def programa(slug: str, solo_publicados: bool = True) -> EventoVista | None:
-    """La instantánea vigente del evento (una consulta pequeña para saber su versión)."""
-    consulta = _VERSION.where(Evento.slug == slug)
-    if solo_publicados:
-        consulta = consulta.where(Evento.estado.in_(("publicado", "cerrado")))
-    fila = db.session.execute(consulta).first()
-    return None if fila is None else de_version(tuple(fila))
-
-
 def programa_por_id(evento_id: int) -> EventoVista:
-    """La instantánea vigente de un evento que existe, publicado o no (inscripciones, correos)."""
+    """La instantánea vigente de un evento, publicado o no (inscripciones, correos). Las páginas públicas
+    ya tienen la versión (`Evento.version_publicada`) y llaman a `de_version`."""
     return de_version(tuple(db.session.execute(_VERSION.where(Evento.id == evento_id)).one()))
 
 
