@@ -1,6 +1,5 @@
 """API JSON v1 (lectura pública de eventos publicados)."""
-import json
-
+import orjson
 from flask import Blueprint, abort, jsonify
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
@@ -45,8 +44,8 @@ def evento(slug):
 
     def generar() -> bytes:
         evento = instantanea.de_version(fila.programa)
-        return json.dumps(serializar.evento_completo(evento, disponibilidad(evento)), ensure_ascii=False,
-                          separators=(",", ":")).encode()
+        # orjson escribe este documento (cientos de KB en un foro grande) unas cinco veces más rápido que json.
+        return orjson.dumps(serializar.evento_completo(evento, disponibilidad(evento)))
 
     # La versión de las inscripciones cambia los recuentos; el estado de la inscripción, «abierta».
     return respuesta_condicional(("api.evento", *fila), generar, tipo="application/json")
