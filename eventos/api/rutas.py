@@ -38,9 +38,8 @@ def eventos():
 
 @bp.get("/eventos/<slug>")
 def evento(slug):
-    fila = Evento.version_publicada(slug)
-    if fila is None:
-        abort(404, description=_("No hay ningún evento publicado con ese identificador."))
+    fila = Evento.version_publicada(slug) or abort(
+        404, description=_("No hay ningún evento publicado con ese identificador."))
 
     def generar() -> bytes:
         evento = instantanea.de_version(fila.programa)

@@ -26,8 +26,8 @@ from .. import instantanea, zonas
 from ..cache import respuesta_condicional
 from ..exportar import TIPO_CSV, TIPO_XLSX, csv_bytes, xlsx_bytes
 from ..extensiones import db
-from ..modelos import Persona
-from .rutas import bp, version
+from ..modelos import Evento, Persona
+from .rutas import bp
 
 # Sala de las sesiones que no indican una: el lugar común del evento según su modalidad. Es un nombre
 # fijo (no se traduce): las aplicaciones usan el nombre de la sala como identificador.
@@ -234,7 +234,7 @@ _FORMATOS_FRAB = {"xml": (documento_xml, "application/xml; charset=utf-8"),
 def _schedule(slug: str, formato: str):
     """El mismo programa frab en XML o JSON, en caché y con ETag/304."""
     escribir, tipo = _FORMATOS_FRAB[formato]
-    fila = version(slug)
+    fila = Evento.version_publicada(slug) or abort(404)
     return respuesta_condicional((f"schedule.{formato}", *fila.programa),
                                  lambda: escribir(programa_frab(instantanea.de_version(fila.programa))),
                                  tipo=tipo, nombre=f"{slug}-schedule.{formato}")
@@ -278,7 +278,7 @@ def tabla_programa(evento) -> tuple[list[str], list[list[str]]]:
 
 
 def _descarga_tabla(slug: str, formato: str):
-    fila = version(slug)
+    fila = Evento.version_publicada(slug) or abort(404)
 
     def generar():
         encabezados, filas = tabla_programa(instantanea.de_version(fila.programa))
@@ -309,7 +309,7 @@ def programa_xlsx(slug):
 def programa_imprimir(slug):
     from ..publico.agenda import VistaHoraria, rango_de_fechas
 
-    evento = instantanea.de_version(version(slug).programa)
+    evento = instantanea.de_version((Evento.version_publicada(slug) or abort(404)).programa)
     return render_template(
         "calendario/imprimir.html", evento=evento, vista=VistaHoraria(evento, g.zona_visitante, g.idioma),
         rango_fechas=rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma), descripcion=evento.lema)

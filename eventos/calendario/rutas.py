@@ -13,16 +13,9 @@ bp = Blueprint("calendario", __name__)
 TIPO_ICS = "text/calendar; charset=utf-8"
 
 
-def version(slug: str):
-    fila = Evento.version_publicada(slug)
-    if fila is None:
-        abort(404)
-    return fila
-
-
 @bp.get("/eventos/<slug>/calendario.ics")
 def programa(slug):
-    fila = version(slug)
+    fila = Evento.version_publicada(slug) or abort(404)
 
     def generar():
         evento = instantanea.de_version(fila.programa)
@@ -33,7 +26,7 @@ def programa(slug):
 
 @bp.get("/eventos/<slug>/sesiones/<clave>/calendario.ics")
 def sesion(slug, clave):
-    fila = version(slug)
+    fila = Evento.version_publicada(slug) or abort(404)
 
     def generar():
         evento = instantanea.de_version(fila.programa)

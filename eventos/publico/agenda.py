@@ -88,7 +88,8 @@ class VistaHoraria:
         return self.macros.leyenda(self)
 
     def inscribirse(self) -> Markup:
-        return Markup(render_template("publico/_inscribirse.html", evento=self.evento, zona_visitante=self.zona_visitante))
+        return Markup(render_template("publico/_inscribirse.html", evento=self.evento,
+                                      zona_visitante=self.zona_visitante))
 
     @property
     def macros(self):

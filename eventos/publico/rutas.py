@@ -15,13 +15,6 @@ from .agenda import VistaHoraria, contexto_del_programa, pagina_evento, rango_de
 bp = Blueprint("publico", __name__)
 
 
-def _version(slug: str):
-    fila = Evento.version_publicada(slug)
-    if fila is None:
-        abort(404)
-    return fila
-
-
 def _pagina(partes: tuple, generar):
     """Página pública del programa. `generar()` da (contenido, título, descripción).
 
@@ -56,7 +49,7 @@ def inicio():
 
 @bp.get("/eventos/<slug>/")
 def evento(slug):
-    fila = _version(slug)
+    fila = Evento.version_publicada(slug) or abort(404)
 
     def generar():
         evento = instantanea.de_version(fila.programa)
@@ -67,7 +60,7 @@ def evento(slug):
 
 @bp.get("/eventos/<slug>/sesiones/<clave>")
 def sesion(slug, clave):
-    fila = _version(slug)
+    fila = Evento.version_publicada(slug) or abort(404)
 
     def generar():
         evento = instantanea.de_version(fila.programa)
