@@ -388,3 +388,14 @@ def test_reenviar_una_lectura_aceptada_sigue_aceptada_aunque_llegue_fuera_de_fec
     with time_machine.travel(hasta + timedelta(hours=2), tick=False):
         r = _leer(cliente, puerta, puerta["codigos"]["confirmada"], id_cliente=id_cliente, escaneado_en=None)
     assert r.get_json()["resultado"] == "aceptado" and _asistencias(app, puerta) == 1
+
+
+def test_una_acreditacion_son_tres_sentencias(app, cliente, puerta):
+    """En la puerta cada ida y vuelta a la base de datos cuenta (8 escáneres a la vez): la clave con sus
+    roles, el evento con la inscripción leída y la asistencia (INSERT … ON CONFLICT DO NOTHING), más la
+    confirmación. Antes eran seis (evento e inscripción por separado, y SAVEPOINT … RELEASE)."""
+    from test_consultas import contar_consultas
+    _leer(cliente, puerta, puerta["codigos"]["en_espera"])  # la clave ya anotó su uso: no cuenta aquí
+    with app.app_context(), contar_consultas() as consultas:
+        assert _leer(cliente, puerta, puerta["codigos"]["confirmada"]).get_json()["resultado"] == "aceptado"
+    assert len(consultas) == 3, consultas

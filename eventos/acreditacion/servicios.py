@@ -10,15 +10,18 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from functools import cache
+from typing import NamedTuple
 
-from sqlalchemy import func, insert, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import joinedload
 
 from .. import zonas
 from ..extensiones import db, es_entero_bd
-from ..modelos import Asistencia, Inscripcion, Mesa, Sesion, Usuario
+from ..modelos import Asistencia, Evento, Inscripcion, Mesa, Sesion, Usuario
+from ..modelos.evento import ReglasEvento
 from ..qr import PREFIJO_CODIGO
 from ..texto import plegar
 
@@ -79,11 +82,56 @@ def hora_de_lectura(texto) -> datetime:
     return min(instante, llegada)
 
 
-def acreditar(evento, texto_codigo: str, sesion: Sesion | None, usuario: Usuario, id_cliente: str | None,
+@dataclass(frozen=True)
+class EventoPuerta(ReglasEvento):
+    """Lo que la puerta lee del evento: su id (permisos), su zona y sus fechas (la ventana de acreditación)."""
+    id: int
+    zona_horaria: str
+    fecha_inicio: date
+    fecha_fin: date
+    acreditacion_dias_antes: int
+
+
+class Inscrita(NamedTuple):
+    """Lo que la puerta lee de una inscripción."""
+    id: int
+    evento_id: int
+    estado: str
+    nombre: str
+    apellidos: str
+    institucion: str
+    mesa: str | None
+
+
+_PERSONA = (Inscripcion.id, Inscripcion.evento_id, Inscripcion.estado, Inscripcion.nombre, Inscripcion.apellidos,
+            Inscripcion.institucion, Mesa.nombre)
+# La consulta de cada lectura, construida una vez (solo cambian los parámetros) y sobre las tablas, sin el ORM,
+# que no tiene nada que hacer con filas de columnas sueltas. Un código que no es de nadie (o None) deja vacías
+# las columnas de la persona.
+_evento, _inscripcion, _mesa = Evento.__table__, Inscripcion.__table__, Mesa.__table__
+_PUERTA = (select(_evento.c.id, _evento.c.zona_horaria, _evento.c.fecha_inicio, _evento.c.fecha_fin,
+                  _evento.c.acreditacion_dias_antes, _inscripcion.c.id, _inscripcion.c.evento_id,
+                  _inscripcion.c.estado, _inscripcion.c.nombre, _inscripcion.c.apellidos, _inscripcion.c.institucion,
+                  _mesa.c.nombre)
+           .select_from(_evento.outerjoin(_inscripcion, _inscripcion.c.codigo == bindparam("codigo"))
+                        .outerjoin(_mesa, _mesa.c.id == _inscripcion.c.mesa_id))
+           .where(_evento.c.slug == bindparam("slug")))
+
+
+def puerta(slug: str, texto_codigo=None) -> tuple[EventoPuerta | None, Inscrita | None]:
+    """El evento de la URL (None si no existe) y, en la misma consulta, la persona dueña del código leído, sea
+    de este evento o de otro (None si el texto no tiene la forma de un código o no es de nadie)."""
+    codigo = codigo_de(texto_codigo) if isinstance(texto_codigo, str) else None
+    fila = db.session.execute(_PUERTA, {"slug": slug, "codigo": codigo}).one_or_none()
+    if fila is None:
+        return None, None
+    return EventoPuerta(*fila[:5]), Inscrita(*fila[5:]) if fila[5] is not None else None
+
+
+def acreditar(evento, persona: Inscrita | None, sesion: Sesion | None, usuario: Usuario, id_cliente: str | None,
               escaneado_en: datetime | None = None) -> Lectura:
-    """Registra la asistencia de quien presenta el código y devuelve lo que ve el personal de la puerta."""
-    codigo = codigo_de(texto_codigo)
-    persona = _persona(Inscripcion.codigo == codigo) if codigo else None
+    """Registra la asistencia de quien presentó el código (la persona que encontró `puerta`) y devuelve lo que
+    ve el personal de la puerta."""
     if persona is None and id_cliente:
         # El código ya no existe (reemitido después de la lectura): la lectura ya registrada sigue valiendo.
         return _ya_registrada(evento.id, id_cliente) or Lectura("invalido")
@@ -97,14 +145,22 @@ def registrar(evento, inscripcion_id: int, sesion: Sesion | None, usuario: Usuar
                       origen)
 
 
-def _persona(condicion):
-    return db.session.execute(
-        select(Inscripcion.id, Inscripcion.evento_id, Inscripcion.estado, Inscripcion.nombre, Inscripcion.apellidos,
-               Inscripcion.institucion, Mesa.nombre.label("mesa"))
-        .outerjoin(Mesa, Mesa.id == Inscripcion.mesa_id).where(condicion)).one_or_none()
+def _persona(condicion) -> Inscrita | None:
+    fila = db.session.execute(select(*_PERSONA).outerjoin(Mesa, Mesa.id == Inscripcion.mesa_id)
+                              .where(condicion)).one_or_none()
+    return Inscrita(*fila) if fila is not None else None
 
 
-def _registrar(evento, persona, sesion, usuario, id_cliente, escaneado_en, origen) -> Lectura:
+@cache
+def _insertar_asistencia(dialecto: str):
+    """`INSERT … ON CONFLICT DO NOTHING RETURNING id`, que PostgreSQL y SQLite escriben igual: una restricción
+    única que ya tiene su fila no es un error (ni deja la transacción a medias), solo una fila que no se
+    inserta. Construida una vez por dialecto; los valores van en cada ejecución."""
+    return ((postgresql if dialecto == "postgresql" else sqlite).insert(Asistencia.__table__)
+            .on_conflict_do_nothing().returning(Asistencia.id))
+
+
+def _registrar(evento, persona: Inscrita | None, sesion, usuario, id_cliente, escaneado_en, origen) -> Lectura:
     if persona is None:
         return Lectura("invalido")
     if persona.evento_id != evento.id:
@@ -122,16 +178,13 @@ def _registrar(evento, persona, sesion, usuario, id_cliente, escaneado_en, orige
     if persona.estado != "confirmada":
         return Lectura("en_espera", **datos)
     alcance = sesion.id if sesion else 0
-    nombre_usuario = usuario.nombre if usuario else ""
-    try:
-        with db.session.begin_nested():  # la única fila que cuenta la decide la restricción única
-            db.session.execute(insert(Asistencia).values(
-                evento_id=evento.id, inscripcion_id=persona.id, sesion_id=sesion.id if sesion else None,
-                alcance=alcance, origen=origen, usuario_id=usuario.id if usuario else None,
-                id_cliente=id_cliente or None, registrada_en=momento, recibida_en=zonas.ahora()))
-        return Lectura("aceptado", **datos, acreditado_en=momento, acreditado_por=nombre_usuario)
-    except IntegrityError:
-        pass
+    # La única fila que cuenta la deciden las restricciones únicas (inscripción y alcance; evento e id_cliente).
+    insertada = db.session.execute(_insertar_asistencia(db.session.get_bind().dialect.name), {
+        "evento_id": evento.id, "inscripcion_id": persona.id, "sesion_id": sesion.id if sesion else None,
+        "alcance": alcance, "origen": origen, "usuario_id": usuario.id if usuario else None,
+        "id_cliente": id_cliente or None, "registrada_en": momento, "recibida_en": zonas.ahora()}).first()
+    if insertada is not None:
+        return Lectura("aceptado", **datos, acreditado_en=momento, acreditado_por=usuario.nombre if usuario else "")
     # Otra lectura ganó: la de este mismo id_cliente (un reenvío) o la de otro dispositivo.
     if id_cliente and (previa := _ya_registrada(evento.id, id_cliente)) is not None:
         if previa.inscripcion_id != persona.id:

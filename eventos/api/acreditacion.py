@@ -6,9 +6,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ..acreditacion import servicios
+from ..entrada import leer_json
 from ..extensiones import db, es_entero_bd
 from ..modelos import Evento
-from ..permisos import evento_con_permiso, puede_acreditar
+from ..permisos import MENSAJES, evento_con_permiso, puede_acreditar
 from ..zonas import iso
 from .comun import cuerpo_json, exigir_csrf_si_hay_sesion, exigir_cuenta
 from .rutas import bp
@@ -16,24 +17,23 @@ from .rutas import bp
 
 def evento_acreditable(slug: str) -> Evento:
     exigir_cuenta()
-    return evento_con_permiso(slug, puede_acreditar,
-                              _("Solo el equipo de acreditación y la organización de este evento pueden hacer esto."))
+    return evento_con_permiso(slug, puede_acreditar)
 
 
-def lectura_json(lectura: servicios.Lectura, zona: str, ventana: dict) -> dict:
+def lectura_json(lectura: servicios.Lectura, evento: servicios.EventoPuerta) -> dict:
     datos = {"resultado": lectura.resultado}
     if lectura.resultado == "fuera_de_fecha":
-        datos["acreditacion"] = ventana
+        datos["acreditacion"] = ventana_json(evento)
     if lectura.inscripcion_id is not None:
         datos.update(nombre=lectura.nombre, institucion=lectura.institucion, mesa=lectura.mesa,
                      inscripcion_id=lectura.inscripcion_id)
     if lectura.acreditado_en is not None:
-        datos.update(acreditado_en=iso(lectura.acreditado_en, zona),
+        datos.update(acreditado_en=iso(lectura.acreditado_en, evento.zona_horaria),
                      acreditado_por=lectura.acreditado_por or None)
     return datos
 
 
-def ventana_json(evento: Evento) -> dict:
+def ventana_json(evento) -> dict:
     """Cuándo acredita la puerta: de la medianoche local del primer día (o unos días antes) al final del último."""
     desde, hasta = evento.ventana_acreditacion()
     return {"desde": iso(desde, evento.zona_horaria), "hasta": iso(hasta, evento.zona_horaria)}
@@ -41,8 +41,18 @@ def ventana_json(evento: Evento) -> dict:
 
 @bp.post("/eventos/<slug>/acreditacion")
 def acreditar(slug):
-    evento = evento_acreditable(slug)
-    zona, ventana = evento.zona_horaria, ventana_json(evento)  # antes del commit, que caduca los objetos
+    """Una lectura en tres consultas y el commit: la clave de API con los roles de su dueña (al autenticar), el
+    evento con la persona del código leído (`servicios.puerta`) y la asistencia (`INSERT … ON CONFLICT DO
+    NOTHING`)."""
+    exigir_cuenta()
+    # El cuerpo ya lo leyó (y validó) el gancho de entrada: aquí solo se mira qué código buscar con el evento.
+    leido = leer_json() if request.is_json else None
+    codigo = leido.get("codigo") if isinstance(leido, dict) and "inscripcion_id" not in leido else None
+    evento, persona = servicios.puerta(slug, codigo)
+    if evento is None:
+        abort(404)
+    if not puede_acreditar(current_user, evento):
+        abort(403, description=MENSAJES[puede_acreditar]())
     exigir_csrf_si_hay_sesion()
     datos = cuerpo_json()
     id_cliente = datos.get("id_cliente")
@@ -61,16 +71,15 @@ def acreditar(slug):
             if lectura is None or lectura.resultado in ("invalido", "otro_evento"):
                 abort(404, description=_("No hay ninguna inscripción con ese número en este evento."))
         else:
-            codigo = datos.get("codigo")
             if not isinstance(codigo, str):
                 abort(400, description=_("Falta «codigo»: el texto leído del QR."))
-            lectura = servicios.acreditar(evento, codigo, sesion, current_user, id_cliente, escaneado_en)
+            lectura = servicios.acreditar(evento, persona, sesion, current_user, id_cliente, escaneado_en)
     except servicios.LecturaInvalida:
         db.session.rollback()
         abort(400, description=_("Ese «id_cliente» ya se usó para la lectura de otra persona: cada lectura "
                                  "necesita el suyo."))
     db.session.commit()
-    return jsonify(lectura_json(lectura, zona, ventana))
+    return jsonify(lectura_json(lectura, evento))  # `evento` no es del ORM: el commit no lo caduca
 
 
 @bp.get("/eventos/<slug>/acreditacion/sin-conexion")

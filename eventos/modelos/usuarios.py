@@ -4,13 +4,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin
-from sqlalchemy import JSON
+from sqlalchemy import JSON, bindparam
 
 from ..extensiones import db
 from ..zonas import FechaHoraUTC, ahora
@@ -140,12 +141,7 @@ class TokenApi(db.Model):
         """(Usuario, id, usado_en) de una clave vigente cuyo dueño está activo, o None. Solo lee."""
         if not clave.startswith(cls.PREFIJO):
             return None
-        # Con sus roles en la misma consulta: lo primero que hace la API es comprobar permisos.
-        return db.session.execute(
-            db.select(Usuario, cls.id, cls.usado_en).join(cls, cls.usuario_id == Usuario.id)
-            .options(db.joinedload(Usuario.roles))
-            .where(cls.resumen == cls.resumir(clave), cls.revocado_en.is_(None), Usuario.activo.is_(True))
-        ).unique().one_or_none()
+        return db.session.execute(_consulta_vigente(), {"resumen": cls.resumir(clave)}).unique().one_or_none()
 
     @staticmethod
     def toca_anotar(usado_en, momento) -> bool:
@@ -161,6 +157,17 @@ class TokenApi(db.Model):
             conexion.execute(db.update(cls).where(cls.id == clave_id, db.or_(cls.usado_en.is_(None),
                                                                              cls.usado_en < momento))
                              .values(usado_en=momento))
+
+
+@cache
+def _consulta_vigente():
+    """La consulta de `TokenApi.vigente`, construida una vez (la primera, con los modelos ya definidos): cada
+    petición con clave la ejecuta. Con los roles en la misma consulta: lo primero que hace la API es
+    comprobar permisos."""
+    return (db.select(Usuario, TokenApi.id, TokenApi.usado_en).join(TokenApi, TokenApi.usuario_id == Usuario.id)
+            .options(db.joinedload(Usuario.roles))
+            .where(TokenApi.resumen == bindparam("resumen"), TokenApi.revocado_en.is_(None),
+                   Usuario.activo.is_(True)))
 
 
 class RolEvento(db.Model):
