@@ -1,6 +1,7 @@
 """Aplicación de foros y seminarios: fábrica de la aplicación."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from flask import Flask
@@ -40,14 +41,18 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SECRET_KEY"] = clave_local(Path(app.instance_path))
 
     from . import modelos  # noqa: F401  (registra las tablas antes de Migrate)
-    from .extensiones import babel, cache, csrf, db, limiter, login, migrate
+    from .extensiones import babel, cache, csrf, db, limiter, login
     from .preferencias import elegir_idioma, registrar_preferencias
     from .registro import registrar_registros
     from .seguridad import registrar_seguridad
 
     db.init_app(app)
     _preparar_motor(app, db)
-    migrate.init_app(app, db, directory=str(RAIZ / "migraciones"), render_as_batch=True, compare_type=True)
+    if not os.environ.get("SERVER_SOFTWARE", "").startswith("gunicorn"):
+        # Las migraciones (Alembic y Mako, ~11 MB) son de la línea de órdenes y de las pruebas: los procesos
+        # web de gunicorn (que lo anuncia en SERVER_SOFTWARE antes de cargar la aplicación) no las cargan.
+        from flask_migrate import Migrate
+        Migrate(app, db, directory=str(RAIZ / "migraciones"), render_as_batch=True, compare_type=True)
     csrf.init_app(app)
     babel.init_app(app, locale_selector=elegir_idioma)
     cache.init_app(app)

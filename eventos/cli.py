@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-import yaml
 from flask.cli import AppGroup
 
 from .extensiones import db
@@ -56,6 +55,8 @@ programa = AppGroup("programa", help="Importar y exportar el programa completo d
 @click.option("--carpeta", type=click.Path(file_okay=False), help="Escribe programa.<formato> y los archivos de materiales en esta carpeta.")
 def exportar(slug, formato, carpeta):
     """Escribe el programa de SLUG (a la salida estándar, o en --carpeta con sus materiales)."""
+    import yaml
+
     from .modelos import Evento
     from .servicios import materiales as almacen
     from .servicios.programa import exportar as exportar_programa
@@ -95,6 +96,8 @@ def _materiales(datos):
 @click.option("--slug", help="Identificador nuevo (para importar una copia).")
 def importar(archivo, slug):
     """Crea un evento desde un archivo YAML o JSON. Si tiene errores, los lista todos y no cambia nada."""
+    import yaml
+
     from .servicios.programa import ProgramaInvalido, importar as importar_programa
 
     ruta = Path(archivo)

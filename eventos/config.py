@@ -55,8 +55,8 @@ def desde_entorno(instance_path: str) -> dict:
         # Las instantáneas del programa y sus moldes, hasta MEMORIA_MB en cada proceso.
         "CACHE_SEGUNDOS": 3600,
         "CACHE_PREFIJO": "eventos:",
-        "CACHE_BYTES": int(os.environ.get("CACHE_MB") or 24) * 1024 * 1024,
-        "MEMORIA_BYTES": int(os.environ.get("MEMORIA_MB") or 24) * 1024 * 1024,
+        "CACHE_BYTES": int(os.environ.get("CACHE_MB") or 16) * 1024 * 1024,
+        "MEMORIA_BYTES": int(os.environ.get("MEMORIA_MB") or 16) * 1024 * 1024,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LIMITE_INGRESO": os.environ.get("LIMITE_INGRESO", "10 per minute"),

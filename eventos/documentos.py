@@ -9,6 +9,8 @@ cuándo hay derecho a constancia, constancias/servicios.py.
   qr.py usa para las imágenes, así que lleva exactamente `qr.contenido_qr(inscripcion)`.
 - Credenciales: 95 × 68 mm (caben en las fundas de 100 × 70), 2 × 4 por hoja A4, con marcas de corte
   en los márgenes y un contorno gris fino para quien corta con tijeras.
+- Memoria: reportlab y las dos letras ocupan unos 8 MB por proceso. Este módulo se importa dentro de las
+  vistas que dan un PDF, nunca al arrancar: un worker que no da ninguno no los carga.
 """
 from __future__ import annotations
 

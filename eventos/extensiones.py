@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 from sqlalchemy import MetaData
@@ -21,7 +20,6 @@ convenciones = {
 }
 
 db = SQLAlchemy(metadata=MetaData(naming_convention=convenciones))
-migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 # Los identificadores son INTEGER (32 bits en PostgreSQL): un número mayor no es de nadie, y pedirlo

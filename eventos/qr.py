@@ -11,8 +11,6 @@ import hmac
 import io
 from functools import lru_cache
 
-import qrcode
-import qrcode.image.svg
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
@@ -62,6 +60,7 @@ def contenido_qr(inscripcion) -> str:
 
 
 def _qr(texto: str, **opciones):
+    import qrcode  # aquí y no arriba: con él vienen PIL y lxml, que solo necesita quien dibuja un código
     # Máscara fija: ahorra evaluar las ocho posibles (la mitad del tiempo de generar cada código).
     codigo = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, border=4, mask_pattern=2, **opciones)
     codigo.add_data(texto)
@@ -83,6 +82,7 @@ def _png(texto: str) -> bytes:
 
 @lru_cache(maxsize=512)
 def _svg(texto: str) -> bytes:
+    import qrcode.image.svg
     salida = io.BytesIO()
     _qr(texto, box_size=10, image_factory=qrcode.image.svg.SvgPathFillImage).make_image().save(salida)
     return salida.getvalue()

@@ -1,8 +1,10 @@
-"""Credenciales en PDF para imprimir: la de una persona y las de todas las confirmadas (hojas A4)."""
+"""Credenciales en PDF para imprimir: la de una persona y las de todas las confirmadas (hojas A4).
+
+`documentos` (reportlab y sus letras, unos 14 MB) se importa en cada vista: un worker que nunca da un PDF
+no lo carga."""
 from flask import abort, g, request
 from flask_babel import gettext as _
 
-from .. import documentos
 from ..modelos import Inscripcion
 from . import bp
 from ..permisos import vista_de_evento
@@ -11,6 +13,7 @@ from ..permisos import vista_de_evento
 @bp.get("/eventos/<slug>/inscripciones/<int:inscripcion_id>/credencial.pdf")
 @vista_de_evento((Inscripcion, "inscripcion_id"))
 def credencial(evento, inscripcion):
+    from .. import documentos
     if inscripcion.estado != "confirmada":
         abort(409, description=_("Solo las inscripciones confirmadas tienen credencial: esta está «%(estado)s».",
                                  estado=inscripcion.etiqueta_estado))
@@ -23,6 +26,7 @@ def credencial(evento, inscripcion):
 @vista_de_evento()
 def credenciales(evento):
     """Todas las confirmadas (o las de una mesa, con ?mesa=<id>), por apellidos, 8 por hoja."""
+    from .. import documentos
     mesa = None
     texto_mesa = request.args.get("mesa", "").strip()
     if texto_mesa:

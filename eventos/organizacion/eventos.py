@@ -1,7 +1,6 @@
 """Eventos en la oficina: lista, crear, datos generales, estado, duplicar, importar/exportar, auditoría."""
 import json
 
-import yaml
 from flask import Response, abort, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -150,6 +149,7 @@ def exportar(evento, formato):
     if formato == "json":
         cuerpo, tipo = json.dumps(datos, ensure_ascii=False, indent=2, default=str), "application/json"
     else:
+        import yaml
         cuerpo, tipo = yaml.safe_dump(datos, allow_unicode=True, sort_keys=False, width=100), "application/yaml"
     return Response(cuerpo, content_type=f"{tipo}; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{evento.slug}.{formato}"'})

@@ -1,0 +1,27 @@
+"""Un proceso web de gunicorn arranca sin lo que solo usan algunas peticiones (PDF, Word, Excel, QR, YAML)
+ni lo que solo usan la línea de órdenes y las pruebas (las migraciones): cada worker pesa menos."""
+import subprocess
+import sys
+from pathlib import Path
+
+RAIZ_REPOSITORIO = Path(__file__).resolve().parent.parent
+
+PESADOS = ("reportlab", "docx", "openpyxl", "qrcode", "PIL", "yaml", "flask_migrate", "alembic", "mako")
+CODIGO = ("import sys; from app import create_app; create_app(); "
+          f"print(' '.join(m for m in {PESADOS!r} if m in sys.modules))")
+
+
+def _cargados(tmp_path, entorno_extra: dict) -> list[str]:
+    entorno = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'bd.sqlite3'}",
+               "SECRET_KEY": "clave-de-pruebas", **entorno_extra}
+    salida = subprocess.run([sys.executable, "-c", CODIGO], cwd=RAIZ_REPOSITORIO, env=entorno,
+                            capture_output=True, text=True, timeout=60, check=True).stdout
+    return salida.split()
+
+
+def test_un_worker_de_gunicorn_no_carga_bibliotecas_que_no_usa_al_arrancar(tmp_path):
+    assert _cargados(tmp_path, {"SERVER_SOFTWARE": "gunicorn/23.0.0"}) == []
+
+
+def test_la_linea_de_ordenes_sigue_teniendo_las_migraciones(tmp_path):
+    assert "flask_migrate" in _cargados(tmp_path, {})
