@@ -35,6 +35,7 @@ sys.path.insert(0, str(RAIZ / "bench"))
 
 import techo_bd  # noqa: E402
 from agenda import base_de_medicion, parar, puerto_libre, wrk  # noqa: E402
+from foro_sintetico import evento_de_hoy  # noqa: E402
 
 BASE_PG = "eventos_bench_acreditacion"
 PERSONAS = 20_000
@@ -68,21 +69,13 @@ def preparar(url_bd: str, carpeta: Path) -> tuple[str, list[str]]:
     from eventos.modelos.inscripciones import secreto
     from eventos.cuentas.servicios import crear_usuario
     from eventos.qr import PREFIJO_CODIGO
-    from eventos.servicios import programa
-    from eventos.zonas import ahora, hoy_en
+    from eventos.zonas import ahora
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url_bd, "MAIL_CARPETA": str(carpeta / "correo"),
                       "MATERIALES_CARPETA": str(carpeta / "materiales"), "ARGON2_PERFIL": "pruebas"})
     with app.app_context():
         upgrade()
-        hoy = hoy_en("America/Mexico_City")  # la puerta solo acredita en las fechas del evento
-        evento = programa.importar({
-            "formato": programa.FORMATO,
-            "evento": {"slug": SLUG, "titulo": "Foro de prueba de acreditación", "estado": "publicado",
-                       "zona_horaria": "America/Mexico_City", "fecha_inicio": str(hoy), "fecha_fin": str(hoy)},
-            "sesiones": [{"clave": "s1", "titulo": "Plenaria", "tipo": "plenaria",
-                          "inicio": f"{hoy} 09:00", "fin": f"{hoy} 10:00"}],
-        })
+        evento = evento_de_hoy(SLUG, "Foro de prueba de acreditación")
         acreditador = crear_usuario("puerta@bench.org", "Puerta", "clave-de-la-puerta-123")
         db.session.add(RolEvento(evento=evento, usuario=acreditador, rol="acreditador"))
         _, clave = TokenApi.crear(acreditador, "bench")

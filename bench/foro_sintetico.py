@@ -166,3 +166,19 @@ def crear_foro(slug: str = SLUG, sesiones: int = 300, personas: int | None = Non
     evento = importar(programa_sintetico(slug, sesiones, personas))
     db.session.commit()
     return evento.id
+
+
+def evento_de_hoy(slug: str, titulo: str):
+    """Un evento publicado de una sesión, hoy en su zona (la puerta solo acredita en las fechas del evento),
+    en la sesión de base de datos sin confirmar."""
+    from eventos.servicios import programa
+    from eventos.zonas import hoy_en
+
+    hoy = hoy_en("America/Mexico_City")
+    return programa.importar({
+        "formato": programa.FORMATO,
+        "evento": {"slug": slug, "titulo": titulo, "estado": "publicado", "zona_horaria": "America/Mexico_City",
+                   "fecha_inicio": str(hoy), "fecha_fin": str(hoy)},
+        "sesiones": [{"clave": "s1", "titulo": "Plenaria", "tipo": "plenaria",
+                      "inicio": f"{hoy} 09:00", "fin": f"{hoy} 10:00"}],
+    })

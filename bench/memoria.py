@@ -32,7 +32,7 @@ sys.path.insert(0, str(RAIZ))
 sys.path.insert(0, str(RAIZ / "bench"))
 
 from agenda import base_de_medicion, parar, puerto_libre  # noqa: E402
-from foro_sintetico import SLUG, crear_foro  # noqa: E402
+from foro_sintetico import SLUG, crear_foro, evento_de_hoy  # noqa: E402
 from mesas import puntos, texto_respuesta  # noqa: E402
 
 BASE_PG = "eventos_bench_memoria"
@@ -70,8 +70,7 @@ def preparar(app) -> dict:
     from eventos.modelos import Evento, Inscripcion, Mesa, RolEvento, TokenApi
     from eventos.modelos.inscripciones import secreto
     from eventos.qr import PREFIJO_CODIGO
-    from eventos.servicios import programa
-    from eventos.zonas import ahora, hoy_en
+    from eventos.zonas import ahora
 
     with app.app_context():
         t0 = time.perf_counter()
@@ -98,14 +97,7 @@ def preparar(app) -> dict:
 
         db.session.execute(Inscripcion.__table__.insert(),
                            inscripciones(evento.id, CONFIRMADAS, "foro", modalidad="presencial"))
-        hoy = hoy_en("America/Mexico_City")
-        puerta = programa.importar({
-            "formato": programa.FORMATO,
-            "evento": {"slug": SLUG_PUERTA, "titulo": "Foro de hoy para la puerta", "estado": "publicado",
-                       "zona_horaria": "America/Mexico_City", "fecha_inicio": str(hoy), "fecha_fin": str(hoy)},
-            "sesiones": [{"clave": "s1", "titulo": "Plenaria", "tipo": "plenaria",
-                          "inicio": f"{hoy} 09:00", "fin": f"{hoy} 10:00"}],
-        })
+        puerta = evento_de_hoy(SLUG_PUERTA, "Foro de hoy para la puerta")
         acreditador = crear_usuario("puerta@bench.org", "Puerta", "clave-de-la-puerta-123")
         db.session.add(RolEvento(evento=puerta, usuario=acreditador, rol="acreditador"))
         _, clave_api = TokenApi.crear(acreditador, "bench")

@@ -1,10 +1,19 @@
 """Envío de correo: por SMTP si hay MAIL_SERVER; si no, cada mensaje se escribe como .eml en
-instance/correo/ y se anota en el registro (así funciona sin configurar nada)."""
+instance/correo/ y se anota en el registro (así funciona sin configurar nada).
+
+Todo correo pasa por la bandeja de salida (`CorreoSaliente`) y lo entrega `entregar_pendientes`: en cada
+proceso web, su cartero (un hilo, sin configurar nada); con CORREO_PROCESO_APARTE=1, solo
+`flask correo enviar --continuo`."""
 from __future__ import annotations
 
+import atexit
 import logging
+import os
 import smtplib
+import threading
+import time
 import uuid
+import weakref
 from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -95,17 +104,19 @@ def encolar(destinatario: str, asunto: str, texto: str, tipo: str, evento_id: in
 
 
 def programar_entrega(saliente) -> None:
-    """Pide que `saliente`, recién anotado, se entregue en cuanto esta petición haya respondido (si se
-    entrega en el propio proceso web; con un proceso aparte, `flask correo enviar --continuo`, no hace nada)."""
+    """Anota en la petición que `saliente` espera entrega: al terminar la petición se avisa al cartero de
+    este proceso. Con un proceso de correo aparte (`flask correo enviar --continuo`) no hace nada."""
     from flask import has_request_context, request
     if has_request_context() and current_app.config.get("CORREO_AL_RESPONDER", True):
         request.environ.setdefault(CORREOS_DE_LA_PETICION, []).append(saliente)
 
 
-def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=()) -> tuple[int, int]:
+def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=(), turno=None) -> tuple[int, int]:
     """Compone y entrega los correos que tocan, empezando por los ids de `primero`; devuelve (enviados,
     fallidos). Reintenta con espera creciente (1, 2, 4… minutos) hasta INTENTOS_MAXIMOS; los fallidos
     quedan visibles con su error. Un correo que falla, por el motivo que sea, no detiene a los demás.
+    `turno`, si se da, se llama antes de cada correo: espera el momento de seguir, o devuelve False para
+    dejar el resto para otra vez.
 
     Varios procesos pueden llamarla a la vez: cada correo se reclama antes con una actualización
     condicional (solo un proceso la consigue) y ninguno mantiene bloqueos mientras envía.
@@ -129,6 +140,8 @@ def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=
     db.session.commit()
     enviados = fallidos = 0
     for correo_id, intentos in candidatos:
+        if turno is not None and not turno():
+            break
         try:
             if not _reclamar(correo_id, intentos):
                 continue  # otro proceso lo tomó
@@ -193,30 +206,169 @@ def _entregar_reclamado(correo_id: int, intento: int) -> bool:
     return resultado["estado"] == "enviado"
 
 
+# --- Entrega desde los procesos web: el cartero -----------------------------------------------------
+REPOSO = 0.02  # segundos sin peticiones en curso antes de componer: una avalancha se atiende primero
+REVISION = 30.0  # cada cuántos segundos mira la bandeja sin que lo avisen (lo que dejó un proceso que murió)
+ESPERA_EN_PRUEBAS = 60.0  # lo más que una petición espera a su correo con CORREO_ESPERAR_ENTREGA
+_CREAR_CARTERO = threading.Lock()
+
+
+class Cartero:
+    """Hilo de un proceso web que entrega la bandeja de salida con su propio contexto de aplicación (y su
+    propia sesión de base de datos, cuya transacción confirma él: es un proceso de correo).
+
+    Lo despierta cada petición que dejó correo, y revisa además al arrancar y cada REVISION segundos: así
+    sale también lo que quedó pendiente en un proceso que murió o se reinició (la fila de la bandeja es el
+    registro; lo que un proceso dejó reclamado a medias se reintenta pasado `RECLAMO`). Compone solo
+    cuando su proceso lleva REPOSO segundos sin peticiones en curso: durante una avalancha de inscripciones
+    el proceso atiende peticiones, y el correo sale justo después. Varios carteros (uno por proceso) pueden
+    trabajar a la vez: cada correo se reclama antes de enviarse.
+    """
+
+    def __init__(self, app):
+        self._app = weakref.ref(app)  # el hilo no retiene la aplicación: sin ella (pruebas), termina
+        self.pid = os.getpid()
+        self._cambio = threading.Condition()
+        self._en_curso = 0
+        self._ultima_peticion = 0.0
+        self._pedidas = self._atendidas = 0
+        self._fin = False
+        self._hilo = threading.Thread(target=self._repartir, name="cartero", daemon=True)
+        self._hilo.start()
+        atexit.register(self.detener)
+
+    @property
+    def vivo(self) -> bool:
+        """Su hilo corre en este proceso (un hijo bifurcado hereda el objeto, pero no el hilo)."""
+        return self.pid == os.getpid() and self._hilo.is_alive()
+
+    # Lo llaman las peticiones.
+    def entra(self) -> None:
+        with self._cambio:
+            self._en_curso += 1
+
+    def sale(self) -> None:
+        with self._cambio:
+            self._en_curso -= 1
+            self._ultima_peticion = time.monotonic()
+
+    def avisar(self) -> int:
+        """Pide una ronda de entrega; devuelve su número (para `esperar`)."""
+        with self._cambio:
+            self._pedidas += 1
+            self._cambio.notify_all()
+            return self._pedidas
+
+    def esperar(self, ronda: int, segundos: float = ESPERA_EN_PRUEBAS) -> bool:
+        """Espera a que termine la ronda `ronda` (o una posterior); False si pasaron `segundos` antes."""
+        with self._cambio:
+            return self._cambio.wait_for(lambda: self._atendidas >= ronda or self._fin, segundos)
+
+    def detener(self, segundos: float = 10.0) -> None:
+        """Al salir el proceso: termina el correo que esté entregando y no empieza otro."""
+        if os.getpid() != self.pid:
+            return
+        with self._cambio:
+            self._fin = True
+            self._cambio.notify_all()
+        self._hilo.join(segundos)
+
+    # El hilo.
+    def _repartir(self) -> None:
+        espera = 0.0  # la primera revisión, al arrancar
+        while True:
+            with self._cambio:
+                avisado = self._cambio.wait_for(lambda: self._fin or self._pedidas > self._atendidas, espera)
+                ronda = self._pedidas
+            app = self._app()
+            if self._fin or app is None:
+                return
+            espera = REVISION
+            if avisado or not _espera_cada_entrega(app):  # en pruebas, solo cuando lo avisan
+                self._entregar(app)
+            del app
+            with self._cambio:
+                self._atendidas = ronda
+                self._cambio.notify_all()
+
+    def _entregar(self, app) -> None:
+        try:
+            with app.app_context():
+                while not self._fin and app.config.get("CORREO_AL_RESPONDER", True) \
+                        and sum(entregar_pendientes(turno=self._turno)):
+                    pass  # otra tanda, hasta que no quede nada que reclamar
+        except Exception:  # noqa: BLE001 — p. ej., la base de datos no responde: se intentará en la próxima ronda
+            registro.exception("Fallo al entregar la bandeja de salida")
+
+    def _turno(self) -> bool:
+        """Espera a que el proceso lleve REPOSO sin peticiones; False si el proceso termina."""
+        with self._cambio:
+            while not self._fin:
+                falta = REPOSO if self._en_curso else self._ultima_peticion + REPOSO - time.monotonic()
+                if falta <= 0:
+                    return True
+                self._cambio.wait(falta)
+            return False
+
+
+def cartero_de(app) -> Cartero | None:
+    """El cartero de este proceso, que se crea la primera vez (también en cada proceso hijo tras bifurcarse,
+    y de nuevo si su hilo terminó); None si los correos los entrega un proceso aparte."""
+    if not app.config.get("CORREO_AL_RESPONDER", True):
+        return None
+    cartero = app.extensions.get("cartero")
+    if cartero is None or not cartero.vivo:
+        with _CREAR_CARTERO:
+            cartero = app.extensions.get("cartero")
+            if cartero is None or not cartero.vivo:
+                cartero = app.extensions["cartero"] = Cartero(app)
+    return cartero
+
+
+def _espera_cada_entrega(app) -> bool:
+    """En pruebas (TESTING), la petición que deja correo espera a que el cartero lo entregue: las pruebas
+    lo leen justo después, y el cartero no hace rondas por su cuenta (CORREO_ESPERAR_ENTREGA=False lo
+    deja como en producción)."""
+    return app.config.get("CORREO_ESPERAR_ENTREGA", app.testing)
+
+
+def esperar_entregas(app, segundos: float = ESPERA_EN_PRUEBAS) -> bool:
+    """Pide una ronda al cartero de este proceso y espera a que termine; False si no terminó a tiempo."""
+    cartero = cartero_de(app)
+    return cartero is None or cartero.esperar(cartero.avisar(), segundos)
+
+
 def registrar_entrega(app):
-    """Tras cada petición que anotó correo, la entrega sucede cuando la respuesta ya salió: al terminar
-    de recorrer su cuerpo o al cerrarlo, lo que ocurra antes.
+    """Cada proceso web tiene su cartero, que nace con su primera petición. Cada petición cuenta como «en
+    curso» mientras se atiende; si dejó correo (confirmado: una petición que deshizo su trabajo no deja
+    nada), se avisa al cartero en cuanto la respuesta salió: al terminar de recorrer su cuerpo o al
+    cerrarlo, lo que ocurra antes. En pruebas, además, se espera ahí a que lo entregue.
 
     No basta con cerrar (`call_on_close`): el servidor de Werkzeug (`flask run`, y el de las pruebas en
     navegador) no cierra la respuesta si el navegador corta la conexión en cuanto la recibe, cosa que
-    Chromium hace a veces tras enviar un formulario; ese correo se quedaba «pendiente» sin intentos.
+    Chromium hace a veces tras enviar un formulario.
     """
     from sqlalchemy import inspect
 
     siguiente = app.wsgi_app
 
-    def entregar(ids):
-        with app.app_context():
-            try:
-                entregar_pendientes(primero=ids)
-            except Exception:  # noqa: BLE001 — la entrega nunca debe afectar a la petición
-                app.logger.exception("Fallo al entregar la bandeja de salida")
+    def avisar(cartero, ruta):
+        ronda = cartero.avisar()
+        if _espera_cada_entrega(app) and not cartero.esperar(ronda):
+            registro.warning("El cartero no entregó a tiempo el correo de %s", ruta)
 
     def wsgi_app(environ, start_response):
-        cuerpo = siguiente(environ, start_response)
-        # Solo los que llegaron a la base de datos (una petición que deshizo su trabajo no deja nada que entregar).
-        ids = [inspect(s).identity[0] for s in environ.pop(CORREOS_DE_LA_PETICION, ()) if inspect(s).identity]
-        return _CuerpoYLuego(cuerpo, lambda: entregar(ids)) if ids else cuerpo
+        cartero = cartero_de(app)
+        if cartero is None:
+            return siguiente(environ, start_response)
+        cartero.entra()
+        try:
+            cuerpo = siguiente(environ, start_response)
+        finally:
+            cartero.sale()
+        if not any(inspect(s).identity for s in environ.pop(CORREOS_DE_LA_PETICION, ())):
+            return cuerpo
+        return _CuerpoYLuego(cuerpo, lambda: avisar(cartero, environ.get("PATH_INFO")))
 
     app.wsgi_app = wsgi_app
 

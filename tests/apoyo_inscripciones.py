@@ -117,8 +117,8 @@ def datos_inscripcion(correo: str, **cambios) -> dict:
 
 
 def inscribir(cliente, slug: str, correo: str, con_csrf: bool = True, **cambios):
-    """Como una persona: abre el formulario, lo rellena y lo envía. Cierra la respuesta (así se
-    entrega el correo, que sale en `call_on_close`)."""
+    """Como una persona: abre el formulario, lo rellena y lo envía (y lee y cierra la respuesta). En las
+    pruebas, la petición responde cuando el cartero ya entregó su correo (CORREO_ESPERAR_ENTREGA)."""
     datos = datos_inscripcion(correo, **cambios)
     if con_csrf:
         pagina = cliente.get(f"/eventos/{slug}/inscripcion")

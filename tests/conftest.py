@@ -56,6 +56,17 @@ def app(tmp_path_factory, url_bd):
 
 
 @pytest.fixture()
+def cartero_real(app, monkeypatch):
+    """El cartero de la aplicación como en producción: la petición no espera a que su correo se entregue y
+    el cartero también revisa la bandeja por su cuenta. Al terminar, se espera a que acabe lo que tenga
+    entre manos (las demás pruebas vuelven a esperar cada entrega)."""
+    from eventos import correo
+    monkeypatch.setitem(app.config, "CORREO_ESPERAR_ENTREGA", False)
+    yield correo.cartero_de(app)
+    assert correo.esperar_entregas(app), "el cartero no terminó su ronda"
+
+
+@pytest.fixture()
 def cliente(app):
     return app.test_client()
 

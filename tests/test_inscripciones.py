@@ -639,7 +639,7 @@ def test_evento_virtual_sin_enlace_aun_lo_dice_y_avisa_al_publicarlo(app, evento
     ruta = f"/organizacion/eventos/{evento.slug}/datos"
     campos = dict(campos_del_formulario(oficina.get(ruta).get_data(as_text=True)))
     r = oficina.post(ruta, data={**campos, "enlace_virtual": URL_REUNION})
-    r.close()  # la entrega sale al cerrar la respuesta
+    r.close()
     assert r.status_code == 302
     assert "Se avisará por correo a 1 persona" in sin_espacios(oficina.get(r.headers["Location"]))
     aviso = mensajes_para(app, correo)[-1]

@@ -27,7 +27,8 @@ from eventos.modelos import (Auditoria, CorreoSaliente, Evento, Inscripcion, Mes
 PAQUETE = Path(__file__).resolve().parent.parent / "eventos"
 
 # Los únicos módulos que confirman o deshacen la transacción: las vistas (HTML y API), los comandos de la
-# CLI y el proceso de correo. Un servicio nuevo que confirme hace fallar la guarda de abajo.
+# CLI y la entrega de correo (correo.py: el proceso de correo y el cartero de cada proceso web, un hilo con
+# su propia sesión). Un servicio nuevo que confirme hace fallar la guarda de abajo.
 DUENOS_DE_LA_TRANSACCION = {
     "cli.py",
     "correo.py",

@@ -40,6 +40,15 @@ def opciones_de_pais(idioma: str) -> list[tuple[str, str]]:
     return [("", _("— Elija —"))] + list(paises(idioma))
 
 
+class CampoPais(SelectField):
+    """Lista de países. La opción enviada se busca entre los valores tal cual: wtforms convierte en objetos
+    las 250 opciones en cada validación, y eso costaba tanto como el resto de la inscripción."""
+
+    def pre_validate(self, form):
+        if self.data not in {valor for valor, _ in self.choices}:
+            raise ValidationError(self.gettext("Not a valid choice."))
+
+
 class CasillasMultiples(SelectMultipleField):
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
@@ -52,7 +61,7 @@ class FormularioInscripcionBase(Formulario):
         DataRequired(REQUERIDO), Email(_l("Escriba una dirección de correo válida (nombre@dominio).")), Length(max=254)])
     institucion = StringField(_l("Institución"), validators=[DataRequired(REQUERIDO), Length(max=300), sin_marcado])
     cargo = StringField(_l("Cargo"), validators=[Optional(), Length(max=300), sin_marcado])
-    pais = SelectField(_l("País"), validators=[DataRequired(_l("Elija su país."))])
+    pais = CampoPais(_l("País"), validators=[DataRequired(_l("Elija su país."))])
     ciudad = StringField(_l("Ciudad"), validators=[Optional(), Length(max=120), sin_marcado])
     consentimiento = BooleanField(_l("He leído el aviso de privacidad y acepto que se traten mis datos para esta inscripción."),
                                   validators=[DataRequired(_l("Para inscribirse debe aceptar el aviso de privacidad."))])

@@ -48,30 +48,49 @@ def _etiqueta_mesa(mesa, disponibilidad) -> str:
 @bp.route("/eventos/<slug>/inscripcion", methods=["GET", "POST"])
 @limiter.limit(_limite, methods=["POST"])
 def formulario(slug):
+    mensaje = None
+    if request.method == "POST":
+        inscrita, mensaje = _inscribir(slug)
+        if inscrita:
+            return redirect(url_for("inscripciones.recibida", slug=slug))
+    # La página: el formulario (con los errores del envío, si los hubo) o por qué no hay inscripción.
     evento = _evento_publicado(slug)
     estado = evento.estado_inscripcion()
     contexto = {"evento": evento, "estado": estado, "rango_fechas": rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma),
                 "zona_visitante": g.zona_visitante}
-    if estado != "abierta":
+    if estado != "abierta" or mensaje:
         codigo = 403 if request.method == "POST" else 200
-        return render_template("inscripciones/no_disponible.html", **contexto), codigo
+        return render_template("inscripciones/no_disponible.html", **contexto, mensaje=mensaje), codigo
     formulario = clase_de_formulario(evento)()
-    _opciones(formulario, evento, None)
-    if formulario.validate_on_submit():
-        datos = datos_de_formulario(formulario, evento)
-        try:
-            servicios.inscribir(evento.id, datos)
-        except servicios.InscripcionNoPosible as error:
-            db.session.rollback()
-            return render_template("inscripciones/no_disponible.html", **contexto, mensaje=str(error)), 403
-        db.session.commit()
-        session["inscripcion_correo"] = datos["correo"]
-        return redirect(url_for("inscripciones.recibida", slug=slug))
     disponibilidad = servicios.disponibilidad(evento)
-    _opciones(formulario, evento, disponibilidad)  # ahora con las plazas libres de cada mesa
-    codigo = 400 if formulario.is_submitted() else 200
+    _opciones(formulario, evento, disponibilidad)  # con las plazas libres de cada mesa
+    codigo = 400 if formulario.is_submitted() and not formulario.validate() else 200
     return render_template("inscripciones/formulario.html", formulario=formulario, disponibilidad=disponibilidad,
                            **contexto), codigo
+
+
+def _inscribir(slug: str) -> tuple[bool, str | None]:
+    """Un envío del formulario, con lo justo del evento (`servicios.evento_del_formulario`: bajo una
+    avalancha de inscripciones, ninguna carga el evento entero). Devuelve (True, None) si la inscripción
+    quedó guardada; si no, (False, el motivo si la regla la rechazó), y la vista muestra la página."""
+    evento = servicios.evento_del_formulario(slug)
+    if evento is None:
+        abort(404)
+    if evento.estado_inscripcion() != "abierta":
+        return False, None
+    formulario = clase_de_formulario(evento)()
+    _opciones(formulario, evento, None)
+    if not formulario.validate_on_submit():
+        return False, None
+    datos = datos_de_formulario(formulario, evento)
+    try:
+        servicios.inscribir(evento.id, datos)
+    except servicios.InscripcionNoPosible as error:
+        db.session.rollback()
+        return False, str(error)
+    db.session.commit()
+    session["inscripcion_correo"] = datos["correo"]
+    return True, None
 
 
 @bp.get("/eventos/<slug>/inscripcion/recibida")

@@ -17,12 +17,12 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensiones import db
-from ..modelos import Evento, Inscripcion, Mesa
-from ..modelos.evento import estado_de_inscripcion
+from ..modelos import Evento, Inscripcion, Mesa, PreguntaInscripcion
+from ..modelos.evento import ReglasEvento, estado_de_inscripcion
 from ..zonas import ahora
 from . import avisos
 
@@ -65,6 +65,42 @@ def disponibilidad(evento: Evento) -> Disponibilidad:
     return disponibilidades([evento])[evento.id]
 
 
+class EventoDelFormulario(ReglasEvento):
+    """Lo que el envío del formulario de inscripción necesita de un evento publicado: plazo, modalidad,
+    zona, mesas (id, nombre, cupo) y preguntas propias, con las mismas reglas del modelo."""
+
+    def __init__(self, fila, mesas, preguntas):
+        self.__dict__.update(fila._mapping, mesas=mesas, preguntas_inscripcion=preguntas)
+
+
+_EVENTO_DEL_FORMULARIO = select(
+    Evento.id, Evento.estado, Evento.inscripcion_apertura, Evento.inscripcion_cierre, Evento.modalidad,
+    Evento.zona_horaria, exists().where(Mesa.evento_id == Evento.id).label("con_mesas"),
+    exists().where(PreguntaInscripcion.evento_id == Evento.id).label("con_preguntas"),
+).where(Evento.slug == bindparam("slug"), Evento.estado.in_(("publicado", "cerrado")))
+_MESAS_DEL_FORMULARIO = (select(Mesa.id, Mesa.nombre, Mesa.cupo).where(Mesa.evento_id == bindparam("evento_id"))
+                         .order_by(Mesa.orden, Mesa.id))
+_PREGUNTAS_DEL_FORMULARIO = (
+    select(PreguntaInscripcion.id, PreguntaInscripcion.texto, PreguntaInscripcion.tipo, PreguntaInscripcion.opciones,
+           PreguntaInscripcion.obligatoria)
+    .where(PreguntaInscripcion.evento_id == bindparam("evento_id"))
+    .order_by(PreguntaInscripcion.orden, PreguntaInscripcion.id))
+
+
+def evento_del_formulario(slug: str) -> EventoDelFormulario | None:
+    """El evento publicado tal como lo necesita cada envío del formulario (None si no existe o no está
+    publicado): sin objetos del ORM, con sentencias ya construidas, y las mesas y las preguntas solo si las
+    tiene. Cargar el evento entero costaba tanto como el resto de la inscripción."""
+    fila = db.session.execute(_EVENTO_DEL_FORMULARIO, {"slug": slug}).first()
+    if fila is None:
+        return None
+
+    def leer(consulta, hay):
+        return db.session.execute(consulta, {"evento_id": fila.id}).all() if hay else []
+    return EventoDelFormulario(fila, leer(_MESAS_DEL_FORMULARIO, fila.con_mesas),
+                               leer(_PREGUNTAS_DEL_FORMULARIO, fila.con_preguntas))
+
+
 class EventoBloqueado(NamedTuple):
     """Lo que las reglas necesitan del evento, leído en la misma sentencia que lo bloquea."""
     id: int
@@ -85,24 +121,28 @@ def bloquear_evento(evento_id: int) -> EventoBloqueado:
     consulta). Lo que la petición leyó antes puede haber cambiado mientras esperaba su turno: se marca como
     caducado y se vuelve a leer, ya con el bloqueo, al usarlo."""
     db.session.flush()  # lo pendiente de quien llama queda escrito: caducar no lo descarta
-    fila = db.session.execute(
-        update(Evento).where(Evento.id == evento_id)
-        .values(version_inscripciones=Evento.version_inscripciones + 1)
-        .returning(Evento.id, Evento.cupo, Evento.estado, Evento.inscripcion_apertura, Evento.inscripcion_cierre,
-                   Evento.requiere_aprobacion)
-    ).one()
+    fila = db.session.execute(_BLOQUEO, {"evento_id": evento_id}).one()
     db.session.expire_all()
     return EventoBloqueado(*fila)
+
+
+_BLOQUEO = (update(Evento).where(Evento.id == bindparam("evento_id"))
+            .values(version_inscripciones=Evento.version_inscripciones + 1)
+            .returning(Evento.id, Evento.cupo, Evento.estado, Evento.inscripcion_apertura, Evento.inscripcion_cierre,
+                       Evento.requiere_aprobacion))
 
 
 def _hay_lugar(evento: EventoBloqueado, mesa_id: int | None) -> bool:
     """Lugar en el evento y, si se eligió, en esa mesa."""
     if evento.cupo is not None:
-        confirmadas = db.session.scalar(select(func.count()).where(
-            Inscripcion.evento_id == evento.id, Inscripcion.estado == "confirmada"))
+        confirmadas = db.session.scalar(_CONFIRMADAS, {"evento_id": evento.id})
         if confirmadas >= evento.cupo:
             return False
     return mesa_id is None or _hay_lugar_en_mesa(mesa_id)
+
+
+_CONFIRMADAS = select(func.count()).where(Inscripcion.evento_id == bindparam("evento_id"),
+                                         Inscripcion.estado == "confirmada")
 
 
 def _hay_lugar_en_mesa(mesa_id: int) -> bool:

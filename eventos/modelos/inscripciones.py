@@ -193,8 +193,9 @@ class Constancia(db.Model):
 class CorreoSaliente(db.Model):
     """Bandeja de salida. La inscripción solo anota qué hay que enviar (`tipo`), en su misma transacción;
     el restablecimiento de contraseña (sin evento) y las invitaciones al equipo dejan el mensaje ya
-    compuesto. El mensaje se compone y se entrega después (al terminar la respuesta, o en un proceso aparte con
-    `flask correo enviar --continuo`). Un fallo de entrega no deshace nada: queda con su error, se
+    compuesto. El mensaje se compone y se entrega después, fuera de la petición (el cartero de cada proceso
+    web, o un proceso aparte con `flask correo enviar --continuo`): la fila es el registro, y nada se
+    pierde si un proceso se reinicia. Un fallo de entrega no deshace nada: queda con su error, se
     reintenta con espera creciente y la organización lo ve.
     """
     __tablename__ = "correo_saliente"
