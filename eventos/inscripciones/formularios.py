@@ -43,10 +43,11 @@ def opciones_de_pais(idioma: str) -> list[tuple[str, str]]:
 class CampoPais(SelectField):
     """Lista de países. La opción enviada se busca entre los valores tal cual: wtforms convierte en objetos
     las 250 opciones en cada validación, y eso costaba tanto como el resto de la inscripción."""
+    NO_VALIDA = "Not a valid choice."  # el mensaje de SelectField, que traduce el catálogo de WTForms
 
     def pre_validate(self, form):
         if self.data not in {valor for valor, _ in self.choices}:
-            raise ValidationError(self.gettext("Not a valid choice."))
+            raise ValidationError(self.gettext(self.NO_VALIDA))
 
 
 class CasillasMultiples(SelectMultipleField):
