@@ -103,18 +103,16 @@ class Inscrita(NamedTuple):
     mesa: str | None
 
 
-_PERSONA = (Inscripcion.id, Inscripcion.evento_id, Inscripcion.estado, Inscripcion.nombre, Inscripcion.apellidos,
-            Inscripcion.institucion, Mesa.nombre)
-# La consulta de cada lectura, construida una vez (solo cambian los parámetros) y sobre las tablas, sin el ORM,
-# que no tiene nada que hacer con filas de columnas sueltas. Un código que no es de nadie (o None) deja vacías
-# las columnas de la persona.
+# Las consultas de cada lectura, construidas una vez (solo cambian los parámetros) y sobre las tablas, sin el
+# ORM, que no tiene nada que hacer con filas de columnas sueltas.
 _evento, _inscripcion, _mesa = Evento.__table__, Inscripcion.__table__, Mesa.__table__
+_PERSONA = (_inscripcion.c.id, _inscripcion.c.evento_id, _inscripcion.c.estado, _inscripcion.c.nombre,
+            _inscripcion.c.apellidos, _inscripcion.c.institucion, _mesa.c.nombre)
+_CON_SU_MESA = _inscripcion.outerjoin(_mesa, _mesa.c.id == _inscripcion.c.mesa_id)
+# Un código que no es de nadie (o None) deja vacías las columnas de la persona.
 _PUERTA = (select(_evento.c.id, _evento.c.zona_horaria, _evento.c.fecha_inicio, _evento.c.fecha_fin,
-                  _evento.c.acreditacion_dias_antes, _inscripcion.c.id, _inscripcion.c.evento_id,
-                  _inscripcion.c.estado, _inscripcion.c.nombre, _inscripcion.c.apellidos, _inscripcion.c.institucion,
-                  _mesa.c.nombre)
-           .select_from(_evento.outerjoin(_inscripcion, _inscripcion.c.codigo == bindparam("codigo"))
-                        .outerjoin(_mesa, _mesa.c.id == _inscripcion.c.mesa_id))
+                  _evento.c.acreditacion_dias_antes, *_PERSONA)
+           .select_from(_evento.outerjoin(_CON_SU_MESA, _inscripcion.c.codigo == bindparam("codigo")))
            .where(_evento.c.slug == bindparam("slug")))
 
 
@@ -146,8 +144,7 @@ def registrar(evento, inscripcion_id: int, sesion: Sesion | None, usuario: Usuar
 
 
 def _persona(condicion) -> Inscrita | None:
-    fila = db.session.execute(select(*_PERSONA).outerjoin(Mesa, Mesa.id == Inscripcion.mesa_id)
-                              .where(condicion)).one_or_none()
+    fila = db.session.execute(select(*_PERSONA).select_from(_CON_SU_MESA).where(condicion)).one_or_none()
     return Inscrita(*fila) if fila is not None else None
 
 
