@@ -20,7 +20,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from icalendar import Calendar, Event as EventoIcal, Timezone, vText
 
-from .. import instantanea, zonas
+from .. import zonas
 from ..cache import memoria
 
 
@@ -143,11 +143,11 @@ def clave_personal(evento, inscripcion) -> tuple:
             inscripcion.estado == "cancelada", inscripcion.version_calendario)
 
 
-def documento_personal(inscripcion) -> bytes:
+def documento_personal(evento, inscripcion) -> bytes:
     """Sesiones de la persona (y las retiradas del evento) como CANCELLED si canceló. La SEQUENCE suma
     la versión de su calendario, que sube al cancelar y al volver a inscribirse: nunca baja. Es el mismo
-    documento para el archivo descargado, el adjunto del correo y la suscripción."""
-    evento = instantanea.programa_por_id(inscripcion.evento_id)
+    documento para el archivo descargado, el adjunto del correo y la suscripción. `evento` es la instantánea
+    del programa que quien llama ya tiene."""
     return documento(evento, sesiones_personales(evento, inscripcion), evento.titulo,
                      inscripcion.estado == "cancelada", ajuste_secuencia=inscripcion.version_calendario,
                      retiradas=evento.retiradas)

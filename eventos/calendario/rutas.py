@@ -48,9 +48,9 @@ def personal(clave):
         select(Inscripcion).where(Inscripcion.clave_calendario == clave)).scalar_one_or_none()
     if inscripcion is None:
         abort(404, description=_("Este calendario ya no existe: puede que se haya renovado su enlace."))
-    evento = inscripcion.evento
+    evento = instantanea.programa_por_id(inscripcion.evento_id)
     return respuesta_condicional(("personal.ics", clave, *calendario.clave_personal(evento, inscripcion)),
-                                 lambda: calendario.documento_personal(inscripcion), tipo=TIPO_ICS,
+                                 lambda: calendario.documento_personal(evento, inscripcion), tipo=TIPO_ICS,
                                  nombre=f"{evento.slug}.ics", guardar=False, privada=True)
 
 

@@ -107,6 +107,6 @@ def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
         if con_qr and inscripcion.en_persona:
             imagenes.append(("qr-inscripcion", qr.imagen_png(inscripcion)))
         if con_qr:
-            adjuntos.append((f"{evento.slug}.ics", "text/calendar", calendario.documento_personal(inscripcion)))
+            adjuntos.append((f"{evento.slug}.ics", "text/calendar", calendario.documento_personal(evento, inscripcion)))
         mensaje = correo.construir(inscripcion.correo, asunto, texto, html, tuple(adjuntos), tuple(imagenes))
     return str(mensaje["Subject"]), bytes(mensaje)

@@ -168,9 +168,10 @@ def calendario_personal(token):
     inscripcion = qr.inscripcion_del_enlace(token)
     if not inscripcion.activa:
         abort(404)
-    respuesta = make_response(calendario.documento_personal(inscripcion))
+    evento = instantanea.programa_por_id(inscripcion.evento_id)
+    respuesta = make_response(calendario.documento_personal(evento, inscripcion))
     respuesta.content_type = "text/calendar; charset=utf-8"
-    respuesta.headers["Content-Disposition"] = f'attachment; filename="{inscripcion.evento.slug}.ics"'
+    respuesta.headers["Content-Disposition"] = f'attachment; filename="{evento.slug}.ics"'
     return respuesta
 
 
