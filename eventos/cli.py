@@ -127,9 +127,21 @@ def enviar_correo(continuo, cada):
     """Compone y entrega los correos pendientes o fallidos cuyo reintento ya toca."""
     import time
 
+    from sqlalchemy.exc import DBAPIError
+
     from .correo import entregar_pendientes
     while True:
-        enviados, fallidos = entregar_pendientes(limite=500)
+        try:
+            enviados, fallidos = entregar_pendientes(limite=500)
+        except DBAPIError as error:
+            if not continuo:
+                raise
+            # El proceso de correo sigue vivo mientras la base de datos se reinicia o la red falla.
+            db.session.rollback()
+            click.echo(f"La base de datos no responde ({type(error.orig).__name__}); se reintenta en {cada} s",
+                       err=True)
+            time.sleep(cada)
+            continue
         if enviados or fallidos or not continuo:
             click.echo(f"Enviados: {enviados}; fallidos: {fallidos}")
         if not continuo:

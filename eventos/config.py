@@ -81,6 +81,7 @@ def desde_entorno(instance_path: str) -> dict:
         "MAIL_USE_TLS": os.environ.get("MAIL_USE_TLS", "").lower() in ("1", "true", "si", "sí", "yes"),
         "MAIL_DEFAULT_SENDER": os.environ.get("MAIL_DEFAULT_SENDER") or "eventos@localhost",
         "MAIL_CARPETA": os.environ.get("MAIL_CARPETA") or str(instancia / "correo"),
+        "CORREO_RECLAMO_SEGUNDOS": int(os.environ.get("CORREO_RECLAMO_SEGUNDOS") or 600),
         # Con un proceso de correo aparte (`flask correo enviar --continuo`), los procesos web solo anotan.
         "CORREO_AL_RESPONDER": os.environ.get("CORREO_PROCESO_APARTE", "").lower() not in ("1", "true", "si", "sí", "yes"),
         # La única raíz de las direcciones absolutas (correos, calendarios, exportaciones, API, páginas en

@@ -84,9 +84,14 @@ INTENTOS_MAXIMOS = 8
 # Correos compuestos al anotarlos con un enlace que da acceso a una cuenta: se borran una vez entregados.
 CON_ENLACE_SECRETO = ("restablecer", "invitacion")
 ENVIO_EN_CURSO = timedelta(minutes=1)  # un envío reclamado hace menos que esto se considera en marcha
-RECLAMO = timedelta(minutes=10)  # si el proceso muere a mitad de un envío, el correo se reintenta pasado este plazo
 LARGO_ASUNTO = 300  # CorreoSaliente.asunto
 CORREOS_DE_LA_PETICION = "eventos.correos_salientes"  # clave del entorno WSGI de la petición
+
+
+def plazo_de_reclamo() -> timedelta:
+    """Si el proceso muere a mitad de un envío, el correo se reintenta pasado este plazo (CORREO_RECLAMO_SEGUNDOS,
+    10 minutos por omisión): más que lo que tarda el envío más lento, para no enviarlo dos veces."""
+    return timedelta(seconds=current_app.config["CORREO_RECLAMO_SEGUNDOS"])
 
 
 def encolar(destinatario: str, asunto: str, texto: str, tipo: str, evento_id: int | None = None):
@@ -157,7 +162,7 @@ def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=
 
 def _reclamar(correo_id: int, intentos: int) -> bool:
     """Toma el correo para este proceso. Hasta saber el resultado cuenta como fallido sin error («en curso
-    o interrumpido»): si el proceso muriera, se vería y se reintentaría pasado RECLAMO."""
+    o interrumpido»): si el proceso muriera, se vería y se reintentaría pasado `plazo_de_reclamo()`."""
     from sqlalchemy import update
 
     from .extensiones import db
@@ -167,7 +172,7 @@ def _reclamar(correo_id: int, intentos: int) -> bool:
     reclamado = db.session.execute(
         update(CorreoSaliente)
         .where(CorreoSaliente.id == correo_id, CorreoSaliente.intentos == intentos, CorreoSaliente.estado != "enviado")
-        .values(intentos=intentos + 1, proximo_intento=ahora() + RECLAMO, estado="fallido", ultimo_error="")
+        .values(intentos=intentos + 1, proximo_intento=ahora() + plazo_de_reclamo(), estado="fallido", ultimo_error="")
     ).rowcount
     db.session.commit()
     return bool(reclamado)
@@ -183,6 +188,8 @@ def _entregar_reclamado(correo_id: int, intento: int) -> bool:
     from .modelos import CorreoSaliente
     from .zonas import ahora
 
+    # Lo que falta del plazo de reclamo, que empezó al reclamarlo: hasta ahí se insiste en anotar el resultado.
+    limite = time.monotonic() + plazo_de_reclamo().total_seconds() * 0.9
     compuesto = {}
     try:
         saliente = db.session.get(CorreoSaliente, correo_id)
@@ -201,9 +208,29 @@ def _entregar_reclamado(correo_id: int, intento: int) -> bool:
         resultado = {"estado": "enviado", "enviado_en": ahora(), "ultimo_error": ""}
         if saliente.tipo in CON_ENLACE_SECRETO:  # ya entregado: el enlace no se queda en la base de datos
             resultado["mensaje"] = None
-    db.session.execute(update(CorreoSaliente).where(CorreoSaliente.id == correo_id).values(**{**compuesto, **resultado}))
-    db.session.commit()
+    _anotar(update(CorreoSaliente).where(CorreoSaliente.id == correo_id).values(**{**compuesto, **resultado}), limite)
     return resultado["estado"] == "enviado"
+
+
+def _anotar(sentencia, limite: float) -> None:
+    """Escribe el resultado de un envío. Si la base de datos no responde (se reinicia, se cortó la conexión), lo
+    reintenta hasta `limite` (time.monotonic()): un correo entregado cuyo resultado no se anotara se volvería a
+    enviar al acabar el plazo de reclamo."""
+    from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+    from .extensiones import db
+    while True:
+        try:
+            db.session.execute(sentencia)
+            db.session.commit()
+            return
+        except DBAPIError as error:
+            db.session.rollback()
+            sin_conexion = error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError))
+            if not sin_conexion or time.monotonic() >= limite:
+                raise
+            registro.warning("La base de datos no responde; se reintenta anotar un correo ya tratado")
+            time.sleep(0.5)
 
 
 # --- Entrega desde los procesos web: el cartero -----------------------------------------------------
@@ -219,7 +246,7 @@ class Cartero:
 
     Lo despierta cada petición que dejó correo, y revisa además al arrancar y cada REVISION segundos: así
     sale también lo que quedó pendiente en un proceso que murió o se reinició (la fila de la bandeja es el
-    registro; lo que un proceso dejó reclamado a medias se reintenta pasado `RECLAMO`). Compone solo
+    registro; lo que un proceso dejó reclamado a medias se reintenta pasado `plazo_de_reclamo()`). Compone solo
     cuando su proceso lleva REPOSO segundos sin peticiones en curso: durante una avalancha de inscripciones
     el proceso atiende peticiones, y el correo sale justo después. Varios carteros (uno por proceso) pueden
     trabajar a la vez: cada correo se reclama antes de enviarse.

@@ -169,6 +169,58 @@ def test_correo_interrumpido_en_su_ultimo_intento_se_ve_fallido_y_reintentar_lo_
     assert len(mensajes_para(app, correo)) == 1
 
 
+def test_si_la_base_cae_tras_entregar_el_resultado_se_anota_al_volver_y_no_sale_dos_veces(app, eventos_prueba,
+                                                                                             proceso_aparte):
+    """PostgreSQL se reinicia justo después de que el servidor SMTP aceptó el correo: anotar «enviado» falla una
+    vez. Antes quedaba reclamado sin anotar y, pasado el plazo de reclamo, salía otra vez (bench/cluster.py)."""
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+
+    evento = eventos_prueba()
+    correo = unico("base-caida")
+    inscribir(app.test_client(), evento.slug, correo)
+    caidas = []
+
+    def caer_una_vez(conexion, cursor, sentencia, parametros, contexto, varias):
+        if sentencia.lstrip().upper().startswith("UPDATE CORREO_SALIENTE") and "enviado_en" in sentencia \
+                and not caidas:
+            caidas.append(sentencia)
+            raise OperationalError(sentencia, parametros, ConnectionError("server closed the connection unexpectedly"))
+
+    with app.app_context():
+        motor = db.engine
+    event.listen(motor, "before_cursor_execute", caer_una_vez)
+    try:
+        proceso_aparte()
+    finally:
+        event.remove(motor, "before_cursor_execute", caer_una_vez)
+    assert caidas, "la prueba no llegó a cortar la anotación"
+    assert saliente_de(app, correo).estado == "enviado"
+    with app.app_context(), time_machine.travel(ahora() + bandeja.plazo_de_reclamo() + timedelta(minutes=1)):
+        proceso_aparte()
+    assert len(mensajes_para(app, correo)) == 1
+
+
+def test_el_proceso_de_correo_continuo_sobrevive_a_que_la_base_no_responda(app, monkeypatch):
+    """`flask correo enviar --continuo` mientras PostgreSQL se reinicia: antes, la primera consulta fallida
+    terminaba el proceso y la bandeja dejaba de salir hasta que alguien lo arrancaba (bench/cluster.py)."""
+    from sqlalchemy.exc import OperationalError
+
+    llamadas = []
+
+    def bandeja_que_cae_una_vez(limite):
+        llamadas.append(limite)
+        if len(llamadas) == 1:
+            raise OperationalError("SELECT", {}, ConnectionError("the database system is shutting down"))
+        if len(llamadas) == 2:
+            return 3, 0
+        raise KeyboardInterrupt  # tercera vuelta: se detiene la prueba
+    monkeypatch.setattr(bandeja, "entregar_pendientes", bandeja_que_cae_una_vez)
+    resultado = app.test_cli_runner().invoke(args=["correo", "enviar", "--continuo", "--cada", "0"])
+    assert len(llamadas) == 3, resultado.output
+    assert "La base de datos no responde" in resultado.output and "Enviados: 3; fallidos: 0" in resultado.output
+
+
 def test_el_enlace_para_restablecer_no_se_queda_en_la_base_una_vez_entregado(app, evento_con_equipo):
     cliente = app.test_client()
     enviar(cliente, "/cuentas/recuperar", {"correo": evento_con_equipo["correos"]["admin"]}).close()

@@ -470,7 +470,7 @@ def reintentar_correos(evento):
     # Un correo que otro proceso reclamó hace menos de un minuto (fallido sin error) se está enviando: no se
     # toca, o saldría dos veces. Pasado ese minuto, se da por interrumpido y se reintenta.
     en_curso = (CorreoSaliente.ultimo_error == "") & \
-        (CorreoSaliente.proximo_intento > momento + bandeja.RECLAMO - bandeja.ENVIO_EN_CURSO)
+        (CorreoSaliente.proximo_intento > momento + bandeja.plazo_de_reclamo() - bandeja.ENVIO_EN_CURSO)
     fallidos = db.session.execute(select(CorreoSaliente).where(
         CorreoSaliente.evento_id == evento.id, CorreoSaliente.estado == "fallido", ~en_curso)).scalars().all()
     if not fallidos:
