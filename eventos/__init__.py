@@ -6,35 +6,46 @@ from pathlib import Path
 
 from flask import Flask
 
+from .config import carpeta_instancia
+from .estaticos import con_huella, servir
+
 RAIZ = Path(__file__).resolve().parent.parent
 
 
 class Aplicacion(Flask):
     """Flask con una sola raíz para las direcciones absolutas: `url_for(..., _external=True)` (en el código
-    y en las plantillas) sale de URL_PUBLICA, nunca de la cabecera Host de la petición."""
+    y en las plantillas) sale de URL_PUBLICA, nunca de la cabecera Host de la petición. Los estáticos se
+    enlazan con la huella de su contenido en el nombre."""
 
     def url_for(self, endpoint: str, *, _external: bool = False, _scheme: str | None = None, **valores) -> str:
+        if endpoint == "static" and "filename" in valores and not self.debug:
+            valores["filename"] = con_huella(self.static_folder, valores["filename"])
         ruta = super().url_for(endpoint, _external=False, **valores)
         if not (_external or _scheme) or not ruta.startswith("/"):
             return ruta
         base = self.config["URL_PUBLICA"]
         return (f"{_scheme}{base[base.index(':'):]}" if _scheme else base) + ruta
 
+    def send_static_file(self, filename: str):
+        """/estaticos/…: con la huella del contenido en el nombre, caché de un año (eventos/estaticos.py)."""
+        return servir(self.static_folder, filename)
+
 
 def create_app(config: dict | None = None) -> Flask:
     app = Aplicacion(
         __name__,
         instance_relative_config=True,
-        instance_path=str(RAIZ / "instance"),
+        instance_path=carpeta_instancia(),
         template_folder=str(RAIZ / "plantillas"),
         static_folder=str(RAIZ / "estaticos"),
         static_url_path="/estaticos",
     )
-    from .config import clave_local, desde_entorno, opciones_motor, preparar_direcciones
+    from .config import clave_local, desde_entorno, elegir_almacen, opciones_motor, preparar_direcciones
     app.config.from_mapping(desde_entorno(app.instance_path))
     if config:
         app.config.update(config)
     preparar_direcciones(app.config)
+    elegir_almacen(app.config)
     app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", opciones_motor(app.config["SQLALCHEMY_DATABASE_URI"]))
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if not app.config["SECRET_KEY"]:
@@ -43,7 +54,8 @@ def create_app(config: dict | None = None) -> Flask:
     from . import modelos  # noqa: F401  (registra las tablas antes de Migrate)
     from .extensiones import babel, cache, csrf, db, limiter, login
     from .preferencias import elegir_idioma, registrar_preferencias
-    from .registro import registrar_registros
+    from .metricas import registrar_metricas
+    from .registro import registrar_peticiones, registrar_registros
     from .seguridad import registrar_seguridad
 
     db.init_app(app)
@@ -61,6 +73,8 @@ def create_app(config: dict | None = None) -> Flask:
     registrar_seguridad(app)  # la política de entrada, antes que las preferencias (que leen ?lang= y ?tz=)
     registrar_preferencias(app)
     registrar_registros()
+    registrar_peticiones(app)  # REGISTRO=json
+    registrar_metricas(app)  # METRICAS=1
 
     _enteros_de_ruta_acotados(app)
     from .acreditacion.rutas import bp as acreditacion_bp

@@ -91,6 +91,10 @@ class AlmacenRedis:
         except self._error as error:
             registro.warning("Redis no responde al guardar en la caché: %s", error)
 
+    def comprobar(self) -> None:
+        """PING, con los mismos plazos cortos; lanza redis.RedisError si Redis no responde (/api/v1/preparado)."""
+        self._redis.ping()
+
     def clear(self) -> None:
         claves = list(self._redis.scan_iter(match=self._prefijo + "*", count=1000))
         if claves:
@@ -132,16 +136,23 @@ def memoria() -> MemoriaAcotada:
     return current_app.extensions["memoria"]
 
 
+def resumen_de_archivos(archivos) -> str:
+    """SHA-256, en hexadecimal, del contenido de `archivos` en ese orden."""
+    resumen = hashlib.sha256()
+    for archivo in archivos:
+        resumen.update(Path(archivo).read_bytes())
+    return resumen.hexdigest()
+
+
 @lru_cache(maxsize=1)
 def huella_del_codigo() -> str:
-    """Resumen del código, las plantillas y las traducciones: otra versión desplegada escribe otros
-    documentos, así que no sirve los que guardó la anterior en el Redis compartido (ni su ETag vale)."""
+    """Resumen del código, las plantillas, las traducciones y los estáticos: otra versión desplegada escribe
+    otros documentos (también otros nombres de estáticos, ver eventos/estaticos.py), así que no sirve los que
+    guardó la anterior en el Redis compartido (ni su ETag vale)."""
     raiz = Path(__file__).resolve().parent
-    resumen = hashlib.sha256()
-    for archivo in sorted(chain(raiz.rglob("*.py"), raiz.rglob("*.po"), raiz.rglob("*.yaml"),
-                                       (raiz.parent / "plantillas").rglob("*.*"))):
-        resumen.update(archivo.read_bytes())
-    return resumen.hexdigest()[:16]
+    return resumen_de_archivos(sorted(chain(
+        raiz.rglob("*.py"), raiz.rglob("*.po"), raiz.rglob("*.yaml"),
+        (raiz.parent / "plantillas").rglob("*.*"), (raiz.parent / "estaticos").rglob("*.*"))))[:16]
 
 
 def etiqueta(*partes) -> str:
@@ -161,7 +172,8 @@ def respuesta_condicional(partes: tuple, generar, *, tipo: str = "text/html; cha
     personales: cada uno se pide pocas veces); `privada` para lo que no deben guardar los proxies.
     `nombre` es el nombre de archivo; `adjunto` lo ofrece para descargar en vez de mostrarlo."""
     clave = etiqueta(*partes)
-    if request.if_none_match.contains(clave):
+    # Comparación débil (RFC 9110): nginx marca W/ el ETag de lo que comprime con gzip.
+    if request.if_none_match.contains_weak(clave):
         respuesta = Response(status=304)
     else:
         cuerpo = cache.get(clave) if guardar else None

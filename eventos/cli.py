@@ -24,6 +24,7 @@ def registrar_comandos(app):
     app.cli.add_command(usuarios)
     app.cli.add_command(programa)
     app.cli.add_command(correo)
+    app.cli.add_command(materiales)
 
 
 usuarios = AppGroup("usuarios", help="Cuentas de la oficina de organización.")
@@ -71,7 +72,12 @@ def exportar(slug, formato, carpeta):
         for material in _materiales(datos):
             if "archivo" in material:
                 nombre = f"{material['archivo'][:12]}-{Path(material.get('nombre_archivo') or material['archivo']).name}"
-                shutil.copyfile(almacen.carpeta() / material["archivo"], destino / "materiales" / nombre)
+                try:
+                    origen = almacen.abrir(material["archivo"])
+                except FileNotFoundError:
+                    raise click.ClickException(f"Falta el archivo del material «{material['titulo']}».") from None
+                with origen, open(destino / "materiales" / nombre, "wb") as copia:
+                    shutil.copyfileobj(origen, copia, almacen.TROZO)
                 material["archivo"] = f"materiales/{nombre}"
     texto = (json.dumps(datos, ensure_ascii=False, indent=2, default=str) if formato == "json"
              else yaml.safe_dump(datos, allow_unicode=True, sort_keys=False, width=100))
@@ -148,3 +154,32 @@ def enviar_correo(continuo, cada):
             sys.exit(1 if fallidos else 0)
         if enviados < 500:
             time.sleep(cada)
+
+
+materiales = AppGroup("materiales", help="Archivos de los materiales (ALMACEN_MATERIALES).")
+
+
+@materiales.command("mover")
+@click.option("--desde", type=click.Choice(["carpeta", "bd", "s3"]), default="carpeta", show_default=True,
+              help="Almacén del que se copian los archivos.")
+def mover_materiales(desde):
+    """Copia al almacén configurado los archivos del almacén --desde que aún no tenga (se puede repetir). El
+    origen queda igual: la carpeta de un nodo se puede borrar cuando ningún proceso la usa ya."""
+    from flask import current_app
+
+    from .servicios import materiales as almacen
+
+    destino = current_app.config["ALMACEN_MATERIALES"]
+    if desde == destino:
+        raise click.ClickException(f"Los materiales ya se guardan en «{destino}» (ALMACEN_MATERIALES): "
+                                   "elija otro origen con --desde.")
+    try:
+        origen = almacen.crear(desde)
+    except ValueError as error:
+        raise click.ClickException(str(error)) from None
+    copiados = ya_estaban = 0
+    for _nombre, copiado in almacen.mover(origen, almacen.actual()):
+        db.session.commit()  # archivo a archivo: lo ya copiado no se pierde si algo falla después
+        copiados += copiado
+        ya_estaban += not copiado
+    click.echo(f"Copiados a «{destino}»: {copiados}; ya estaban: {ya_estaban}.")

@@ -2,7 +2,8 @@
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, SecurityError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException, SecurityError, ServiceUnavailable
 
 TITULOS = {
     400: lambda: _("Solicitud no válida"),
@@ -14,7 +15,9 @@ TITULOS = {
     413: lambda: _("Archivo demasiado grande"),
     429: lambda: _("Demasiadas solicitudes"),
     500: lambda: _("Error del servidor"),
+    503: lambda: _("Servicio no disponible"),
 }
+ESPERA_SIN_BASE = 5  # segundos que Retry-After pide esperar cuando la base de datos no responde
 
 
 def _mensaje(error: HTTPException) -> str:
@@ -45,3 +48,18 @@ def registrar_errores(app):
         if isinstance(error, SecurityError):  # un Host que no es de confianza: sin él no se construye ninguna dirección
             return f"{titulo}: {mensaje}\n", codigo, {"Content-Type": "text/plain; charset=utf-8"}
         return render_template("error.html", codigo=codigo, titulo=titulo, mensaje=mensaje), codigo
+
+    @app.errorhandler(OperationalError)
+    def base_sin_respuesta(error: OperationalError):
+        """La base de datos se reinicia o no se alcanza: 503 con Retry-After en vez de un 500 (nginx pasa los GET
+        a otro nodo). El pool ya descartó la conexión rota; la siguiente petición abre otra."""
+        from .extensiones import db
+        db.session.rollback()
+        # La primera línea del error del controlador («connection refused», «the database system is shutting
+        # down»…): sin la sentencia ni sus valores, que podrían llevar datos personales.
+        app.logger.warning("La base de datos no responde: %s: %s", type(error.orig).__name__,
+                           str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "")
+        respuesta = app.make_response(error_http(ServiceUnavailable(
+            _("El servicio no puede atender ahora mismo. Inténtelo de nuevo en unos segundos."))))
+        respuesta.headers["Retry-After"] = str(ESPERA_SIN_BASE)
+        return respuesta

@@ -46,6 +46,13 @@ def configuracion(tmp, url: str) -> dict:
 CLAVE = "clave-de-prueba-123"
 
 
+def estatico(nombre: str) -> str:
+    """La dirección con la que las páginas enlazan un estático: con la huella de su contenido (eventos/estaticos.py)."""
+    from eventos import RAIZ
+    from eventos.estaticos import con_huella
+    return "/estaticos/" + con_huella(str(RAIZ / "estaticos"), nombre)
+
+
 def crear_usuario(correo: str, nombre: str | None = None, admin: bool = False):
     """Crea (o devuelve) una cuenta de prueba; hay que estar dentro de un contexto de la aplicación."""
     from eventos.cuentas.servicios import buscar_por_correo, crear_usuario as crear

@@ -12,7 +12,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from apoyo import entrar, token_csrf
+from apoyo import entrar, estatico, token_csrf
 from apoyo_inscripciones import ZONA_EVENTO, leer_qr, mensajes_para
 from eventos import qr
 from eventos.extensiones import db
@@ -114,7 +114,7 @@ def test_recuentos_en_la_zona_del_evento(app, puerta):
     html = cliente.get(f"{puerta['base']}/asistencia").get_data(as_text=True)
     assert re.search(r'data-valor="acreditadas">4<', html) and re.search(r'data-valor="confirmadas">5<', html)
     assert f"{puerta['dia']} 09:00–10:00" in html and "Trabajo en mesas" in html and "A mano" in html
-    assert 'data-fuente="/organizacion/eventos/' in html and "js/asistencia.js" in html
+    assert 'data-fuente="/organizacion/eventos/' in html and estatico("js/asistencia.js") in html
     assert "<meter" in html and "style=" not in html
 
 

@@ -27,6 +27,7 @@ PERMITIDAS = {
     "api.eventos": set(PERSONAS),
     "api.evento": set(PERSONAS),
     "api.salud": set(PERSONAS),
+    "api.preparado": set(PERSONAS),
     "api.descripcion_openapi": set(PERSONAS),
     "api.documentacion": set(PERSONAS),
     "api.acreditar": ACREDITACION,

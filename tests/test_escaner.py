@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from apoyo import entrar
+from apoyo import entrar, estatico
 from eventos import zonas
 from eventos.extensiones import db
 from eventos.modelos import Evento
@@ -68,7 +68,7 @@ def test_el_equipo_del_evento_abre_el_escaner(app, cliente, evento_con_equipo, r
     assert f'data-url-sin-conexion="/api/v1/eventos/{slug}/acreditacion/sin-conexion"' in texto
     assert f'data-url-buscar="/api/v1/eventos/{slug}/acreditacion/buscar"' in texto
     assert 'data-url-service-worker="/acreditacion/sw.js"' in texto
-    assert "/estaticos/vendor/jsqr/jsQR.js" in texto and "/estaticos/js/escaner.js" in texto
+    assert estatico("vendor/jsqr/jsQR.js") in texto and estatico("js/escaner.js") in texto
     assert _opcion_elegida(texto) is None  # sin ?sesion: todo el evento
     for etiqueta in ("Código de la credencial", "Nombre, correo o institución", "Registrar la asistencia a"):
         assert etiqueta in texto

@@ -20,6 +20,7 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
+from apoyo import estatico
 from eventos.demo import SLUGS
 from eventos.extensiones import db
 from eventos.modelos import Evento, Sesion
@@ -414,7 +415,7 @@ def test_pagina_para_imprimir_muestra_todas_las_sesiones(app, cliente, slug):
     r = cliente.get(f"/eventos/{slug}/programa/imprimir")
     assert r.status_code == 200
     html = r.get_data(as_text=True)
-    assert '<link rel="stylesheet" href="/estaticos/css/impresion.css">' in html
+    assert f'<link rel="stylesheet" href="{estatico("css/impresion.css")}">' in html
     texto = texto_visible(html)
     for titulo, n in Counter(s[2] for s in sesiones_de(app, slug)).items():
         assert texto.count(titulo) >= n, titulo

@@ -12,10 +12,6 @@ import email
 import email.policy
 import os
 import re
-import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -28,13 +24,13 @@ from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
 from apoyo import URL_PRUEBAS, configuracion
+from apoyo_gunicorn import Gunicorn
 from eventos.config import normalizar_url_bd
 
 pytestmark = pytest.mark.lento
 
 requests = pytest.importorskip("requests")
 
-RAIZ = Path(__file__).resolve().parent.parent
 # Con el pid: dos ejecuciones de la batería a la vez contra el mismo servidor no se borran la base.
 BASE_PG = f"eventos_prueba_concurrencia_{os.getpid()}"
 PERSONAS, CUPO, HILOS, PROCESOS = 200, 50, 50, 4
@@ -123,77 +119,6 @@ def recuento(url: str, slug: str) -> tuple[Counter, list[str], int]:
     return Counter(estado for estado, _ in filas), [codigo for _, codigo in filas], correos
 
 
-# --- Servidor gunicorn ----------------------------------------------------------------------------
-def puerto_libre() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def comando_gunicorn() -> list[str]:
-    junto = Path(sys.executable).with_name("gunicorn")
-    return [str(junto)] if junto.exists() else [sys.executable, "-m", "gunicorn"]
-
-
-class Gunicorn:
-    def __init__(self, url_bd: str, tmp_path: Path):
-        self.puerto = puerto_libre()
-        self.base = f"http://127.0.0.1:{self.puerto}"
-        self.registro = tmp_path / "gunicorn.log"
-        self.carpeta_correo = tmp_path / "correo"
-        entorno = {clave: valor for clave, valor in os.environ.items()
-                   if clave not in ("MAIL_SERVER", "REDIS_URL", "CORREO_PROCESO_APARTE", "URL_PUBLICA", "HTTPS")}
-        entorno.update({
-            "DATABASE_URL": url_bd,
-            "SECRET_KEY": SECRETO,
-            "LIMITE_INSCRIPCION": "100000 per minute",
-            "MAIL_CARPETA": str(self.carpeta_correo),
-            "MATERIALES_CARPETA": str(tmp_path / "materiales"),
-            "PYTHONUNBUFFERED": "1",
-        })
-        self._salida = self.registro.open("wb")
-        self.proceso = subprocess.Popen(
-            comando_gunicorn() + ["-w", str(PROCESOS), "-b", f"127.0.0.1:{self.puerto}", "--timeout", "60",
-                                  *self.sin_socket_de_control(),
-                                  "--graceful-timeout", "5", "app:create_app()"],
-            cwd=RAIZ, env=entorno, stdout=self._salida, stderr=subprocess.STDOUT)
-
-    @staticmethod
-    def sin_socket_de_control() -> list[str]:
-        """Las versiones recientes de gunicorn abren un socket de control en ~/.gunicorn/: fuera del repositorio y compartido entre
-        ejecuciones simultáneas. No hace falta aquí."""
-        ayuda = subprocess.run(comando_gunicorn() + ["--help"], capture_output=True, text=True, timeout=30).stdout
-        return ["--no-control-socket"] if "--no-control-socket" in ayuda else []
-
-    def esperar(self, ruta: str, limite: float = 20.0):
-        fin = time.monotonic() + limite
-        while time.monotonic() < fin:
-            if self.proceso.poll() is not None:
-                pytest.fail(f"gunicorn terminó al arrancar (código {self.proceso.returncode}):\n{self.salida()[-3000:]}")
-            try:
-                if requests.get(self.base + ruta, timeout=2).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.2)
-        pytest.fail(f"gunicorn no respondió en {limite:.0f} s:\n{self.salida()[-3000:]}")
-
-    def salida(self) -> str:
-        if not self._salida.closed:
-            self._salida.flush()
-        return self.registro.read_text(encoding="utf-8", errors="replace")
-
-    def detener(self):
-        if self.proceso.poll() is None:
-            self.proceso.send_signal(signal.SIGTERM)
-            try:
-                self.proceso.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proceso.kill()
-                self.proceso.wait(timeout=10)
-        self._salida.close()
-
-
 # --- Personas inscribiéndose a la vez ----------------------------------------------------------------
 RE_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"|name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -244,7 +169,8 @@ def test_200_inscripciones_simultaneas_para_50_plazas(base_concurrencia, tmp_pat
     url_bd = base_concurrencia
     motor = make_url(normalizar_url_bd(url_bd)).get_backend_name()
     slug = preparar_base(url_bd, tmp_path)
-    servidor = Gunicorn(url_bd, tmp_path)
+    servidor = Gunicorn(tmp_path, {"DATABASE_URL": url_bd, "SECRET_KEY": SECRETO,
+                                   "LIMITE_INSCRIPCION": "100000 per minute"}, ("-w", str(PROCESOS)))
     try:
         servidor.esperar(f"/eventos/{slug}/inscripcion")
         inicio = time.monotonic()
@@ -275,7 +201,7 @@ def test_200_inscripciones_simultaneas_para_50_plazas(base_concurrencia, tmp_pat
     # Cada persona recibe exactamente un correo (confirmación o lista de espera), ni cero ni dos.
     assert sin_entregar == 0, f"{sin_entregar} correos sin entregar tras 30 s"
     por_persona = Counter(email.message_from_bytes(p.read_bytes(), policy=email.policy.default)["To"]
-                          for p in servidor.carpeta_correo.glob("*.eml"))
+                          for p in (tmp_path / "correo").glob("*.eml"))
     assert len(por_persona) == PERSONAS
     repetidos = {direccion: n for direccion, n in por_persona.items() if n > 1}
     assert not repetidos, f"correos repetidos: {len(repetidos)} personas, p. ej. {list(repetidos.items())[:3]}"

@@ -9,7 +9,7 @@ from html import unescape
 import pytest
 from sqlalchemy import select
 
-from apoyo import entrar, token_csrf
+from apoyo import entrar, estatico, token_csrf
 from eventos import qr
 from eventos.extensiones import db
 from eventos.mesas import servicios
@@ -103,7 +103,7 @@ def test_la_moderacion_guarda_sin_javascript(app, cliente, espacio):
     assert f'action="/mesas/{espacio["mesa_id"]}/preguntas/{preguntas1[0]}"' in html
     assert f'action="/mesas/{espacio["mesa_id"]}/preguntas/{preguntas2[0]}"' not in html  # solo la ronda elegida
     assert f'href="/mesas/{espacio["mesa_id"]}/?bloque={ronda2}"' in html
-    assert 'src="/estaticos/js/mesa.js"' in html
+    assert f'src="{estatico("js/mesa.js")}"' in html
 
     r = _post(cliente, espacio, preguntas1[0], "Una respuesta con **énfasis**", 0,
               puntos="- Acuerdo uno\n\n  Acuerdo   dos  ", intervenciones="7")

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import html
 import io
-import os
 import re
 
 import pytest
@@ -59,8 +58,10 @@ def _materiales(app, slug: str) -> list[Material]:
 
 
 def _archivos_guardados(app) -> set[str]:
-    carpeta = app.config["MATERIALES_CARPETA"]
-    return set(os.listdir(carpeta)) if os.path.isdir(carpeta) else set()
+    """Los archivos del almacén configurado (la carpeta, la base de datos o el bucket)."""
+    from eventos.servicios import materiales
+    with app.app_context():
+        return set(materiales.actual().nombres())
 
 
 def _crear_guia(cliente, slug, sesion_id=0, titulo="", rectora="") -> int:

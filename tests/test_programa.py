@@ -91,7 +91,7 @@ def test_material_de_archivo_no_se_admite_sin_carpeta(contexto):
 def test_exportar_e_importar_da_el_mismo_programa(contexto, slug):
     original = Evento.con_programa(slug)
     exportado = programa.exportar(original)
-    copia = programa.importar(copy.deepcopy(exportado), base=programa.almacen.carpeta(), slug=f"{slug}-copia")
+    copia = programa.importar(copy.deepcopy(exportado), slug=f"{slug}-copia")
     db.session.commit()
     try:
         reexportado = programa.exportar(Evento.con_programa(f"{slug}-copia"))

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from apoyo import entrar
+from apoyo import entrar, estatico
 from eventos.extensiones import db
 from eventos.mesas import servicios
 from eventos.modelos import Evento, Respuesta, Usuario
@@ -75,7 +75,7 @@ def test_publicadas_lo_ve_cualquiera_sin_sesion(app, tablero):
     html = r.get_data(as_text=True)
     assert "Primera respuesta de la mesa uno" in html and "Acuerdo uno" in html
     assert "Vista de la organización" not in html
-    assert 'src="/estaticos/js/tablero.js"' in html
+    assert f'src="{estatico("js/tablero.js")}"' in html
     assert anonimo.get(tablero["json"]).status_code == 200
 
 

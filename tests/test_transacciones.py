@@ -32,6 +32,7 @@ PAQUETE = Path(__file__).resolve().parent.parent / "eventos"
 DUENOS_DE_LA_TRANSACCION = {
     "cli.py",
     "correo.py",
+    "errores.py",  # el 503 cuando la base de datos no responde deshace la transacción rota de la petición
     "acreditacion/rutas.py",
     "api/acreditacion.py",
     "api/respuestas.py",
@@ -57,7 +58,7 @@ DUENOS_DE_LA_TRANSACCION = {
     "organizacion/sintesis.py",
     "publico/rutas.py",
 }
-NO_SON_VISTAS = {"cli.py", "correo.py"}
+NO_SON_VISTAS = {"cli.py", "correo.py", "errores.py"}
 
 
 def _nombre(nodo) -> str:

@@ -8,6 +8,7 @@ from flask_login import current_user
 from ..acreditacion import servicios
 from ..entrada import leer_json
 from ..extensiones import db, es_entero_bd
+from ..metricas import contar_al_confirmar
 from ..modelos import Evento
 from ..permisos import MENSAJES, evento_con_permiso, puede_acreditar
 from ..zonas import iso
@@ -78,6 +79,7 @@ def acreditar(slug):
         db.session.rollback()
         abort(400, description=_("Ese «id_cliente» ya se usó para la lectura de otra persona: cada lectura "
                                  "necesita el suyo."))
+    contar_al_confirmar("acreditaciones", resultado=lectura.resultado)
     db.session.commit()
     return jsonify(lectura_json(lectura, evento))  # `evento` no es del ORM: el commit no lo caduca
 

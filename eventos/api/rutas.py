@@ -4,7 +4,7 @@ from flask import Blueprint, abort, jsonify
 from flask_babel import gettext as _
 from sqlalchemy.orm import selectinload
 
-from .. import instantanea
+from .. import dependencias, instantanea
 from ..cache import respuesta_condicional
 from ..extensiones import db
 from ..modelos import Evento
@@ -26,6 +26,18 @@ def como_identificarse(respuesta):
 def salud():
     """Para el balanceador o el monitor: el proceso responde (no consulta la base de datos)."""
     return jsonify({"estado": "ok"})
+
+
+@bp.get("/preparado")
+def preparado():
+    """Para el balanceador: este proceso llega a la base de datos y a Redis (si lo hay). 503, con la razón,
+    si alguno no responde. Nunca se guarda en una caché."""
+    servicios = dependencias.comprobar()
+    listo = all(servicio["estado"] != "fallo" for servicio in servicios.values())
+    respuesta = jsonify({"estado": "ok" if listo else "fallo", "servicios": servicios})
+    respuesta.status_code = 200 if listo else 503
+    respuesta.headers["Cache-Control"] = "no-store"
+    return respuesta
 
 
 @bp.get("/eventos")

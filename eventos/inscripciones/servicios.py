@@ -21,6 +21,7 @@ from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensiones import db
+from ..metricas import contar_al_confirmar
 from ..modelos import Evento, Inscripcion, Mesa, PreguntaInscripcion
 from ..modelos.evento import ReglasEvento, estado_de_inscripcion
 from ..zonas import ahora
@@ -109,6 +110,7 @@ class EventoBloqueado(NamedTuple):
     inscripcion_apertura: object
     inscripcion_cierre: object
     requiere_aprobacion: bool
+    slug: str
 
     @property
     def inscripcion_abierta(self) -> bool:
@@ -129,7 +131,7 @@ def bloquear_evento(evento_id: int) -> EventoBloqueado:
 _BLOQUEO = (update(Evento).where(Evento.id == bindparam("evento_id"))
             .values(version_inscripciones=Evento.version_inscripciones + 1)
             .returning(Evento.id, Evento.cupo, Evento.estado, Evento.inscripcion_apertura, Evento.inscripcion_cierre,
-                       Evento.requiere_aprobacion))
+                       Evento.requiere_aprobacion, Evento.slug))
 
 
 def _hay_lugar(evento: EventoBloqueado, mesa_id: int | None) -> bool:
@@ -212,6 +214,7 @@ def _inscribir(evento_id, correo, datos, por_organizacion, existente):
             raise
         return _inscribir(evento_id, correo, datos, por_organizacion, existente=previa)
     avisos.alta(inscripcion)
+    contar_al_confirmar("inscripciones", evento=evento.slug, estado=estado)
     return inscripcion, True
 
 

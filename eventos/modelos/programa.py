@@ -216,7 +216,7 @@ class Material(ReglasMaterial, db.Model):
     tipo = db.Column(db.String(20), nullable=False, default="documento")
     descripcion = db.Column(db.Text, nullable=False, default="")
     url = db.Column(db.String(1000), nullable=False, default="")
-    archivo = db.Column(db.String(200), nullable=False, default="")  # nombre interno en la carpeta de materiales
+    archivo = db.Column(db.String(200), nullable=False, default="")  # nombre interno en el almacén de materiales
     nombre_archivo = db.Column(db.String(255), nullable=False, default="")
     tipo_mime = db.Column(db.String(100), nullable=False, default="")
     tamano = db.Column(db.Integer, nullable=False, default=0)
@@ -224,3 +224,14 @@ class Material(ReglasMaterial, db.Model):
 
     evento = db.relationship("Evento", back_populates="todos_los_materiales")
     sesion = db.relationship("Sesion", back_populates="materiales")
+
+
+class ArchivoMaterial(db.Model):
+    """Contenido de un archivo de materiales cuando el almacén es la base de datos (servicios/materiales.py).
+    Solo se lee por trozos o por columnas sueltas: nunca como objeto entero."""
+    __tablename__ = "archivo_material"
+
+    clave = db.Column(db.String(200), primary_key=True)  # el nombre interno: sha256 del contenido y extensión
+    contenido = db.Column(db.LargeBinary, nullable=False)
+    tamano = db.Column(db.Integer, nullable=False)
+    tipo_mime = db.Column(db.String(100), nullable=False, default="")
