@@ -35,7 +35,7 @@ sys.path.insert(0, str(RAIZ / "bench"))
 
 import techo_bd  # noqa: E402
 from agenda import base_de_medicion, parar, puerto_libre, wrk  # noqa: E402
-from foro_sintetico import evento_de_hoy  # noqa: E402
+from foro_sintetico import evento_de_hoy, inscribir_confirmadas  # noqa: E402
 
 BASE_PG = "eventos_bench_acreditacion"
 PERSONAS = 20_000
@@ -65,11 +65,8 @@ def preparar(url_bd: str, carpeta: Path) -> tuple[str, list[str]]:
 
     from app import create_app
     from eventos.extensiones import db
-    from eventos.modelos import Inscripcion, RolEvento, TokenApi
-    from eventos.modelos.inscripciones import secreto
+    from eventos.modelos import RolEvento, TokenApi
     from eventos.cuentas.servicios import crear_usuario
-    from eventos.qr import PREFIJO_CODIGO
-    from eventos.zonas import ahora
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url_bd, "MAIL_CARPETA": str(carpeta / "correo"),
                       "MATERIALES_CARPETA": str(carpeta / "materiales"), "ARGON2_PERFIL": "pruebas"})
@@ -79,19 +76,11 @@ def preparar(url_bd: str, carpeta: Path) -> tuple[str, list[str]]:
         acreditador = crear_usuario("puerta@bench.org", "Puerta", "clave-de-la-puerta-123")
         db.session.add(RolEvento(evento=evento, usuario=acreditador, rol="acreditador"))
         _, clave = TokenApi.crear(acreditador, "bench")
-        momento = ahora()
-        codigos = [secreto() for _ in range(PERSONAS)]
-        db.session.execute(Inscripcion.__table__.insert(), [
-            {"evento_id": evento.id, "nombre": f"Persona {n}", "apellidos": "Bench", "correo": f"p{n}@bench.org",
-             "institucion": "Municipio", "cargo": "", "pais": "MX", "ciudad": "", "modalidad": "", "respuestas": {},
-             "estado": "confirmada", "clave_gestion": secreto(), "clave_calendario": secreto(),
-             "version_calendario": 0, "codigo": codigo, "zona_horaria": "", "idioma": "es",
-             "consentimiento_en": momento, "creado_en": momento, "actualizado_en": momento, "confirmada_en": momento}
-            for n, codigo in enumerate(codigos)])
+        codigos = inscribir_confirmadas(evento.id, PERSONAS, "bench.org")
         db.session.commit()
         techo_bd.crear_tabla(db.engine)
         db.engine.dispose()
-    return clave, [PREFIJO_CODIGO + c for c in codigos]
+    return clave, codigos
 
 
 def asentar(url_bd: str) -> None:

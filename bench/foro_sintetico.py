@@ -182,3 +182,24 @@ def evento_de_hoy(slug: str, titulo: str):
         "sesiones": [{"clave": "s1", "titulo": "Plenaria", "tipo": "plenaria",
                       "inicio": f"{hoy} 09:00", "fin": f"{hoy} 10:00"}],
     })
+
+
+def inscribir_confirmadas(evento_id: int, personas: int, dominio: str) -> list[str]:
+    """`personas` inscripciones confirmadas del evento, de un golpe (sin el ORM ni correos), en la sesión de base
+    de datos sin confirmar. Devuelve el contenido del QR de cada una, como lo lee la puerta."""
+    from eventos.extensiones import db
+    from eventos.modelos import Inscripcion
+    from eventos.modelos.inscripciones import secreto
+    from eventos.qr import PREFIJO_CODIGO
+    from eventos.zonas import ahora
+
+    momento = ahora()
+    codigos = [secreto() for _ in range(personas)]
+    db.session.execute(Inscripcion.__table__.insert(), [
+        {"evento_id": evento_id, "nombre": f"Persona {n}", "apellidos": "Bench", "correo": f"p{n}@{dominio}",
+         "institucion": "Municipio", "cargo": "", "pais": "MX", "ciudad": "", "modalidad": "", "respuestas": {},
+         "estado": "confirmada", "clave_gestion": secreto(), "clave_calendario": secreto(),
+         "version_calendario": 0, "codigo": codigo, "zona_horaria": "", "idioma": "es",
+         "consentimiento_en": momento, "creado_en": momento, "actualizado_en": momento, "confirmada_en": momento}
+        for n, codigo in enumerate(codigos)])
+    return [PREFIJO_CODIGO + codigo for codigo in codigos]
