@@ -232,8 +232,9 @@ class Cluster:
             "URL_PUBLICA": self.base, "INSTANCIA": str(instancia), "CORREO_PROCESO_APARTE": "1",
             "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(self.smtp.puerto), "MAIL_DEFAULT_SENDER": "foros@cluster.org",
             # Todas las peticiones de la prueba salen de 127.0.0.1: el límite de inscripciones por IP no aplica
-            # aquí; el de intentos de entrada sí (se comprueba que lo comparten los nodos).
-            "LIMITE_INSCRIPCION": "1000000 per minute", "WEB_CONCURRENCY": "2", "PYTHONUNBUFFERED": "1",
+            # aquí; el de intentos de entrada sí (se comprueba que lo comparten los nodos), por hora: una ventana
+            # por minuto podría renovarse en mitad de la comprobación.
+            "LIMITE_INSCRIPCION": "1000000 per minute", "LIMITE_INGRESO": "10 per hour", "WEB_CONCURRENCY": "2", "PYTHONUNBUFFERED": "1",
             "METRICAS": "1", "REGISTRO": "json", "CORREO_RECLAMO_SEGUNDOS": "10",
             **mas})
         return entorno
@@ -253,8 +254,9 @@ class Cluster:
                                    "--access-logformat", "%(m)s %(U)s %(s)s", "app:create_app()"],
                 self.entorno(instancia), self.carpeta / f"nodo-{nombre}.log")
             self.nodos[nombre].arrancar()
-        self.correo = Proceso("correo", [str(BINARIOS / "flask"), "--app", "app", "correo", "enviar", "--continuo",
-                                         "--cada", "0.3"],
+        # Con menos prioridad de CPU que las peticiones, como en despliegue/systemd/eventos-correo.service.
+        self.correo = Proceso("correo", ["nice", "-n", "15", str(BINARIOS / "flask"), "--app", "app", "correo",
+                                         "enviar", "--continuo", "--cada", "0.3"],
                               self.entorno(self.carpeta / "instancia-correo"),
                               self.carpeta / "correo.log")
         (self.carpeta / "instancia-correo").mkdir()
@@ -282,6 +284,18 @@ class Cluster:
         self.nginx = subprocess.Popen(["nginx", "-c", str(configuracion), "-g", "daemon off;"],
                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         esperar(lambda: _responde(self.base + "/api/v1/salud"), 20, "que responda nginx")
+
+    def procesos(self) -> dict[str, list[int]]:
+        """Los PID de cada parte del clúster (con sus hijos), para medir su CPU."""
+        def con_hijos(pid: int) -> list[int]:
+            try:
+                hijos = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+            except FileNotFoundError:
+                return []
+            return [pid, *(p for hijo in hijos for p in con_hijos(int(hijo)))]
+        postmaster = int((self.pg.carpeta / "datos" / "postmaster.pid").read_text().split()[0])
+        return {"nginx": con_hijos(self.nginx.pid), "nodos": [p for n in self.nodos.values() for p in con_hijos(n.pid)],
+                "postgresql": con_hijos(postmaster), "correo": con_hijos(self.correo.pid)}
 
     def directo(self, nombre: str, ruta: str) -> str:
         return f"http://127.0.0.1:{self.puertos[nombre]}{ruta}"
@@ -784,10 +798,11 @@ def medir(c: Cluster):
     from agenda import wrk
     print("\n== Medición: nginx con dos nodos (2 workers cada uno) frente a un nodo sin nginx; wrk -t2 -c8 -d10s ==",
           flush=True)
-    mitad = len(c.codigos_medicion) // 2
     filas = []
-    for nombre, base, codigos in (("nginx, 2 nodos", c.base, c.codigos_medicion[:mitad]),
-                                  ("1 nodo, sin nginx", c.directo("a", ""), c.codigos_medicion[mitad:])):
+    # Cada vuelta, su propia puerta: los id_cliente del guion se repiten de una vuelta a otra.
+    for nombre, base, puerta in (("nginx, 2 nodos", c.base, "puerta-medicion-0"),
+                                 ("1 nodo, sin nginx", c.directo("a", ""), "puerta-medicion-1")):
+        codigos = c.codigos_medicion[puerta]
         sesion, token = formulario_de_inscripcion(base, "medicion")
         cookie = "; ".join(f"{k.name}={k.value}" for k in sesion.cookies)
         guiones = {}
@@ -795,18 +810,19 @@ def medir(c: Cluster):
                 ("inscripcion", LUA_INSCRIPCION, {"token": token, "cookie": cookie, "base": base,
                                                   "ruta": "/eventos/medicion/inscripcion"}),
                 ("acreditacion", LUA_ACREDITACION, {"codigos": "{" + ",".join(f'"{x}"' for x in codigos) + "}",
-                                                    "ruta": "/api/v1/eventos/puerta-medicion/acreditacion",
+                                                    "ruta": f"/api/v1/eventos/{puerta}/acreditacion",
                                                     "clave": c.clave_api_medicion})):
             guiones[clave] = c.carpeta / f"{clave}-{len(filas)}.lua"
             guiones[clave].write_text(plantilla.format(**datos))
         for _ in range(3):  # calentar las cachés de páginas y calendarios
             _codigo(base + "/eventos/foro-cluster")
             _codigo(base + "/eventos/foro-cluster/calendario.ics")
-        medidas = {"agenda": wrk(base + "/eventos/foro-cluster"),
-                   "ics": wrk(base + "/eventos/foro-cluster/calendario.ics"),
-                   "inscripcion": wrk(base + "/eventos/medicion/inscripcion", guion=guiones["inscripcion"]),
-                   "acreditacion": wrk(base + "/api/v1/eventos/puerta-medicion/acreditacion",
-                                       guion=guiones["acreditacion"])}
+        medidas = {"agenda": con_cpu(c, lambda: wrk(base + "/eventos/foro-cluster")),
+                   "ics": con_cpu(c, lambda: wrk(base + "/eventos/foro-cluster/calendario.ics")),
+                   "inscripcion": con_cpu(c, lambda: wrk(base + "/eventos/medicion/inscripcion",
+                                                         guion=guiones["inscripcion"])),
+                   "acreditacion": con_cpu(c, lambda: wrk(base + f"/api/v1/eventos/{puerta}/acreditacion",
+                                                          guion=guiones["acreditacion"]))}
         filas.append((nombre, medidas))
     print(f"{'':20} " + " ".join(f"{t:>24}" for t in ("agenda 300 ses. (caché)", ".ics del programa",
                                                         "inscripción", "acreditación")))
@@ -814,7 +830,36 @@ def medir(c: Cluster):
         print(f"{nombre:20} " + " ".join(
             f"{m['rps']:8.0f}/s p99 {m['p99_ms']:6.1f} ms" + ("!" if m["no_2xx_3xx"] or m["errores"] else " ")
             for m in medidas.values()))
-    print("(! = hubo respuestas que no son 2xx/3xx o errores de conexión)")
+    print("CPU por petición (ms, sumando todos los procesos de cada parte mientras corre wrk):")
+    for nombre, medidas in filas:
+        print(f"{nombre:20} " + " ".join(
+            f"{' '.join(f'{k[:5]} {v:.1f}' for k, v in m['cpu_ms'].items() if v >= 0.05):>24}" for m in medidas.values()))
+    for nombre, medidas in filas:
+        for que, m in medidas.items():
+            if m["no_2xx_3xx"] or m["errores"]:
+                print(f"! {nombre}, {que}: {m['no_2xx_3xx']} respuestas que no son 2xx/3xx; {m['errores']}")
+
+
+def cpu_segundos(pids: list[int]) -> float:
+    total = 0.0
+    for pid in pids:
+        try:
+            campos = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        total += (int(campos[11]) + int(campos[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def con_cpu(c: Cluster, medir_con_wrk) -> dict:
+    """La medida de wrk y la CPU por petición de cada parte del clúster durante ella."""
+    procesos = c.procesos()
+    antes = {parte: cpu_segundos(pids) for parte, pids in procesos.items()}
+    medida = medir_con_wrk()
+    despues = {parte: cpu_segundos(pids) for parte, pids in procesos.items()}
+    peticiones = max(medida["peticiones"], 1)
+    medida["cpu_ms"] = {parte: (despues[parte] - antes[parte]) * 1000 / peticiones for parte in procesos}
+    return medida
 
 
 def sembrar_medicion(c: Cluster):
@@ -833,11 +878,14 @@ def sembrar_medicion(c: Cluster):
                        "inscripcion": {"apertura": "2020-01-01 00:00", "cierre": "2030-05-09 00:00", "cupo": 1000000}},
             "sesiones": [{"clave": "s1", "titulo": "Plenaria", "tipo": "plenaria",
                           "inicio": "2030-05-10 09:00", "fin": "2030-05-10 10:00"}]})
-        puerta = evento_de_hoy("puerta-medicion", "Puerta de la medición")
         acreditador = db.session.execute(select(Usuario).where(Usuario.correo == "puerta@cluster.org")).scalar_one()
-        db.session.add(RolEvento(evento=puerta, usuario=acreditador, rol="acreditador"))
         _, c.clave_api_medicion = TokenApi.crear(acreditador, "medición")
-        c.codigos_medicion = inscribir_confirmadas(puerta.id, 30000, "medicion.org")
+        c.codigos_medicion = {}
+        for vuelta in range(2):
+            puerta = evento_de_hoy(f"puerta-medicion-{vuelta}", "Puerta de la medición")
+            db.session.add(RolEvento(evento=puerta, usuario=acreditador, rol="acreditador"))
+            db.session.flush()
+            c.codigos_medicion[puerta.slug] = inscribir_confirmadas(puerta.id, 15000, f"medicion{vuelta}.org")
         db.session.commit()
         db.engine.dispose()
 
