@@ -399,3 +399,36 @@ def test_una_acreditacion_son_tres_sentencias(app, cliente, puerta):
     with app.app_context(), contar_consultas() as consultas:
         assert _leer(cliente, puerta, puerta["codigos"]["confirmada"]).get_json()["resultado"] == "aceptado"
     assert len(consultas) == 3, consultas
+
+
+def test_una_acreditacion_en_curso_no_bloquea_ni_la_cuenta_de_la_puerta_ni_el_evento(app, puerta):
+    """Todas las acreditaciones de un evento a la vez (y las de una cuenta de puerta compartida): si cada una
+    bloqueara la fila del evento o la de la cuenta hasta el commit (lo que hace una clave foránea en
+    PostgreSQL), a las 9:00 se estorbarían en ellas. Antes, `asistencia.evento_id` y `asistencia.usuario_id`
+    eran claves foráneas y esta prueba no conseguía ninguno de los dos bloqueos."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    from eventos.acreditacion import servicios
+    from eventos.modelos import Usuario
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("Los bloqueos de fila por clave foránea son de PostgreSQL (TEST_DATABASE_URL=postgresql://…)")
+    otra = create_engine(app.config["SQLALCHEMY_DATABASE_URI"])
+    with app.app_context():
+        acreditador = db.session.execute(select(Usuario).where(Usuario.correo == puerta["correo"])).scalar_one()
+        evento, persona = servicios.puerta(puerta["slug"], puerta["codigos"]["confirmada"])
+        lectura = servicios.acreditar(evento, persona, None, acreditador, "en-curso")
+        assert lectura.resultado == "aceptado"  # la asistencia está escrita y la transacción sigue abierta
+        try:
+            with otra.connect() as conexion:
+                conexion.execute(text("SET lock_timeout = '1s'"))
+                for tabla, fila in (("usuario", acreditador.id), ("evento", puerta["evento_id"])):
+                    try:
+                        conexion.execute(text(f"SELECT id FROM {tabla} WHERE id = :id FOR UPDATE NOWAIT"),
+                                         {"id": fila}).one()
+                    except OperationalError as error:
+                        pytest.fail(f"la acreditación en curso bloquea la fila de {tabla}: {error.orig}")
+                    conexion.rollback()
+        finally:
+            db.session.rollback()
+            otra.dispose()

@@ -99,7 +99,9 @@ class Inscripcion(db.Model):
     institucion_plegada = db.Column(db.String(300), nullable=False, default="", server_default="")
 
     # Sin índice propio: se busca con LIKE '%…%', que un B-tree no sirve; basta el de evento_id.
-    __table_args__ = (db.UniqueConstraint("evento_id", "correo", name="uq_inscripcion_evento_correo"),)
+    # (id, evento_id) es único porque id lo es: existe para que la asistencia apunte a la inscripción Y a su evento.
+    __table_args__ = (db.UniqueConstraint("evento_id", "correo", name="uq_inscripcion_evento_correo"),
+                      db.UniqueConstraint("id", "evento_id", name="uq_inscripcion_id_evento_id"))
 
     evento = db.relationship("Evento", back_populates="inscripciones")
     mesa = db.relationship("Mesa")
@@ -158,23 +160,33 @@ class Asistencia(db.Model):
     __tablename__ = "asistencia"
 
     id = db.Column(db.Integer, primary_key=True)
-    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), nullable=False, index=True)
-    inscripcion_id = db.Column(db.Integer, db.ForeignKey("inscripcion.id", ondelete="CASCADE"), nullable=False)
+    # La inscripción y su evento, con una sola clave foránea compuesta: garantiza que la asistencia es del evento
+    # de la inscripción, y en PostgreSQL cada acreditación bloquea (FOR KEY SHARE) la fila de su inscripción, no
+    # la del evento, que compartirían todas las puertas a la vez.
+    evento_id = db.Column(db.Integer, nullable=False, index=True)
+    inscripcion_id = db.Column(db.Integer, nullable=False)
     sesion_id = db.Column(db.Integer, db.ForeignKey("sesion.id", ondelete="CASCADE"), index=True)
     alcance = db.Column(db.Integer, nullable=False, default=0)
     origen = db.Column(db.String(20), nullable=False)  # qr, manual, en_linea
     # Cuándo ocurrió (la hora de la lectura si el escáner estaba sin conexión) y cuándo llegó al servidor.
     registrada_en = db.Column(FechaHoraUTC, nullable=False, default=ahora, index=True)
     recibida_en = db.Column(FechaHoraUTC)
-    usuario_id = db.Column(db.Integer, db.ForeignKey("usuario.id", ondelete="SET NULL"))
+    # Quién la registró (para la puerta: «acreditado por…»). Sin clave foránea a propósito: con ella, cada
+    # acreditación bloquearía en PostgreSQL la fila de la cuenta de la puerta (FOR KEY SHARE hasta el commit), y
+    # los escáneres que comparten cuenta a las 9:00 se estorbarían en esa fila (bench/acreditacion.py). Las
+    # cuentas no se borran (se desactivan); si una fila de usuario desapareciera, «acreditado por» queda vacío,
+    # como hacía ON DELETE SET NULL.
+    usuario_id = db.Column(db.Integer)
     id_cliente = db.Column(db.String(64))  # el de la lectura que la registró: repetir el envío no duplica nada
 
     __table_args__ = (db.UniqueConstraint("inscripcion_id", "alcance", name="uq_asistencia_inscripcion_alcance"),
-                      db.UniqueConstraint("evento_id", "id_cliente", name="uq_asistencia_evento_id_cliente"))
+                      db.UniqueConstraint("evento_id", "id_cliente", name="uq_asistencia_evento_id_cliente"),
+                      db.ForeignKeyConstraint(["inscripcion_id", "evento_id"], ["inscripcion.id", "inscripcion.evento_id"],
+                                              name="fk_asistencia_inscripcion", ondelete="CASCADE"))
 
     inscripcion = db.relationship("Inscripcion", back_populates="asistencias")
     sesion = db.relationship("Sesion")
-    usuario = db.relationship("Usuario")
+    usuario = db.relationship("Usuario", primaryjoin="foreign(Asistencia.usuario_id) == Usuario.id")
 
 
 class Constancia(db.Model):
