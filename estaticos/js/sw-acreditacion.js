@@ -59,9 +59,11 @@ function conLimite(promesa, milisegundos) {
 }
 
 async function redPrimero(peticion, esPagina) {
-  const cache = await caches.open(CACHE);
+  // Un archivo solo usa la caché si ya existe: una petición en vuelo al pulsar «Salir» no la vuelve a crear.
+  const cache = (esPagina || await caches.has(CACHE)) ? await caches.open(CACHE) : null;
   try {
     const respuesta = await conLimite(fetch(peticion), ESPERA_RED_MS);
+    if (!cache) return respuesta;
     // Solo respuestas completas y propias (nunca una redirección a la página de entrada).
     if (respuesta.ok && respuesta.type === "basic" && !respuesta.redirected && (esPagina || await cache.match(peticion.url))) {
       await cache.put(peticion.url, respuesta.clone());
@@ -71,8 +73,8 @@ async function redPrimero(peticion, esPagina) {
     }
     return respuesta;
   } catch (error) {
-    const guardada = await cache.match(peticion.url, { ignoreVary: true }) ||
-      (esPagina && await cache.match(peticion.url, { ignoreVary: true, ignoreSearch: true }));
+    const guardada = cache && (await cache.match(peticion.url, { ignoreVary: true }) ||
+      (esPagina && await cache.match(peticion.url, { ignoreVary: true, ignoreSearch: true })));
     if (guardada) return guardada;
     throw error;
   }
