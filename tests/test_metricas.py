@@ -23,7 +23,6 @@ from eventos.metricas import contar_al_confirmar
 from eventos.modelos import CorreoSaliente, Evento, Inscripcion, RolEvento, TokenApi
 from eventos.zonas import ahora
 
-pytestmark = pytest.mark.reloj  # la puerta acredita en las fechas del evento
 
 
 def valores(texto: str) -> dict[tuple, float]:
@@ -88,6 +87,7 @@ def test_solo_cuenta_lo_que_se_confirma(con_metricas):
     assert contadas("deshecha") == 0
 
 
+@pytest.mark.reloj  # la puerta acredita en las fechas del evento: también a las horas difíciles
 def test_inscripcion_y_lectura_de_la_puerta_suben_sus_contadores(con_metricas, puerta):
     cliente = con_metricas.test_client()
     antes = valores(cliente.get("/metricas").get_data(as_text=True))
@@ -148,7 +148,7 @@ def test_sin_carpeta_las_metricas_van_a_la_de_la_instancia(url_bd, tmp_path):
     assert list((instancia / "metricas").glob("histogram_*.db"))
 
 
-@pytest.mark.lento
+@pytest.mark.lento  # sin «reloj»: gunicorn corre con el reloj de verdad, no con el de RELOJ_PRUEBAS
 def test_con_dos_workers_metricas_suma_los_de_ambos(app, url_bd, puerta, tmp_path):
     with app.app_context():  # un correo que espera desde hace una hora
         viejo = CorreoSaliente(evento_id=puerta["id"], tipo="restablecer", destinatario="nadie@prueba.org",
