@@ -51,14 +51,15 @@ def registrar_errores(app):
 
     @app.errorhandler(OperationalError)
     def base_sin_respuesta(error: OperationalError):
-        """La base de datos se reinicia o no se alcanza: 503 con Retry-After en vez de un 500 (nginx pasa los GET
-        a otro nodo). El pool ya descartó la conexión rota; la siguiente petición abre otra."""
+        """La base de datos se reinicia o no se alcanza: 503 con Retry-After en vez de un 500. nginx no lo cuenta
+        como fallo del nodo (despliegue/nginx/eventos.conf): todos los nodos lo darían a la vez. El pool ya
+        descartó la conexión rota; la siguiente petición abre otra."""
         from .extensiones import db
         db.session.rollback()
         # La primera línea del error del controlador («connection refused», «the database system is shutting
         # down»…): sin la sentencia ni sus valores, que podrían llevar datos personales.
-        app.logger.warning("La base de datos no responde: %s: %s", type(error.orig).__name__,
-                           str(error.orig).strip().splitlines()[0] if str(error.orig).strip() else "")
+        primera_linea = (str(error.orig).strip().splitlines() or [""])[0]
+        app.logger.warning("La base de datos no responde: %s: %s", type(error.orig).__name__, primera_linea)
         respuesta = app.make_response(error_http(ServiceUnavailable(
             _("El servicio no puede atender ahora mismo. Inténtelo de nuevo en unos segundos."))))
         respuesta.headers["Retry-After"] = str(ESPERA_SIN_BASE)

@@ -144,11 +144,11 @@ def _bandeja_de_salida() -> list:
     from .modelos import CorreoSaliente
     from .zonas import ahora
 
-    sin_enviar = CorreoSaliente.estado != "enviado"
-    pendientes, mas_antiguo = db.session.execute(
-        select(func.count(), func.min(CorreoSaliente.creado_en))
-        .where(sin_enviar, CorreoSaliente.intentos < INTENTOS_MAXIMOS)).one()
-    agotados = db.session.scalar(select(func.count()).where(sin_enviar, CorreoSaliente.intentos >= INTENTOS_MAXIMOS))
+    por_entregar = CorreoSaliente.intentos < INTENTOS_MAXIMOS
+    pendientes, mas_antiguo, agotados = db.session.execute(  # una sola lectura de la bandeja
+        select(func.count().filter(por_entregar), func.min(CorreoSaliente.creado_en).filter(por_entregar),
+               func.count().filter(~por_entregar))
+        .where(CorreoSaliente.estado != "enviado")).one()
     espera = (ahora() - mas_antiguo).total_seconds() if mas_antiguo is not None else 0.0
     return [
         GaugeMetricFamily("eventos_correo_pendiente", "Correos en la bandeja de salida por entregar", value=pendientes),
