@@ -18,12 +18,11 @@ from __future__ import annotations
 import hmac
 import ipaddress
 import os
-import time
 from functools import cache
 
-from flask import Response, current_app, g, request
+from flask import Response, current_app, request
 
-from .registro import metodo_conocido
+from .registro import cronometrar, metodo_conocido, segundos_de_la_peticion
 
 PENDIENTES = "eventos.metricas_pendientes"  # en `Session.info`: lo que se cuenta cuando se confirme
 
@@ -45,7 +44,7 @@ def registrar_metricas(app) -> None:
         return
     _metricas()
     app.add_url_rule("/metricas", "metricas", _vista)
-    app.before_request_funcs.setdefault(None, []).insert(0, _empezar)
+    app.before_request_funcs.setdefault(None, []).insert(0, cronometrar)
     app.after_request_funcs.setdefault(None, []).insert(0, _medir)
 
 
@@ -79,16 +78,12 @@ def _metricas() -> dict:
     return metricas
 
 
-def _empezar() -> None:
-    g.inicio_metricas = time.perf_counter()
-
-
 def _medir(respuesta):
-    inicio = g.pop("inicio_metricas", None)
-    if inicio is not None:
+    segundos = segundos_de_la_peticion()
+    if segundos is not None:
         regla = request.url_rule.rule if request.url_rule is not None else "(ninguna)"
         _metricas()["peticiones"].labels(regla, metodo_conocido(request.method), str(respuesta.status_code)) \
-            .observe(time.perf_counter() - inicio)
+            .observe(segundos)
     return respuesta
 
 

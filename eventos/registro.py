@@ -104,8 +104,18 @@ def registrar_peticiones(app) -> None:
     app.after_request_funcs.setdefault(None, []).insert(0, _terminar_peticion)
 
 
+def cronometrar() -> None:
+    """Cuándo empezó la petición, una sola vez: lo leen el registro JSON y las métricas (`segundos_de_la_peticion`)."""
+    g.setdefault("inicio_peticion", time.perf_counter())
+
+
+def segundos_de_la_peticion() -> float | None:
+    inicio = g.get("inicio_peticion")
+    return None if inicio is None else time.perf_counter() - inicio
+
+
 def _empezar_peticion() -> None:
-    g.inicio_peticion = time.perf_counter()
+    cronometrar()
     propio = request.headers.get("X-Request-ID", "")
     g.id_peticion = propio if _ID_PETICION.fullmatch(propio) else uuid.uuid4().hex
 
@@ -117,7 +127,7 @@ def _terminar_peticion(respuesta):
     PETICIONES.info("petición", extra={
         "metodo": metodo_conocido(request.method), "ruta": ruta_sin_secretos(request.path, request.args),
         "codigo": respuesta.status_code, "endpoint": request.endpoint,
-        "duracion_ms": round((time.perf_counter() - g.inicio_peticion) * 1000, 1)})
+        "duracion_ms": round(segundos_de_la_peticion() * 1000, 1)})
     return respuesta
 
 
