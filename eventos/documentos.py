@@ -9,8 +9,9 @@ cuándo hay derecho a constancia, constancias/servicios.py.
   qr.py usa para las imágenes, así que lleva exactamente `qr.contenido_qr(inscripcion)`.
 - Credenciales: 95 × 68 mm (caben en las fundas de 100 × 70), 2 × 4 por hoja A4, con marcas de corte
   en los márgenes y un contorno gris fino para quien corta con tijeras.
-- Memoria: reportlab y las dos letras ocupan unos 8 MB por proceso. Este módulo se importa dentro de las
-  vistas que dan un PDF, nunca al arrancar: un worker que no da ninguno no los carga.
+- Memoria: reportlab y las dos letras ocupan unos 6 MB por proceso. Este módulo se importa dentro de las
+  vistas que dan un PDF, nunca al arrancar: un worker que no da ninguno no los carga. Las credenciales solo
+  dibujan en el lienzo; platypus (párrafos y maquetación, unos 2 MB más) lo importa solo la constancia.
 """
 from __future__ import annotations
 
@@ -24,15 +25,12 @@ from xml.sax.saxutils import escape
 from babel.dates import format_date
 from flask_babel import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from sqlalchemy import select
 
 from . import qr, zonas
@@ -326,7 +324,10 @@ def _marcas_de_corte(lienzo, margen_x: float, margen_y: float, filas: int) -> No
 
 # --- Constancias ---------------------------------------------------------------------------------------
 
-def _estilos() -> dict[str, ParagraphStyle]:
+def _estilos() -> dict:
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.styles import ParagraphStyle
+
     base = ParagraphStyle("base", fontName=LETRA, fontSize=12, leading=17, alignment=TA_CENTER)
     return {
         "organizadores": ParagraphStyle("organizadores", base, fontSize=10.5, leading=14, textColor=GRIS),
@@ -350,6 +351,8 @@ def _lugar(evento: DatosEvento) -> str:
 
 def constancia_pdf(datos: DatosConstancia) -> bytes:
     """Constancia de asistencia (A4 vertical) con el código y la dirección para verificarla."""
+    from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer  # solo aquí: las credenciales no lo usan
+
     _registrar_letras()
     e = _estilos()
     evento = datos.evento

@@ -25,3 +25,20 @@ def test_un_worker_de_gunicorn_no_carga_bibliotecas_que_no_usa_al_arrancar(tmp_p
 
 def test_la_linea_de_ordenes_sigue_teniendo_las_migraciones(tmp_path):
     assert "flask_migrate" in _cargados(tmp_path, {})
+
+
+def test_las_credenciales_no_cargan_la_maquetacion_de_las_constancias(tmp_path):
+    """Una credencial se dibuja en el lienzo: platypus (unos 2 MB por proceso) es solo de la constancia."""
+    codigo = ("import sys; from app import create_app; app = create_app()\n"
+              "with app.test_request_context():\n"
+              "    from eventos import documentos as d\n"
+              "    evento = d.DatosEvento('Foro', '2 de noviembre de 2027', 'Puebla', 'Presencial', 'presencial', ())\n"
+              "    pdf = d.credenciales_pdf(evento, [d.Credencial('Ana Pérez', 'Municipio', 'México', '', 'EV1-x')])\n"
+              "    assert pdf.startswith(b'%PDF')\n"
+              "    print('reportlab.platypus' in sys.modules)")
+    entorno = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'bd.sqlite3'}",
+               "SECRET_KEY": "clave-de-pruebas", "SERVER_SOFTWARE": "gunicorn/23.0.0"}
+    salida = subprocess.run([sys.executable, "-c", codigo], cwd=RAIZ_REPOSITORIO, env=entorno,
+                            capture_output=True, text=True, timeout=60)
+    assert salida.returncode == 0, salida.stderr
+    assert salida.stdout.split() == ["False"]
