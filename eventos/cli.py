@@ -130,15 +130,16 @@ correo = AppGroup("correo", help="Bandeja de salida de correo.")
 @click.option("--continuo", is_flag=True, help="No termina: revisa la bandeja cada --cada segundos (proceso de correo aparte).")
 @click.option("--cada", default=2.0, show_default=True, help="Segundos entre revisiones con --continuo.")
 def enviar_correo(continuo, cada):
-    """Compone y entrega los correos pendientes o fallidos cuyo reintento ya toca."""
+    """Anota los recordatorios que ya tocan y compone y entrega los correos pendientes o fallidos cuyo
+    reintento ya toca."""
     import time
 
     from sqlalchemy.exc import DBAPIError
 
-    from .correo import entregar_pendientes
+    from .correo import programar_y_entregar
     while True:
         try:
-            enviados, fallidos = entregar_pendientes(limite=500)
+            enviados, fallidos = programar_y_entregar(limite=500)
         except DBAPIError as error:
             if not continuo:
                 raise

@@ -18,6 +18,7 @@ from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -30,15 +31,19 @@ class ErrorDeEnvio(Exception):
 
 def construir(destinatario: str, asunto: str, texto: str, html: str | None = None,
               adjuntos: tuple[tuple[str, str, bytes], ...] = (),
-              imagenes_en_linea: tuple[tuple[str, bytes], ...] = ()) -> EmailMessage:
+              imagenes_en_linea: tuple[tuple[str, bytes], ...] = (), cabeceras: dict[str, str] | None = None
+              ) -> EmailMessage:
     """Mensaje listo para enviar; `adjuntos` son (nombre, tipo MIME, contenido) e
-    `imagenes_en_linea` (cid, PNG) para `<img src="cid:…">` en la versión HTML."""
+    `imagenes_en_linea` (cid, PNG) para `<img src="cid:…">` en la versión HTML; `cabeceras`, otras cabeceras
+    (p. ej. List-Unsubscribe). El Message-ID lleva el dominio de la dirección pública."""
     mensaje = EmailMessage()
     mensaje["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
     mensaje["To"] = destinatario
     mensaje["Subject"] = " ".join(asunto.split())  # una sola línea aunque el título traiga saltos de línea
     mensaje["Date"] = formatdate(localtime=False)
-    mensaje["Message-ID"] = make_msgid(domain="eventos.local")
+    mensaje["Message-ID"] = make_msgid(domain=urlsplit(current_app.config["URL_PUBLICA"]).hostname or "localhost")
+    for nombre, valor in (cabeceras or {}).items():
+        mensaje[nombre] = valor
     mensaje.set_content(texto)
     if html:
         mensaje.add_alternative(html, subtype="html")
@@ -136,7 +141,7 @@ def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=
     if primero:
         orden.insert(0, case((CorreoSaliente.id.in_(list(primero)), 0), else_=1))
     consulta = (select(CorreoSaliente.id, CorreoSaliente.intentos)
-                .where(CorreoSaliente.estado != "enviado", CorreoSaliente.proximo_intento <= ahora(),
+                .where(CorreoSaliente.estado.in_(("pendiente", "fallido")), CorreoSaliente.proximo_intento <= ahora(),
                        CorreoSaliente.intentos < INTENTOS_MAXIMOS)
                 .order_by(*orden).limit(limite))
     if evento_id is not None:
@@ -150,13 +155,13 @@ def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=
         try:
             if not _reclamar(correo_id, intentos):
                 continue  # otro proceso lo tomó
-            salio = _entregar_reclamado(correo_id, intentos + 1)
+            estado = _entregar_reclamado(correo_id, intentos + 1)
         except Exception:  # noqa: BLE001 — p. ej., la base de datos no respondió: se sigue con el siguiente
             db.session.rollback()
             registro.exception("No se pudo anotar el resultado del correo %s", correo_id)
-            salio = False
-        enviados += salio
-        fallidos += not salio
+            estado = "fallido"
+        enviados += estado == "enviado"
+        fallidos += estado == "fallido"
     return enviados, fallidos
 
 
@@ -171,20 +176,21 @@ def _reclamar(correo_id: int, intentos: int) -> bool:
 
     reclamado = db.session.execute(
         update(CorreoSaliente)
-        .where(CorreoSaliente.id == correo_id, CorreoSaliente.intentos == intentos, CorreoSaliente.estado != "enviado")
+        .where(CorreoSaliente.id == correo_id, CorreoSaliente.intentos == intentos,
+               CorreoSaliente.estado.in_(("pendiente", "fallido")))
         .values(intentos=intentos + 1, proximo_intento=ahora() + plazo_de_reclamo(), estado="fallido", ultimo_error="")
     ).rowcount
     db.session.commit()
     return bool(reclamado)
 
 
-def _entregar_reclamado(correo_id: int, intento: int) -> bool:
-    """Compone (si aún no lo estaba) y entrega un correo ya reclamado, y anota el resultado. Cualquier
-    fallo (plantilla, carpeta de correo, servidor…) lo deja «fallido» con su error y su próximo intento."""
+def _entregar_reclamado(correo_id: int, intento: int) -> str:
+    """Compone (si aún no lo estaba) y entrega un correo ya reclamado, y anota y devuelve el resultado
+    (enviado, fallido o anulado). Cualquier fallo (plantilla, carpeta de correo, servidor…) lo deja «fallido»
+    con su error y su próximo intento."""
     from sqlalchemy import update
 
     from .extensiones import db
-    from .inscripciones.avisos import componer
     from .modelos import CorreoSaliente
     from .zonas import ahora
 
@@ -194,8 +200,11 @@ def _entregar_reclamado(correo_id: int, intento: int) -> bool:
     try:
         saliente = db.session.get(CorreoSaliente, correo_id)
         if saliente.mensaje is None:
-            asunto, compuesto["mensaje"] = componer(saliente)
-            compuesto["asunto"] = asunto[:LARGO_ASUNTO]
+            hecho = componer(saliente)
+            if hecho is None:  # ya no corresponde (p. ej., un recordatorio de alguien que canceló)
+                _anotar(update(CorreoSaliente).where(CorreoSaliente.id == correo_id).values(estado="anulado"), limite)
+                return "anulado"
+            compuesto["asunto"], compuesto["mensaje"] = hecho[0][:LARGO_ASUNTO], hecho[1]
         entregar_bytes(compuesto.get("mensaje", saliente.mensaje), saliente.destinatario,
                        compuesto.get("asunto", saliente.asunto))
     except Exception as error:  # noqa: BLE001 — el fallo de un correo se anota en él y no detiene a los demás
@@ -209,7 +218,25 @@ def _entregar_reclamado(correo_id: int, intento: int) -> bool:
         if saliente.tipo in CON_ENLACE_SECRETO:  # ya entregado: el enlace no se queda en la base de datos
             resultado["mensaje"] = None
     _anotar(update(CorreoSaliente).where(CorreoSaliente.id == correo_id).values(**{**compuesto, **resultado}), limite)
-    return resultado["estado"] == "enviado"
+    return resultado["estado"]
+
+
+def componer(saliente) -> tuple[str, bytes] | None:
+    """El mensaje de un correo anotado sin componer: los de comunicaciones o los de la inscripción."""
+    from .comunicaciones import mensajes
+    from .inscripciones import avisos
+    return (mensajes if saliente.tipo in mensajes.TIPOS else avisos).componer(saliente)
+
+
+def programar_y_entregar(limite: int = 50, turno=None) -> tuple[int, int]:
+    """Lo que hace un proceso de correo en cada ronda: anotar los recordatorios que ya tocan (y confirmarlos)
+    y entregar la bandeja."""
+    from .comunicaciones.servicios import programar_recordatorios
+    from .extensiones import db
+
+    programar_recordatorios()
+    db.session.commit()
+    return entregar_pendientes(limite=limite, turno=turno)
 
 
 def _anotar(sentencia, limite: float) -> None:
@@ -322,7 +349,7 @@ class Cartero:
         try:
             with app.app_context():
                 while not self._fin and app.config.get("CORREO_AL_RESPONDER", True) \
-                        and sum(entregar_pendientes(turno=self._turno)):
+                        and sum(programar_y_entregar(turno=self._turno)):
                     pass  # otra tanda, hasta que no quede nada que reclamar
         except Exception:  # noqa: BLE001 — p. ej., la base de datos no responde: se intentará en la próxima ronda
             registro.exception("Fallo al entregar la bandeja de salida")

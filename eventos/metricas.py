@@ -143,7 +143,7 @@ def _bandeja_de_salida() -> list:
     pendientes, mas_antiguo, agotados = db.session.execute(  # una sola lectura de la bandeja
         select(func.count().filter(por_entregar), func.min(CorreoSaliente.creado_en).filter(por_entregar),
                func.count().filter(~por_entregar))
-        .where(CorreoSaliente.estado != "enviado")).one()
+        .where(CorreoSaliente.estado.in_(("pendiente", "fallido")))).one()
     espera = (ahora() - mas_antiguo).total_seconds() if mas_antiguo is not None else 0.0
     return [
         GaugeMetricFamily("eventos_correo_pendiente", "Correos en la bandeja de salida por entregar", value=pendientes),

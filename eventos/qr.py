@@ -17,18 +17,24 @@ from itsdangerous import BadSignature, URLSafeSerializer
 PREFIJO_CODIGO = "EV1-"
 
 
-def _firmador() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt="gestion-inscripcion")
+def _firmador(uso: str = "gestion-inscripcion") -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=uso)
 
 
 def firmar_gestion(inscripcion) -> str:
     return _firmador().dumps([inscripcion.id, inscripcion.clave_gestion])
 
 
-def leer_gestion(token: str) -> tuple[int, str] | None:
+def firmar_baja(inscripcion) -> str:
+    """El enlace para dejar de recibir anuncios (va en cada anuncio): solo sirve para eso, no abre la página
+    personal. Cambiar `clave_gestion` también lo invalida."""
+    return _firmador("baja-anuncios").dumps([inscripcion.id, inscripcion.clave_gestion])
+
+
+def leer_gestion(token: str, uso: str = "gestion-inscripcion") -> tuple[int, str] | None:
     """(id, clave) de un enlace personal auténtico, o None si es inventado o está alterado."""
     try:
-        datos = _firmador().loads(token)
+        datos = _firmador(uso).loads(token)
     except BadSignature:
         return None
     if not (isinstance(datos, list) and len(datos) == 2 and isinstance(datos[0], int) and isinstance(datos[1], str)):
@@ -40,14 +46,15 @@ def clave_coincide(esperada: str, recibida: str) -> bool:
     return hmac.compare_digest(esperada.encode(), recibida.encode())
 
 
-def inscripcion_del_enlace(token: str):
-    """La inscripción de un enlace personal firmado; 404, con un mensaje, si el enlace no es válido."""
+def inscripcion_del_enlace(token: str, uso: str = "gestion-inscripcion"):
+    """La inscripción de un enlace personal firmado (o del de baja de anuncios, con `uso="baja-anuncios"`);
+    404, con un mensaje, si el enlace no es válido."""
     from flask import abort
     from flask_babel import gettext as _
 
     from .extensiones import db
     from .modelos import Inscripcion
-    leido = leer_gestion(token)
+    leido = leer_gestion(token, uso)
     inscripcion = db.session.get(Inscripcion, leido[0]) if leido else None
     if inscripcion is None or not clave_coincide(inscripcion.clave_gestion, leido[1]):
         abort(404, description=_("Este enlace personal no es válido. Use el enlace del último correo que recibió."))

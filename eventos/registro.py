@@ -28,6 +28,7 @@ _PATRONES = (
     (re.compile(r"(Key \([^)]*\))=.*$", re.M), r"\1=(***)"),
     (re.compile(r"(/inscripcion/)[^/\s?#\"'<>]+"), r"\1***"),
     (re.compile(r"(/cuentas/restablecer/)[^/\s?#\"'<>]+"), r"\1***"),
+    (re.compile(r"(/anuncios/(?:baja|alta)/)[^/\s?#\"'<>]+"), r"\1***"),
     (re.compile(r"(/calendario/)[^/\s?#\"'<>]+?(\.ics)"), r"\1***\2"),
     (re.compile(r"(/verificar/)[^/\s?#\"'<>]+"), r"\1***"),  # el código de una constancia
     (re.compile(r"\bEV1-[A-Za-z0-9_-]{8,}"), "EV1-***"),

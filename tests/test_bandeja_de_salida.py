@@ -208,14 +208,14 @@ def test_el_proceso_de_correo_continuo_sobrevive_a_que_la_base_no_responda(app, 
 
     llamadas = []
 
-    def bandeja_que_cae_una_vez(limite):
+    def bandeja_que_cae_una_vez(limite):  # cada vuelta: anotar los recordatorios que tocan y entregar
         llamadas.append(limite)
         if len(llamadas) == 1:
             raise OperationalError("SELECT", {}, ConnectionError("the database system is shutting down"))
         if len(llamadas) == 2:
             return 3, 0
         raise KeyboardInterrupt  # tercera vuelta: se detiene la prueba
-    monkeypatch.setattr(bandeja, "entregar_pendientes", bandeja_que_cae_una_vez)
+    monkeypatch.setattr(bandeja, "programar_y_entregar", bandeja_que_cae_una_vez)
     resultado = app.test_cli_runner().invoke(args=["correo", "enviar", "--continuo", "--cada", "0"])
     assert len(llamadas) == 3, resultado.output
     assert "La base de datos no responde" in resultado.output and "Enviados: 3; fallidos: 0" in resultado.output

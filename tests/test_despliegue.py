@@ -212,7 +212,8 @@ def test_http_redirige_a_la_direccion_publica_con_https(sitio):
 def test_el_registro_de_acceso_de_nginx_no_lleva_secretos(sitio):
     nginx = sitio["nginx"]
     for ruta in ("/inscripcion/token-secreto-1/qr.png", "/cuentas/restablecer/token-secreto-2",
-                 "/calendario/token-secreto-3.ics", "/verificar/codigo-secreto-4", "/organizacion/?q=ana.secreta@example.org"):
+                 "/calendario/token-secreto-3.ics", "/verificar/codigo-secreto-4", "/anuncios/baja/token-secreto-5",
+                 "/organizacion/?q=ana.secreta@example.org"):
         nginx.get(ruta)
     nginx.get("/api/v1/salud")  # la última: cuando aparece en el registro, las anteriores ya están escritas
     registro = nginx.configuracion.parent / "acceso.log"
@@ -222,6 +223,7 @@ def test_el_registro_de_acceso_de_nginx_no_lleva_secretos(sitio):
     texto = registro.read_text()
     assert "GET /inscripcion/***/qr.png" in texto and "GET /cuentas/restablecer/***" in texto
     assert "GET /calendario/***.ics" in texto and "GET /verificar/***" in texto and '"GET /organizacion/"' in texto
+    assert "GET /anuncios/baja/***" in texto
     assert "secret" not in texto and re.search(r" [0-9a-f]{32}$", texto.splitlines()[-1])
 
 

@@ -7,7 +7,8 @@ from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
 from .. import calendario, instantanea, qr, zonas
-from ..extensiones import db, limiter
+from ..comunicaciones import servicios as comunicaciones
+from ..extensiones import csrf, db, limiter
 from ..modelos import Asistencia, Evento
 from ..publico.agenda import rango_de_fechas
 from ..mesas.servicios import mesa_de_participante
@@ -144,6 +145,35 @@ def cancelar(token):
     db.session.commit()
     flash(_("Su inscripción quedó cancelada. Le enviamos la confirmación por correo."), "info")
     return redirect(url_for("inscripciones.personal", token=token))
+
+
+@bp.route("/anuncios/baja/<token>", methods=["GET", "POST"])
+@csrf.exempt  # RFC 8058: el proveedor de correo envía «List-Unsubscribe=One-Click» sin token; el enlace firmado basta
+@limiter.limit(_limite, methods=["POST"])
+def baja_anuncios(token):
+    """Dejar de recibir anuncios de este evento, con un clic (el enlace de cada anuncio). GET solo pregunta; el
+    POST (el botón de la página, o el del proveedor de correo) da de baja. Recordatorios y avisos siguen."""
+    inscripcion = qr.inscripcion_del_enlace(token, "baja-anuncios")
+    if request.method == "POST":
+        comunicaciones.dar_de_baja(inscripcion)
+        db.session.commit()
+    respuesta = make_response(render_template(
+        "inscripciones/baja_anuncios.html", inscripcion=inscripcion, token=token,
+        evento=instantanea.programa_por_id(inscripcion.evento_id)))
+    respuesta.headers["Cache-Control"] = "private, no-store"
+    return respuesta
+
+
+@bp.post("/anuncios/alta/<token>")
+@limiter.limit(_limite)
+def alta_anuncios(token):
+    """Volver a recibir los anuncios (un botón con su token CSRF, en la página de la baja)."""
+    inscripcion = qr.inscripcion_del_enlace(token, "baja-anuncios")
+    exigir_boton()
+    inscripcion.sin_anuncios_en = None
+    db.session.commit()
+    flash(_("Volverá a recibir los anuncios de este evento."), "info")
+    return redirect(url_for("inscripciones.baja_anuncios", token=token), 303)
 
 
 @bp.get("/inscripcion/<token>/qr.<formato>")

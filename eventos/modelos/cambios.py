@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 from .evento import Evento
 from .mesas import Bloque, Guia, Mesa, Pregunta
 from .programa import Material, Participacion, Persona, Sesion, SesionRetirada
+from .comunicaciones import Anuncio, Recordatorio
 from .inscripciones import Inscripcion, PreguntaInscripcion
 from .usuarios import Auditoria, RolEvento
 
-_CAMPOS_DE_CONTROL = {"version_programa", "actualizado_en", "secuencia", "creado_en", "uid"}
+# `aviso`: lo último que se comunicó a participantes de la sesión; no es parte del programa.
+_CAMPOS_DE_CONTROL = {"version_programa", "actualizado_en", "secuencia", "creado_en", "uid", "aviso"}
 # Secretos: la auditoría anota que cambiaron, nunca su valor (la lee toda la organización).
 _CAMPOS_SECRETOS = {"codigo", "clave_gestion", "clave_calendario", "clave_hash", "sello", "resumen"}
 SECRETO_OCULTO = "(secreto)"
@@ -28,9 +30,10 @@ _CAMPOS_DE_EQUIPO = {"moderadores"}
 _MAX_CAMBIOS = 100
 _ETIQUETAS = {Evento: "Evento", Sesion: "Sesión", Participacion: "Participación", Persona: "Persona",
               Material: "Material", Mesa: "Mesa", Guia: "Guía", Bloque: "Bloque", Pregunta: "Pregunta",
-              RolEvento: "Rol", PreguntaInscripcion: "Pregunta del formulario", Inscripcion: "Inscripción"}
+              RolEvento: "Rol", PreguntaInscripcion: "Pregunta del formulario", Inscripcion: "Inscripción",
+              Anuncio: "Comunicación", Recordatorio: "Recordatorio"}
 # Se auditan, pero no forman parte del programa publicado (no cambian su versión ni su caché).
-_FUERA_DEL_PROGRAMA = (RolEvento, PreguntaInscripcion, Inscripcion)
+_FUERA_DEL_PROGRAMA = (RolEvento, PreguntaInscripcion, Inscripcion, Anuncio, Recordatorio)
 _AUDITADOS = tuple(_ETIQUETAS)
 
 
@@ -46,7 +49,7 @@ def _afectados(obj):
         return evento, sesion
     if isinstance(obj, (Persona, Mesa, Guia, RolEvento)):
         return obj.evento, None
-    if isinstance(obj, (PreguntaInscripcion, Inscripcion)):
+    if isinstance(obj, (PreguntaInscripcion, Inscripcion, Anuncio, Recordatorio)):
         return obj.evento or inspect(obj).session.get(Evento, obj.evento_id), None
     if isinstance(obj, Bloque):
         return (obj.guia.evento if obj.guia else None), None
@@ -69,6 +72,8 @@ def _nombre(obj) -> str:
         return f"{etiqueta} de {obj.correo}"
     if isinstance(obj, PreguntaInscripcion):
         return f"{etiqueta} «{(obj.texto or '')[:80]}»"
+    if isinstance(obj, (Anuncio, Recordatorio)):
+        return f"{etiqueta} «{obj.version(None)[1]['asunto'][:80]}»"
     texto = getattr(obj, "titulo", None) or getattr(obj, "nombre", None) or ""
     return f"{etiqueta} «{texto[:80]}»"
 

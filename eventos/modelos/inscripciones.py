@@ -94,6 +94,7 @@ class Inscripcion(db.Model):
     actualizado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
     confirmada_en = db.Column(FechaHoraUTC)
     cancelada_en = db.Column(FechaHoraUTC)
+    sin_anuncios_en = db.Column(FechaHoraUTC)  # pidió no recibir anuncios de este evento (los avisos sí le llegan)
     # Para buscar sin acentos ni mayúsculas (textos_de_busqueda); se recalculan en cada escritura.
     busqueda = db.Column(db.String(800), nullable=False, default="", server_default="")
     institucion_plegada = db.Column(db.String(300), nullable=False, default="", server_default="")
@@ -215,15 +216,28 @@ class CorreoSaliente(db.Model):
     id = db.Column(db.Integer, primary_key=True)
     evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), index=True)
     inscripcion_id = db.Column(db.Integer, db.ForeignKey("inscripcion.id", ondelete="CASCADE"), index=True)
-    tipo = db.Column(db.String(30), nullable=False)  # los de avisos.ASUNTOS (inscripción), restablecer, invitacion
+    # los de avisos.ASUNTOS (inscripción), restablecer, invitacion, y los de comunicaciones: recordatorio,
+    # anuncio, despues, cambios
+    tipo = db.Column(db.String(30), nullable=False)
     destinatario = db.Column(db.String(254), nullable=False)
     asunto = db.Column(db.String(300), nullable=False, default="")
     mensaje = db.Column(db.LargeBinary)  # el mensaje MIME, una vez compuesto (los reintentos envían el mismo)
-    estado = db.Column(db.String(20), nullable=False, default="pendiente", index=True)  # pendiente, enviado, fallido
+    # pendiente, enviado, fallido; anulado: ya no correspondía al componerlo (p. ej., un recordatorio de alguien
+    # que canceló)
+    estado = db.Column(db.String(20), nullable=False, default="pendiente", index=True)
     intentos = db.Column(db.Integer, nullable=False, default=0)
     ultimo_error = db.Column(db.Text, nullable=False, default="")
     proximo_intento = db.Column(FechaHoraUTC, nullable=False, default=ahora, index=True)
     creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
     enviado_en = db.Column(FechaHoraUTC)
+    anuncio_id = db.Column(db.Integer, db.ForeignKey("anuncio.id", ondelete="CASCADE"), index=True)
+    recordatorio_id = db.Column(db.Integer, db.ForeignKey("recordatorio.id", ondelete="CASCADE"), index=True)
+    sesion_id = db.Column(db.Integer, db.ForeignKey("sesion.id", ondelete="CASCADE"), index=True)
+    # Lo que hace único a un correo que varios procesos podrían anotar a la vez («rec-<recordatorio>-<sesión>-
+    # <inscripción>»): la base de datos rechaza el segundo.
+    clave = db.Column(db.String(80), unique=True)
 
     inscripcion = db.relationship("Inscripcion")
+    anuncio = db.relationship("Anuncio")
+    recordatorio = db.relationship("Recordatorio")
+    sesion = db.relationship("Sesion")

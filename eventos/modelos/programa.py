@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import uuid
+from datetime import UTC
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
+from sqlalchemy import JSON
 
 from ..extensiones import db
 from ..zonas import FechaHoraUTC, a_local, ahora
@@ -35,6 +37,16 @@ TIPOS_MATERIAL = {
     "video": _l("Video"),
     "otro": _l("Otro"),
 }
+
+
+CAMPOS_DE_AVISO = ("inicio", "fin", "sala", "enlace")
+
+
+def datos_de_aviso(sesion) -> dict:
+    """Lo que se avisa a participantes si cambia (una sesión o el dict de sus columnas): instantes en UTC."""
+    valor = sesion.get if isinstance(sesion, dict) else lambda campo: getattr(sesion, campo)
+    return {campo: (valor(campo).astimezone(UTC).isoformat() if campo in ("inicio", "fin") else valor(campo) or "")
+            for campo in CAMPOS_DE_AVISO}
 
 
 def _uid_nuevo() -> str:
@@ -89,12 +101,16 @@ class Sesion(ReglasSesion, db.Model):
     horario_ilustrativo = db.Column(db.Boolean, nullable=False, default=False)
     sala = db.Column(db.String(200), nullable=False, default="")
     enlace = db.Column(db.String(1000), nullable=False, default="")
+    grabacion = db.Column(db.String(1000), nullable=False, default="", server_default="")  # se muestra al terminar
     objetivo = db.Column(db.Text, nullable=False, default="")
     descripcion = db.Column(db.Text, nullable=False, default="")
     orden = db.Column(db.Integer, nullable=False, default=0)
     secuencia = db.Column(db.Integer, nullable=False, default=0)
     creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
     actualizado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+    # Horario, sala y enlace tal como se comunicaron por última vez a participantes (al crearla, los suyos):
+    # lo que difiera es un cambio pendiente de avisar (eventos/comunicaciones).
+    aviso = db.Column(JSON, default=lambda contexto: datos_de_aviso(contexto.get_current_parameters()))
 
     __table_args__ = (db.UniqueConstraint("evento_id", "clave", name="uq_sesion_evento_clave"),)
 
@@ -133,6 +149,7 @@ class SesionRetirada(db.Model):
     fin = db.Column(FechaHoraUTC, nullable=False)
     secuencia = db.Column(db.Integer, nullable=False)
     retirada_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+    avisada_en = db.Column(FechaHoraUTC)  # cuándo se avisó a participantes de que ya no se celebra
 
 
 class Persona(db.Model):
