@@ -153,7 +153,7 @@ def enviar_correo(continuo, cada):
             click.echo(f"Enviados: {enviados}; fallidos: {fallidos}")
         if not continuo:
             sys.exit(1 if fallidos else 0)
-        if enviados < 500:
+        if not (enviados or fallidos):  # nada que hacer (o todo lo tomó otro proceso): se espera a la próxima revisión
             time.sleep(cada)
 
 

@@ -62,7 +62,8 @@ def construir(destinatario: str, asunto: str, texto: str, html: str | None = Non
 
 def entregar_bytes(contenido: bytes, destinatario: str, asunto: str) -> str:
     """Entrega un mensaje MIME ya serializado (tal como se guardó en la bandeja de salida); devuelve dónde
-    quedó. Lanza ErrorDeEnvio si el servidor lo rechaza."""
+    quedó. Lanza ErrorDeEnvio si el servidor lo rechaza. Dentro de `entregar_pendientes`, por la conexión SMTP
+    de su tanda; si no, por una propia."""
     config = current_app.config
     if not config.get("MAIL_SERVER"):
         carpeta = Path(config["MAIL_CARPETA"])
@@ -71,17 +72,107 @@ def entregar_bytes(contenido: bytes, destinatario: str, asunto: str) -> str:
         archivo.write_bytes(contenido)
         registro.info("Correo para %s («%s») guardado en %s", destinatario, asunto, archivo)
         return str(archivo)
+    datos = contenido.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")  # SMTP exige CRLF
+    tanda = getattr(_TANDA, "conexion", None)
     try:
-        with smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10) as smtp:
-            if config.get("MAIL_USE_TLS"):
-                smtp.starttls()
-            if config.get("MAIL_USERNAME"):
-                smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-            smtp.sendmail(config["MAIL_DEFAULT_SENDER"], [destinatario], contenido.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"))  # SMTP exige CRLF
+        if tanda is None:
+            with _abrir_smtp(config) as smtp:
+                smtp.sendmail(config["MAIL_DEFAULT_SENDER"], [destinatario], datos)
+        else:
+            tanda.enviar(config, destinatario, datos)
     except (OSError, smtplib.SMTPException) as error:
         raise ErrorDeEnvio(str(error)) from error
     registro.info("Correo para %s («%s») enviado por %s", destinatario, asunto, config["MAIL_SERVER"])
     return config["MAIL_SERVER"]
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib.SMTP que anota si la orden DATA llegó a empezar: antes de ella el servidor no aceptó nada."""
+    empezo_data = False
+
+    def data(self, msg):
+        self.empezo_data = True
+        return super().data(msg)
+
+
+def _abrir_smtp(config) -> _SMTP:
+    smtp = _SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=10)
+    try:
+        if config.get("MAIL_USE_TLS"):
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
+
+
+def _conexion_perdida(error: Exception) -> bool:
+    """El servidor cortó la conexión o la dio por terminada (421): con una conexión nueva el correo puede salir."""
+    if isinstance(error, smtplib.SMTPServerDisconnected):
+        return True
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code == 421
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return any(codigo == 421 for codigo, _ in error.recipients.values())
+    return isinstance(error, OSError) and not isinstance(error, smtplib.SMTPException)
+
+
+_TANDA = threading.local()  # la conexión SMTP de la tanda de `entregar_pendientes` que corre en este hilo
+
+
+class _ConexionDeTanda:
+    """Una conexión SMTP para todos los correos de una tanda: se abre con el primero y se cierra al acabar.
+    Tras cualquier fallo se descarta (el siguiente correo abre otra). Si una conexión ya usada se perdió antes
+    de la orden DATA (el servidor cierra las inactivas, o las que llevan muchos mensajes), el correo se envía
+    una vez más por una nueva: hasta ahí el servidor no había aceptado nada, así que no sale dos veces."""
+
+    def __init__(self):
+        self.smtp: _SMTP | None = None
+
+    def enviar(self, config, destinatario: str, datos: bytes) -> None:
+        while True:
+            reutilizada = self.smtp is not None
+            if not reutilizada:
+                self.smtp = _abrir_smtp(config)
+            self.smtp.empezo_data = False
+            try:
+                self.smtp.sendmail(config["MAIL_DEFAULT_SENDER"], [destinatario], datos)
+                return
+            except Exception as error:
+                empezo_data = self.smtp.empezo_data
+                self.cerrar(despedirse=False)
+                if not (reutilizada and not empezo_data and _conexion_perdida(error)):
+                    raise
+
+    def cerrar(self, despedirse: bool = True) -> None:
+        """Cierra la conexión; con `despedirse`, antes envía QUIT (no tras un fallo: la conexión puede estar a
+        medias y QUIT esperaría su respuesta hasta el plazo)."""
+        smtp, self.smtp = self.smtp, None
+        if smtp is None:
+            return
+        try:
+            if despedirse:
+                smtp.quit()
+        except (OSError, smtplib.SMTPException):
+            pass
+        finally:
+            smtp.close()
+
+
+class _UnaConexionPorTanda:
+    """Mientras dura, los correos por SMTP de este hilo comparten una conexión (`_ConexionDeTanda`)."""
+
+    def __enter__(self):
+        self._anterior = getattr(_TANDA, "conexion", None)
+        _TANDA.conexion = _ConexionDeTanda()
+
+    def __exit__(self, tipo, *_):
+        try:
+            _TANDA.conexion.cerrar(despedirse=tipo is None)  # p. ej., Ctrl+C a mitad de un envío: sin QUIT
+        finally:
+            _TANDA.conexion = self._anterior
 
 
 # --- Bandeja de salida --------------------------------------------------------------------------
@@ -126,7 +217,7 @@ def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=
     fallidos). Reintenta con espera creciente (1, 2, 4… minutos) hasta INTENTOS_MAXIMOS; los fallidos
     quedan visibles con su error. Un correo que falla, por el motivo que sea, no detiene a los demás.
     `turno`, si se da, se llama antes de cada correo: espera el momento de seguir, o devuelve False para
-    dejar el resto para otra vez.
+    dejar el resto para otra vez. Los correos de la tanda comparten una conexión SMTP (`_ConexionDeTanda`).
 
     Varios procesos pueden llamarla a la vez: cada correo se reclama antes con una actualización
     condicional (solo un proceso la consigue) y ninguno mantiene bloqueos mientras envía.
@@ -149,19 +240,20 @@ def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=
     candidatos = db.session.execute(consulta).all()
     db.session.commit()
     enviados = fallidos = 0
-    for correo_id, intentos in candidatos:
-        if turno is not None and not turno():
-            break
-        try:
-            if not _reclamar(correo_id, intentos):
-                continue  # otro proceso lo tomó
-            estado = _entregar_reclamado(correo_id, intentos + 1)
-        except Exception:  # noqa: BLE001 — p. ej., la base de datos no respondió: se sigue con el siguiente
-            db.session.rollback()
-            registro.exception("No se pudo anotar el resultado del correo %s", correo_id)
-            estado = "fallido"
-        enviados += estado == "enviado"
-        fallidos += estado == "fallido"
+    with _UnaConexionPorTanda():
+        for correo_id, intentos in candidatos:
+            if turno is not None and not turno():
+                break
+            try:
+                if not _reclamar(correo_id, intentos):
+                    continue  # otro proceso lo tomó
+                estado = _entregar_reclamado(correo_id, intentos + 1)
+            except Exception:  # noqa: BLE001 — p. ej., la base de datos no respondió: se sigue con el siguiente
+                db.session.rollback()
+                registro.exception("No se pudo anotar el resultado del correo %s", correo_id)
+                estado = "fallido"
+            enviados += estado == "enviado"
+            fallidos += estado == "fallido"
     return enviados, fallidos
 
 
@@ -190,15 +282,20 @@ def _entregar_reclamado(correo_id: int, intento: int) -> str:
     con su error y su próximo intento."""
     from sqlalchemy import update
 
+    from sqlalchemy.orm import joinedload
+
     from .extensiones import db
-    from .modelos import CorreoSaliente
+    from .modelos import CorreoSaliente, Inscripcion
     from .zonas import ahora
 
     # Lo que falta del plazo de reclamo, que empezó al reclamarlo: hasta ahí se insiste en anotar el resultado.
     limite = time.monotonic() + plazo_de_reclamo().total_seconds() * 0.9
     compuesto = {}
     try:
-        saliente = db.session.get(CorreoSaliente, correo_id)
+        # En una consulta, lo que el mensaje necesita (inscripción y su evento, anuncio o recordatorio).
+        saliente = db.session.get(CorreoSaliente, correo_id, options=[
+            joinedload(CorreoSaliente.inscripcion).joinedload(Inscripcion.evento),
+            joinedload(CorreoSaliente.anuncio), joinedload(CorreoSaliente.recordatorio)])
         if saliente.mensaje is None:
             hecho = componer(saliente)
             if hecho is None:  # ya no corresponde (p. ej., un recordatorio de alguien que canceló)

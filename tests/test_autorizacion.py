@@ -10,7 +10,7 @@ from sqlalchemy import select
 from apoyo import entrar, token_csrf
 from eventos.extensiones import db
 from eventos.modelos import (Bloque, Evento, Guia, Inscripcion, Material, Participacion, Pregunta,
-                             PreguntaInscripcion, RolEvento, Sesion, Usuario)
+                             PreguntaInscripcion, Recordatorio, RolEvento, Sesion, Usuario)
 from eventos.zonas import ahora
 from eventos.servicios import programa
 
@@ -84,6 +84,9 @@ def valores(app, datos) -> dict:
                                        estado="confirmada", consentimiento_en=ahora()))
         if primero(PreguntaInscripcion, PreguntaInscripcion.evento_id == evento.id) is None:
             db.session.add(PreguntaInscripcion(evento_id=evento.id, texto="¿Pregunta?", tipo="texto_corto"))
+        if primero(Recordatorio, Recordatorio.evento_id == evento.id) is None:
+            db.session.add(Recordatorio(evento_id=evento.id, minutos_antes=60, idioma="es",
+                                        textos={"es": {"asunto": "Pronto: {sesion}", "texto": "Hola, {nombre}."}}))
         db.session.commit()
         return {
             "slug": evento.slug,
@@ -99,6 +102,7 @@ def valores(app, datos) -> dict:
             "rol_id": primero(RolEvento, RolEvento.evento_id == evento.id, RolEvento.rol == "organizador"),
             "inscripcion_id": primero(Inscripcion, Inscripcion.evento_id == evento.id),
             "pregunta_inscripcion_id": primero(PreguntaInscripcion, PreguntaInscripcion.evento_id == evento.id),
+            "recordatorio_id": primero(Recordatorio, Recordatorio.evento_id == evento.id),
             "direccion": "abajo",
             "nuevo": "cerrado",
             "formato": "yaml",

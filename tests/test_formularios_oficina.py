@@ -20,9 +20,11 @@ CREAN = {
     "organizacion.nueva_mesa", "organizacion.nueva_guia", "organizacion.nuevo_bloque", "organizacion.nueva_pregunta",
     "organizacion.nuevo_material", "organizacion.nuevo_miembro", "organizacion.nueva_inscripcion",
     "organizacion.nueva_pregunta_inscripcion", "organizacion.duplicar", "organizacion.importar",
+    "organizacion.nuevo_recordatorio",
 }
-# Acciones explícitas: su botón es la orden de hacer algo (repartir a las personas entre las mesas, publicar).
-ACCIONES = {"organizacion.asignar_mesas", "organizacion.publicar_respuestas"}
+# Acciones explícitas: su botón es la orden de hacer algo (repartir a las personas entre las mesas, publicar,
+# avisar de los cambios del programa).
+ACCIONES = {"organizacion.asignar_mesas", "organizacion.publicar_respuestas", "organizacion.avisar_cambios"}
 
 
 def foto_bd(app) -> dict:

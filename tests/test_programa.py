@@ -105,6 +105,38 @@ def test_exportar_e_importar_da_el_mismo_programa(contexto, slug):
         borrar(copia.slug)
 
 
+def test_la_grabacion_va_y_vuelve_al_exportar_pero_no_pasa_a_la_edicion_duplicada(contexto):
+    grabacion = "https://video.example.org/seminario/apertura"
+    datos = programa_minimo("seminario-grabado")
+    datos["sesiones"][0]["grabacion"] = grabacion
+    programa.importar(copy.deepcopy(datos))
+    db.session.commit()
+    try:
+        exportado = programa.exportar(Evento.con_programa("seminario-grabado"))
+        assert exportado["sesiones"][0]["grabacion"] == grabacion
+        programa.importar(copy.deepcopy(exportado), slug="seminario-grabado-copia")
+        db.session.commit()
+        reexportado = programa.exportar(Evento.con_programa("seminario-grabado-copia"))
+        assert reexportado["sesiones"] == exportado["sesiones"]
+        duplicado = programa.duplicar(Evento.con_programa("seminario-grabado"), "seminario-grabado-2022",
+                                      date(2022, 4, 2))
+        db.session.commit()
+        assert [s.grabacion for s in duplicado.sesiones] == [""]  # la grabación es de la edición anterior
+    finally:
+        for slug in ("seminario-grabado", "seminario-grabado-copia", "seminario-grabado-2022"):
+            borrar(slug)
+
+
+@pytest.mark.parametrize("grabacion", ["javascript:alert(1)", "ftp://video.example.org/a", "video.example.org/a",
+                                       "https://" + "a" * 1000])
+def test_grabacion_que_no_es_una_direccion_web_o_es_demasiado_larga_se_rechaza_al_importar(contexto, grabacion):
+    datos = programa_minimo()
+    datos["sesiones"][0]["grabacion"] = grabacion
+    with pytest.raises(programa.ProgramaInvalido) as error:
+        programa.validar(datos)
+    assert [p.ubicacion for p in error.value.problemas] == ["sesiones[0] (apertura).grabacion"]
+
+
 def test_duplicar_conserva_horas_locales_aunque_cambien_las_reglas(contexto):
     original = Evento.con_programa("gsef2021")
     copia = programa.duplicar(original, "gsef-duplicado", date(2030, 10, 7))

@@ -47,6 +47,7 @@ DUENOS_DE_LA_TRANSACCION = {
     "mesas/tablero.py",
     "organizacion/asistencia.py",
     "organizacion/credenciales.py",
+    "organizacion/comunicaciones.py",
     "organizacion/equipo.py",
     "organizacion/eventos.py",
     "organizacion/guias.py",

@@ -12,7 +12,7 @@ from sqlalchemy import Select, String, cast, exists, func, literal, or_, select,
 from sqlalchemy.dialects import postgresql, sqlite
 
 from .. import correo
-from ..extensiones import db
+from ..extensiones import db, es_entero_bd
 from ..modelos import (Anuncio, Asistencia, CorreoSaliente, Evento, Inscripcion, Mesa, Recordatorio, Sesion,
                        SesionRetirada, Usuario)
 from ..modelos.mesas import mesa_sesion
@@ -66,6 +66,14 @@ def marcadores_de(plantilla: str) -> list[str]:
     return nombres
 
 
+def comprobar_marcadores(texto: str, permitidos: tuple[str, ...]) -> None:
+    """DatosInvalidos si el texto usa un marcador que no es de `permitidos` (o uno mal escrito)."""
+    for nombre in marcadores_de(texto):
+        if nombre not in permitidos:
+            raise DatosInvalidos(_("El marcador «{%(marcador)s}» no existe. Puede usar: %(lista)s.",
+                                   marcador=nombre, lista=", ".join("{" + m + "}" for m in permitidos)))
+
+
 def validar_textos(textos: dict, permitidos: tuple[str, ...]) -> None:
     """Cada versión con asunto y texto, de los largos admitidos y solo con marcadores conocidos."""
     if not textos:
@@ -76,10 +84,8 @@ def validar_textos(textos: dict, permitidos: tuple[str, ...]) -> None:
         if len(version["asunto"]) > LARGO_ASUNTO or len(version["texto"]) > LARGO_TEXTO:
             raise DatosInvalidos(_("El asunto admite %(asunto)d caracteres y el texto %(texto)d.",
                                    asunto=LARGO_ASUNTO, texto=LARGO_TEXTO))
-        for nombre in marcadores_de(version["asunto"]) + marcadores_de(version["texto"]):
-            if nombre not in permitidos:
-                raise DatosInvalidos(_("El marcador «{%(marcador)s}» no existe. Puede usar: %(lista)s.",
-                                       marcador=nombre, lista=", ".join("{" + m + "}" for m in permitidos)))
+        comprobar_marcadores(version["asunto"], permitidos)
+        comprobar_marcadores(version["texto"], permitidos)
 
 
 def rellenar(plantilla: str, valores: dict[str, str]) -> str:
@@ -105,7 +111,7 @@ def segmento_de(evento, tipo: str, mesas=(), ids=()) -> dict:
             raise DatosInvalidos(_("Elija al menos una mesa."))
         segmento["mesas"] = sorted(validas)
     if tipo == "seleccion":
-        elegidas = sorted({int(i) for i in ids})
+        elegidas = sorted({int(i) for i in ids if es_entero_bd(int(i))})
         if not elegidas:
             raise DatosInvalidos(_("La selección está vacía: marque personas en la lista de inscripciones."))
         if len(elegidas) > MAXIMO_SELECCION:
@@ -230,7 +236,8 @@ MARGEN_DE_REVISION = timedelta(minutes=5)  # más que cualquier transacción: lo
 def programar_recordatorios() -> int:
     """Anota los recordatorios cuyo momento ya llegó, una vez por persona, sesión y recordatorio (la columna
     única `clave` hace que dos procesos a la vez no anoten dos). Solo sesiones que aún no empezaron, de eventos
-    publicados, para personas confirmadas; un momento anterior a la creación del recordatorio no se envía.
+    publicados, para personas confirmadas; un momento anterior a `vigente_desde` (su creación, o cuando se
+    reactivó o se alargó su antelación) no se envía.
 
     Cada ronda mira a todas las personas solo en las sesiones cuyo momento llegó (o que cambiaron) desde la
     ronda anterior; en las demás, solo a quien se confirmó o cambió de datos desde entonces: así el trabajo de
@@ -250,7 +257,7 @@ def programar_recordatorios() -> int:
 
 def _programar(recordatorio: Recordatorio, momento) -> int:
     antes = timedelta(minutes=recordatorio.minutos_antes)
-    desde = max(momento, recordatorio.creado_en + antes)  # inicio > desde: aún no empezó, y el momento
+    desde = max(momento, recordatorio.vigente_desde + antes)  # inicio > desde: aún no empezó, y el momento
     hasta = momento + antes                                 # de enviar no es anterior a su creación
     revisado = recordatorio.revisado_en
     insertar = (postgresql if db.engine.dialect.name == "postgresql" else sqlite).insert(CorreoSaliente.__table__)
@@ -280,7 +287,7 @@ def proximos_envios(recordatorio: Recordatorio, limite: int = 5) -> list[tuple]:
     antes = timedelta(minutes=recordatorio.minutos_antes)
     sesiones = db.session.execute(
         select(Sesion).where(Sesion.evento_id == recordatorio.evento_id, Sesion.padre_id.is_(None),
-                             Sesion.inicio > max(momento, recordatorio.creado_en + antes))
+                             Sesion.inicio > max(momento, recordatorio.vigente_desde + antes))
         .order_by(Sesion.inicio, Sesion.orden).limit(limite)).scalars().all()
     return [(sesion.inicio - antes, sesion) for sesion in sesiones]
 
@@ -352,7 +359,8 @@ def contar_afectadas(evento, cambios: list[Cambio]) -> int:
 
 def avisar_cambios(evento, nota: str, idioma: str, usuario) -> Anuncio | None:
     """Un aviso a cada persona afectada por los cambios pendientes (con su programa al día), y los cambios
-    quedan como comunicados. None si no había ninguno."""
+    quedan como comunicados. None si no había ninguno; DatosInvalidos si la nota usa marcadores desconocidos."""
+    comprobar_marcadores(nota, MARCADORES)
     cambios = cambios_pendientes(evento)
     if not cambios:
         return None

@@ -50,7 +50,7 @@ class Anuncio(TextosPorIdioma, db.Model):
 
 class Recordatorio(TextosPorIdioma, db.Model):
     """Un recordatorio `minutos_antes` del inicio de cada sesión del programa personal de cada persona
-    confirmada. Los momentos de envío anteriores a su creación no se envían."""
+    confirmada. Los momentos de envío anteriores a `vigente_desde` no se envían."""
     __tablename__ = "recordatorio"
 
     id = db.Column(db.Integer, primary_key=True)
@@ -61,6 +61,8 @@ class Recordatorio(TextosPorIdioma, db.Model):
     activo = db.Column(db.Boolean, nullable=False, default=True)
     creado_por_id = db.Column(db.Integer, db.ForeignKey("usuario.id", ondelete="SET NULL"))
     creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+    # Los momentos de envío anteriores no se envían: su creación, o cuando se reactivó o se alargó su antelación.
+    vigente_desde = db.Column(FechaHoraUTC, nullable=False, default=ahora)
     # Hasta dónde se revisó (con un margen): en cada ronda solo se vuelve a mirar a quien cambió desde entonces.
     revisado_en = db.Column(FechaHoraUTC)
 

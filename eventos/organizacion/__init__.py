@@ -13,4 +13,5 @@ def exigir_sesion():
         return login.unauthorized()
 
 
-from . import eventos, sesiones, mesas, guias, materiales, equipo, inscripciones, asistencia, credenciales, sintesis  # noqa: E402,F401  (registran rutas)
+from . import eventos, sesiones, mesas, guias, materiales, equipo, inscripciones, asistencia, credenciales, sintesis, \
+    comunicaciones  # noqa: E402,F401  (registran rutas)

@@ -2,11 +2,14 @@
 repiten aquí: los datos pasan por los mismos lectores que la importación (servicios/programa.py)."""
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
-from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, IntegerField, SelectField,
-                     StringField, TextAreaField, TimeField)
-from wtforms.validators import DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, RadioField,
+                     SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
+from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp,
+                                ValidationError)
 
+from ..comunicaciones.servicios import LARGO_ASUNTO, LARGO_TEXTO, MINUTOS_MAXIMOS
 from ..entrada import Formulario
+from ..extensiones import es_entero_bd
 from ..modelos import (MAXIMO_DIAS_ANTES, MAXIMO_MINUTOS_ANTES, MINUTOS_ANTES_POR_OMISION, MODALIDADES, ROLES,
                        TIPOS_MATERIAL, TIPOS_SESION)
 
@@ -60,6 +63,7 @@ class FormularioSesion(Formulario):
     horario_ilustrativo = BooleanField(_l("El horario es ilustrativo"))
     sala = StringField(_l("Sala"), validators=[Optional(), Length(max=200)])
     enlace = StringField(_l("Enlace en línea"), validators=[Optional(), Length(max=1000)])
+    grabacion = StringField(_l("Grabación (enlace)"), validators=[Optional(), Length(max=1000)])
     objetivo = TextAreaField(_l("Objetivo"), validators=TEXTO_LARGO)
     descripcion = TextAreaField(_l("Descripción"), validators=TEXTO_LARGO)
     clave = StringField(_l("Identificador en la dirección"), validators=[Optional(), Length(max=80), CLAVE])
@@ -124,3 +128,80 @@ class FormularioMiembro(Formulario):
     correo = EmailField(_l("Correo"), validators=[DataRequired(REQUERIDO), Email(_l("Escriba una dirección de correo válida.")), Length(max=254)])
     nombre = StringField(_l("Nombre (si aún no tiene cuenta)"), validators=[Optional(), Length(max=200)])
     rol = SelectField(_l("Rol"))
+
+
+# --- Comunicaciones ---------------------------------------------------------------------------------
+IDIOMAS_MENSAJE = {"es": _l("Español"), "en": _l("Inglés"), "pt": _l("Portugués")}
+
+
+def _version(nombre_idioma):
+    """Asunto (una línea) y texto de la versión del mensaje en un idioma; la vista decide cuál es obligatoria."""
+    return (StringField(_l("Asunto (%(idioma)s)", idioma=nombre_idioma),
+                        validators=[Optional(), Length(max=LARGO_ASUNTO)]),
+            TextAreaField(_l("Texto (%(idioma)s)", idioma=nombre_idioma),
+                          validators=[Optional(), Length(max=LARGO_TEXTO)]))
+
+
+class FormularioMensaje(Formulario):
+    """Lo común a anuncios y recordatorios: el idioma principal y una versión del mensaje por idioma."""
+    idioma = SelectField(_l("Idioma principal"), choices=_opciones(IDIOMAS_MENSAJE), default="es")
+    asunto_es, texto_es = _version(_l("español"))
+    asunto_en, texto_en = _version(_l("inglés"))
+    asunto_pt, texto_pt = _version(_l("portugués"))
+
+    def textos(self) -> dict:
+        """{idioma: {"asunto", "texto"}} de las versiones escritas (con algo en el asunto o en el texto)."""
+        textos = {}
+        for idioma in IDIOMAS_MENSAJE:
+            asunto = (self[f"asunto_{idioma}"].data or "").strip()
+            texto = (self[f"texto_{idioma}"].data or "").replace("\r\n", "\n").strip()
+            if asunto or texto:
+                textos[idioma] = {"asunto": asunto, "texto": texto}
+        return textos
+
+    def rellenar_textos(self, textos: dict, idioma: str) -> None:
+        self.idioma.data = idioma
+        for clave, version in textos.items():
+            if clave in IDIOMAS_MENSAJE:
+                self[f"asunto_{clave}"].data, self[f"texto_{clave}"].data = version["asunto"], version["texto"]
+
+
+class FormularioAnuncio(FormularioMensaje):
+    segmento = RadioField(_l("A quién va"), choices=[])  # las opciones las pone la vista
+    mesas = SelectMultipleField(_l("Mesas"), coerce=int, choices=[])
+    ids = SelectMultipleField(coerce=int, validate_choice=False)  # la selección de la lista de inscripciones
+    cuantas = IntegerField(validators=[Optional()])  # las personas que mostró la vista previa
+    huella = HiddenField(validators=[Optional(), Length(max=64)])  # lo que mostró la vista previa
+
+    def validate_ids(self, campo):
+        if any(not (i > 0 and es_entero_bd(i)) for i in campo.data or ()):
+            raise ValidationError(_l("La selección de personas no es válida."))
+
+
+ANTELACIONES = [("15", _l("15 min antes")), ("60", _l("1 h antes")), ("120", _l("2 h antes")),
+                ("1440", _l("24 h antes")), ("2880", _l("48 h antes")), ("otra", _l("Otra antelación, en minutos"))]
+
+
+class FormularioRecordatorio(FormularioMensaje):
+    antelacion = SelectField(_l("Cuándo se envía"), choices=ANTELACIONES, default="1440")
+    minutos = IntegerField(_l("Minutos antes del inicio (si eligió «Otra antelación»)"),
+                           validators=[Optional(), NumberRange(min=1, max=MINUTOS_MAXIMOS)])
+    activo = BooleanField(_l("Activo: se envía en su momento"), default=True)
+
+    def validate_antelacion(self, campo):
+        if campo.data == "otra" and self.minutos.data is None:
+            raise ValidationError(_l("Escriba en «Minutos antes del inicio» cuántos minutos antes se envía."))
+
+    def minutos_antes(self) -> int:
+        return self.minutos.data if self.antelacion.data == "otra" else int(self.antelacion.data)
+
+    def rellenar_antelacion(self, minutos: int) -> None:
+        comunes = {valor for valor, _etiqueta in ANTELACIONES if valor != "otra"}
+        self.antelacion.data = str(minutos) if str(minutos) in comunes else "otra"
+        self.minutos.data = None if str(minutos) in comunes else minutos
+
+
+class FormularioAvisoCambios(Formulario):
+    nota = TextAreaField(_l("Nota para acompañar el aviso (opcional)"),
+                         validators=[Optional(), Length(max=LARGO_TEXTO)])
+    idioma = SelectField(_l("Idioma de la nota"), choices=_opciones(IDIOMAS_MENSAJE), default="es")

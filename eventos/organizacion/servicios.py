@@ -156,7 +156,8 @@ def datos_sesion(formulario, evento: Evento) -> dict:
         "inicio": f"{dia} {formulario.hora_inicio.data:%H:%M}" if formulario.hora_inicio.data else None,
         "fin": f"{dia} {formulario.hora_fin.data:%H:%M}" if formulario.hora_fin.data else None,
         "horario_ilustrativo": bool(formulario.horario_ilustrativo.data), "sala": formulario.sala.data or "",
-        "enlace": formulario.enlace.data or "", "objetivo": formulario.objetivo.data or "",
+        "enlace": formulario.enlace.data or "", "grabacion": formulario.grabacion.data or "",
+        "objetivo": formulario.objetivo.data or "",
         "descripcion": formulario.descripcion.data or "",
     }
 
@@ -173,7 +174,7 @@ def salas_ocupadas(sesion: Sesion) -> list[Sesion]:
 
 
 def aplicar_sesion(sesion: Sesion, plan: dict) -> None:
-    for campo in ("clave", "titulo", "tipo", "inicio", "fin", "horario_ilustrativo", "sala", "enlace",
+    for campo in ("clave", "titulo", "tipo", "inicio", "fin", "horario_ilustrativo", "sala", "enlace", "grabacion",
                   "objetivo", "descripcion"):
         setattr(sesion, campo, plan[campo])
 

@@ -34,7 +34,8 @@ def _dias(evento):
 
 
 def _rellenar(formulario, sesion, evento):
-    for campo in ("titulo", "tipo", "horario_ilustrativo", "sala", "enlace", "objetivo", "descripcion", "clave"):
+    for campo in ("titulo", "tipo", "horario_ilustrativo", "sala", "enlace", "grabacion", "objetivo", "descripcion",
+                  "clave"):
         getattr(formulario, campo).data = getattr(sesion, campo)
     inicio, fin = zonas.a_local(sesion.inicio, evento.zona_horaria), zonas.a_local(sesion.fin, evento.zona_horaria)
     formulario.dia.data = inicio.date().isoformat()

@@ -4,11 +4,12 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, make_response, render_template, request
 from flask_login import current_user
 from markupsafe import Markup
+from sqlalchemy import select
 
-from .. import instantanea
+from .. import instantanea, zonas
 from ..cache import respuesta_condicional
 from ..extensiones import db
-from ..modelos import Evento, Material
+from ..modelos import Evento, Material, Sesion
 from ..servicios import materiales as almacen
 from .agenda import VistaHoraria, contexto_del_programa, pagina_evento, rango_de_fechas
 
@@ -61,6 +62,7 @@ def evento(slug):
 @bp.get("/eventos/<slug>/sesiones/<clave>")
 def sesion(slug, clave):
     fila = Evento.version_publicada(slug) or abort(404)
+    grabacion_visible = _grabacion_visible(fila.id, clave)
 
     def generar():
         evento = instantanea.de_version(fila.programa)
@@ -70,10 +72,22 @@ def sesion(slug, clave):
         mesas = sesion.mesas
         guias = [gu for gu in evento.guias if gu.sesion_id == sesion.id or (gu.sesion_id is None and mesas)]
         html = render_template("publico/_sesion.html", evento=evento, sesion=sesion, mesas=mesas, guias=guias,
+                               grabacion_visible=grabacion_visible,
                                **contexto_del_programa(evento, VistaHoraria(evento, g.zona_visitante, g.idioma)))
         return html, f"{sesion.titulo} · {evento.titulo}", evento.titulo
 
-    return _pagina(("sesion", *fila.programa, clave), generar)
+    return _pagina(("sesion", *fila.programa, clave, grabacion_visible), generar)
+
+
+def _grabacion_visible(evento_id: int, clave: str) -> bool:
+    """Si la página de la sesión enlaza ya su grabación: la tiene y la sesión terminó.
+
+    Va en la clave de la página (como el estado de la inscripción en la del evento): al terminar la sesión
+    la página cambia sin que cambie el programa, y la caché no sirve la de antes. Es una consulta pequeña
+    (por la clave única de la sesión), sin cargar el programa."""
+    fin = db.session.execute(select(Sesion.fin).where(
+        Sesion.evento_id == evento_id, Sesion.clave == clave, Sesion.grabacion != "")).scalar_one_or_none()
+    return fin is not None and fin <= zonas.ahora()
 
 
 @bp.get("/materiales/<int:material_id>/<path:nombre>")

@@ -23,7 +23,7 @@ from . import materiales as almacen
 
 FORMATO = "programa-eventos/1"
 PATRON_CLAVE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-LARGOS = {"slug": 120, "titulo": 300, "lema": 500, "sede": 500, "enlace": 1000, "sala": 200,
+LARGOS = {"slug": 120, "titulo": 300, "lema": 500, "sede": 500, "enlace": 1000, "grabacion": 1000, "sala": 200,
           "nombre": 200, "tratamiento": 40, "cargo": 300, "institucion": 300, "ciudad": 120,
           "pais": 120, "clave": 80, "url": 1000}
 # Los únicos textos del programa que admiten saltos de línea (los demás son de una línea, como en la oficina).
@@ -325,6 +325,7 @@ def _leer_sesion(lector, datos, u, zona, evento, base, claves, nodos, padre=None
     sesion["titulo"] = lector.texto(datos, "titulo", u, obligatorio=True)
     sesion["tipo"] = lector.opcion(datos, "tipo", u, TIPOS_SESION, "otra")
     sesion["enlace"] = lector.url(datos, "enlace", u)
+    sesion["grabacion"] = lector.url(datos, "grabacion", u)
     sesion["horario_ilustrativo"] = lector.booleano(datos, "horario_ilustrativo", u)
     sesion["inicio"] = lector.hora_local(datos, "inicio", u, zona)
     sesion["fin"] = lector.hora_local(datos, "fin", u, zona)
@@ -514,6 +515,7 @@ def duplicar(original: Evento, slug: str, nueva_fecha_inicio: date, estado: str 
     for sesion in _recorrer(datos["sesiones"]):
         for campo in ("inicio", "fin"):
             sesion[campo] = _trasladar(sesion[campo], dias)
+        sesion.pop("grabacion", None)  # la grabación es de esta edición, no de la copia
     e = datos["evento"]
     e["fecha_inicio"] = nueva_fecha_inicio
     e["fecha_fin"] = original.fecha_fin + timedelta(days=dias)
@@ -583,7 +585,7 @@ def _exportar_sesion(sesion: Sesion, zona: str) -> dict:
         "clave": sesion.clave, "titulo": sesion.titulo, "tipo": sesion.tipo,
         "inicio": zonas.hora_local_texto(sesion.inicio, zona), "fin": zonas.hora_local_texto(sesion.fin, zona),
         "horario_ilustrativo": sesion.horario_ilustrativo, "sala": sesion.sala, "enlace": sesion.enlace,
-        "objetivo": sesion.objetivo, "descripcion": sesion.descripcion,
+        "grabacion": sesion.grabacion, "objetivo": sesion.objetivo, "descripcion": sesion.descripcion,
         "participantes": [_sin_vacios({"nombre": p.nombre, "tratamiento": p.tratamiento,
                                        "rol": p.rol, "cargo": p.cargo, "institucion": p.institucion,
                                        "ciudad": p.ciudad, "pais": p.pais}) for p in sesion.participantes],
