@@ -25,6 +25,7 @@ def registrar_comandos(app):
     app.cli.add_command(programa)
     app.cli.add_command(correo)
     app.cli.add_command(materiales)
+    app.cli.add_command(datos)
 
 
 usuarios = AppGroup("usuarios", help="Cuentas de la oficina de organización.")
@@ -184,3 +185,22 @@ def mover_materiales(desde):
         copiados += copiado
         ya_estaban += not copiado
     click.echo(f"Copiados a «{destino}»: {copiados}; ya estaban: {ya_estaban}.")
+
+
+datos = AppGroup("datos", help="Datos personales de las inscripciones.")
+
+
+@datos.command("borrar-vencidos")
+def borrar_vencidos():
+    """Anonimiza las inscripciones de los eventos cuya retención venció (lo hace también el proceso de correo, una
+    vez por hora). Se puede repetir: lo ya anonimizado no se toca."""
+    from .datos_personales.servicios import anonimizar_vencidas
+
+    total = 0
+    while True:
+        hechas = anonimizar_vencidas()
+        db.session.commit()  # por tandas: lo hecho queda aunque algo falle después
+        total += hechas
+        if not hechas:
+            break
+    click.echo(f"Inscripciones anonimizadas: {total}.")

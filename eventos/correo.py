@@ -325,14 +325,23 @@ def componer(saliente) -> tuple[str, bytes] | None:
     return (mensajes if saliente.tipo in mensajes.TIPOS else avisos).componer(saliente)
 
 
+BORRADO_CADA = 3600.0  # segundos entre dos revisiones de la retención de datos personales en un proceso
+_ULTIMO_BORRADO = {"en": float("-inf")}
+
+
 def programar_y_entregar(limite: int = 50, turno=None) -> tuple[int, int]:
-    """Lo que hace un proceso de correo en cada ronda: anotar los recordatorios que ya tocan (y confirmarlos)
-    y entregar la bandeja."""
+    """Lo que hace un proceso de correo en cada ronda: anotar los recordatorios que ya tocan, una vez por hora
+    anonimizar las inscripciones cuya retención venció (cada cosa confirmada por separado) y entregar la bandeja."""
     from .comunicaciones.servicios import programar_recordatorios
+    from .datos_personales.servicios import anonimizar_vencidas
     from .extensiones import db
 
     programar_recordatorios()
     db.session.commit()
+    if time.monotonic() - _ULTIMO_BORRADO["en"] >= BORRADO_CADA:
+        _ULTIMO_BORRADO["en"] = time.monotonic()
+        anonimizar_vencidas()
+        db.session.commit()
     return entregar_pendientes(limite=limite, turno=turno)
 
 

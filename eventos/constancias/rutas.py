@@ -58,6 +58,8 @@ def verificar(codigo):
     inscripcion = constancia.inscripcion
     evento = inscripcion.evento
     idioma = g.idioma
+    if constancia.retirada_en is not None:  # la persona borró sus datos: no hay a quién atribuírsela
+        return _pagina(410, escrito=codigo[:40], retirada=True, evento=evento)
     return _pagina(
         constancia=constancia, codigo=servicios.con_guiones(constancia.codigo), nombre=inscripcion.nombre_completo,
         evento=evento, fechas=rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, idioma),

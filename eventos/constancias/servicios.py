@@ -56,6 +56,8 @@ def asistio(inscripcion: Inscripcion) -> bool:
 
 def comprobar(inscripcion: Inscripcion) -> None:
     """Lanza NoDisponible si esta inscripción no puede descargar su constancia ahora."""
+    if inscripcion.anonimizada_en is not None:
+        raise NoDisponible(_("Los datos de esta inscripción se borraron."), 404)
     if not inscripcion.evento.constancias_habilitadas:
         raise NoDisponible(_("La organización de este evento no emite constancias de asistencia."), 404)
     if inscripcion.estado == "cancelada":

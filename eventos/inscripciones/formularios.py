@@ -122,6 +122,8 @@ def datos_de_formulario(formulario, evento, por_organizacion: bool = False) -> d
     añade la organización, su idioma y su zona no son los de la persona: se usan los del evento."""
     from flask import current_app, g
 
+    from ..datos_personales.servicios import texto_del_aviso
+
     respuestas = {}
     for pregunta in evento.preguntas_inscripcion:
         valor = formulario[f"pregunta_{pregunta.id}"].data
@@ -131,6 +133,8 @@ def datos_de_formulario(formulario, evento, por_organizacion: bool = False) -> d
              "correo": (formulario.correo.data or "").strip()}
     datos.update({
         "respuestas": respuestas,
+        # El texto del aviso tal como se le mostró (el consentimiento guarda su versión); vacío si no consta.
+        "aviso_privacidad": texto_del_aviso(evento) if formulario.consentimiento.data else "",
         "zona_horaria": evento.zona_horaria if por_organizacion else (g.zona_visitante or evento.zona_horaria),
         "idioma": current_app.config["BABEL_DEFAULT_LOCALE"] if por_organizacion else g.idioma,
     })

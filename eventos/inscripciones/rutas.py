@@ -1,5 +1,6 @@
 """Vistas de la inscripción (participantes). Las reglas están en servicios.py."""
 import hashlib
+import json
 
 from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request,
                    session, url_for)
@@ -8,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import calendario, instantanea, qr, zonas
 from ..comunicaciones import servicios as comunicaciones
+from ..datos_personales import servicios as privacidad
 from ..extensiones import csrf, db, limiter
 from ..modelos import Asistencia, Evento
 from ..publico.agenda import rango_de_fechas
@@ -67,7 +69,7 @@ def formulario(slug):
     _opciones(formulario, evento, disponibilidad)  # con las plazas libres de cada mesa
     codigo = 400 if formulario.is_submitted() and not formulario.validate() else 200
     return render_template("inscripciones/formulario.html", formulario=formulario, disponibilidad=disponibilidad,
-                           **contexto), codigo
+                           aviso_privacidad=privacidad.texto_del_aviso(evento), **contexto), codigo
 
 
 def _inscribir(slug: str) -> tuple[bool, str | None]:
@@ -145,6 +147,51 @@ def cancelar(token):
     db.session.commit()
     flash(_("Su inscripción quedó cancelada. Le enviamos la confirmación por correo."), "info")
     return redirect(url_for("inscripciones.personal", token=token))
+
+
+@bp.get("/inscripcion/<token>/datos")
+def sus_datos(token):
+    """Todo lo que se guarda de la persona, legible; con la descarga en JSON al lado."""
+    inscripcion = qr.inscripcion_del_enlace(token)
+    respuesta = make_response(render_template("inscripciones/datos.html", token=token, inscripcion=inscripcion,
+                                              evento=inscripcion.evento, datos=privacidad.datos_de(inscripcion),
+                                              borrado=privacidad.fecha_de_borrado(inscripcion.evento)))
+    respuesta.headers["Cache-Control"] = "private, no-store"
+    return respuesta
+
+
+@bp.get("/inscripcion/<token>/datos.json")
+def sus_datos_json(token):
+    inscripcion = qr.inscripcion_del_enlace(token)
+    respuesta = make_response(json.dumps(privacidad.datos_de(inscripcion), ensure_ascii=False, indent=2))
+    respuesta.content_type = "application/json; charset=utf-8"
+    respuesta.headers["Content-Disposition"] = f'attachment; filename="datos-{inscripcion.evento.slug}.json"'
+    respuesta.headers["Cache-Control"] = "private, no-store"
+    return respuesta
+
+
+@bp.route("/inscripcion/<token>/borrar", methods=["GET", "POST"])
+@limiter.limit(_limite, methods=["POST"])
+def borrar_datos(token):
+    """Borrar sus datos: una página que explica qué pasa y pide confirmarlo; el POST (con su token CSRF y la casilla
+    marcada) anonimiza la inscripción. Después, el enlace personal ya no abre nada."""
+    inscripcion = qr.inscripcion_del_enlace(token)
+    evento = inscripcion.evento
+    error = None
+    if request.method == "POST":
+        exigir_boton()
+        if request.form.get("entiendo") == "si":
+            titulo = evento.titulo
+            privacidad.borrar(inscripcion.id, usuario_id=None)
+            db.session.commit()
+            respuesta = make_response(render_template("inscripciones/datos_borrados.html", titulo=titulo))
+            respuesta.headers["Cache-Control"] = "private, no-store"
+            return respuesta
+        error = _("Marque la casilla para confirmar que quiere borrar sus datos.")
+    respuesta = make_response(render_template("inscripciones/borrar_datos.html", token=token, inscripcion=inscripcion,
+                                              evento=evento, error=error), 400 if error else 200)
+    respuesta.headers["Cache-Control"] = "private, no-store"
+    return respuesta
 
 
 @bp.route("/anuncios/baja/<token>", methods=["GET", "POST"])

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import bindparam, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from ..datos_personales.servicios import version_del_aviso
 from ..extensiones import db
 from ..metricas import contar_al_confirmar
 from ..modelos import Evento, Inscripcion, Mesa, PreguntaInscripcion
@@ -68,7 +69,7 @@ def disponibilidad(evento: Evento) -> Disponibilidad:
 
 class EventoDelFormulario(ReglasEvento):
     """Lo que el envío del formulario de inscripción necesita de un evento publicado: plazo, modalidad,
-    zona, mesas (id, nombre, cupo) y preguntas propias, con las mismas reglas del modelo."""
+    zona, aviso de privacidad, mesas (id, nombre, cupo) y preguntas propias, con las mismas reglas del modelo."""
 
     def __init__(self, fila, mesas, preguntas):
         self.__dict__.update(fila._mapping, mesas=mesas, preguntas_inscripcion=preguntas)
@@ -76,7 +77,8 @@ class EventoDelFormulario(ReglasEvento):
 
 _EVENTO_DEL_FORMULARIO = select(
     Evento.id, Evento.estado, Evento.inscripcion_apertura, Evento.inscripcion_cierre, Evento.modalidad,
-    Evento.zona_horaria, exists().where(Mesa.evento_id == Evento.id).label("con_mesas"),
+    Evento.zona_horaria, Evento.titulo, Evento.organizadores, Evento.aviso_privacidad, Evento.retencion_meses,
+    exists().where(Mesa.evento_id == Evento.id).label("con_mesas"),
     exists().where(PreguntaInscripcion.evento_id == Evento.id).label("con_preguntas"),
 ).where(Evento.slug == bindparam("slug"), Evento.estado.in_(("publicado", "cerrado")))
 _MESAS_DEL_FORMULARIO = (select(Mesa.id, Mesa.nombre, Mesa.cupo).where(Mesa.evento_id == bindparam("evento_id"))
@@ -198,7 +200,10 @@ def _inscribir(evento_id, correo, datos, por_organizacion, existente):
     for campo in CAMPOS:
         if campo in datos:
             setattr(inscripcion, campo, datos[campo])
-    inscripcion.consentimiento_en = ahora()
+    # El consentimiento, con la versión del aviso que la persona vio; la organización solo lo anota si le consta.
+    aviso = datos.get("aviso_privacidad")
+    inscripcion.consentimiento_en = ahora() if aviso else None
+    inscripcion.aviso_privacidad_id = version_del_aviso(evento_id, aviso).id if aviso else None
     inscripcion.creado_en = ahora()  # quien vuelve tras cancelar entra en la cola por el final
     inscripcion.cancelada_en = None
     if estado == "confirmada":
@@ -228,8 +233,9 @@ def _ya_inscrita(inscripcion: Inscripcion) -> tuple[Inscripcion, bool]:
     return inscripcion, False
 
 
-def cancelar(inscripcion_id: int) -> list[Inscripcion]:
-    """Baja de una inscripción; las plazas libres pasan, por orden, a la lista de espera."""
+def cancelar(inscripcion_id: int, avisar: bool = True) -> list[Inscripcion]:
+    """Baja de una inscripción; las plazas libres pasan, por orden, a la lista de espera. `avisar=False`: sin
+    el correo de la baja (quien pide borrar sus datos)."""
     inscripcion = db.session.get(Inscripcion, inscripcion_id)
     evento = bloquear_evento(inscripcion.evento_id)
     inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
@@ -239,7 +245,8 @@ def cancelar(inscripcion_id: int) -> list[Inscripcion]:
     inscripcion.cancelada_en = inscripcion.actualizado_en = ahora()
     inscripcion.version_calendario += 1
     db.session.flush()
-    avisos.baja(inscripcion)
+    if avisar:
+        avisos.baja(inscripcion)
     return _promover_en_orden(evento)
 
 

@@ -6,7 +6,8 @@ from .programa import (Sesion, SesionRetirada, Persona, Participacion, Material,
 from .mesas import Mesa, Guia, Bloque, Pregunta, Respuesta, VersionRespuesta
 from .usuarios import Usuario, RolEvento, Auditoria, SesionUsuario, TokenApi, ROLES_EVENTO
 from .comunicaciones import Anuncio, Recordatorio, TIPOS_ANUNCIO
-from .inscripciones import (Inscripcion, PreguntaInscripcion, Asistencia, Constancia, CorreoSaliente, ESTADOS_INSCRIPCION,
+from .inscripciones import (Inscripcion, PreguntaInscripcion, Asistencia, Constancia, CorreoSaliente, AvisoPrivacidad,
+                            ESTADOS_INSCRIPCION,
                             MODALIDADES_PARTICIPACION, TIPOS_PREGUNTA)
 from . import cambios  # noqa: F401  (versiones del programa y auditoría en cada flush)
 
@@ -18,5 +19,5 @@ __all__ = [
     "Usuario", "RolEvento", "Auditoria", "TokenApi", "ROLES_EVENTO",
     "Inscripcion", "PreguntaInscripcion", "Asistencia", "Constancia", "CorreoSaliente", "ESTADOS_INSCRIPCION",
     "MODALIDADES_PARTICIPACION", "TIPOS_PREGUNTA",
-    "Anuncio", "Recordatorio", "TIPOS_ANUNCIO",
+    "Anuncio", "Recordatorio", "TIPOS_ANUNCIO", "AvisoPrivacidad",
 ]

@@ -41,6 +41,7 @@ MAXIMO_DIAS_ANTES = 30
 MINUTOS_ANTES_POR_OMISION = 15
 MAXIMO_MINUTOS_ANTES = 240
 
+RETENCION_MESES_POR_OMISION = 12  # y el máximo: la organización puede acortarla, no alargarla
 ESTADOS = {"borrador": _l("Borrador"), "publicado": _l("Publicado"), "cerrado": _l("Cerrado")}
 MODALIDADES = {"presencial": _l("Presencial"), "virtual": _l("Virtual"), "hibrida": _l("Híbrida")}
 
@@ -141,6 +142,9 @@ class Evento(ReglasEvento, db.Model):
     requiere_aprobacion = db.Column(db.Boolean, nullable=False, default=False)
     aviso_privacidad = db.Column(db.Text, nullable=False, default="")
     constancias_habilitadas = db.Column(db.Boolean, nullable=False, default=False)
+    # Meses tras el último día del evento en que se borran (anonimizan) los datos personales de sus inscripciones.
+    retencion_meses = db.Column(db.Integer, nullable=False, default=RETENCION_MESES_POR_OMISION,
+                                server_default=str(RETENCION_MESES_POR_OMISION))
     # La asistencia es un hecho del tiempo del evento: la puerta acredita en sus fechas (o desde unos días
     # antes, para recoger credenciales) y cada sesión en línea admite conexiones desde unos minutos antes.
     acreditacion_dias_antes = db.Column(db.Integer, nullable=False, default=0, server_default="0")

@@ -89,12 +89,15 @@ class Inscripcion(db.Model):
     codigo = db.Column(db.String(32), nullable=False, unique=True, default=secreto)
     zona_horaria = db.Column(db.String(64), nullable=False, default="")
     idioma = db.Column(db.String(5), nullable=False, default="es")
-    consentimiento_en = db.Column(FechaHoraUTC, nullable=False)
+    # Cuándo aceptó el aviso de privacidad, y qué versión; vacío si la organización la inscribió sin que constara.
+    consentimiento_en = db.Column(FechaHoraUTC)
+    aviso_privacidad_id = db.Column(db.Integer, db.ForeignKey("aviso_privacidad.id", ondelete="SET NULL"))
     creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora, index=True)
     actualizado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
     confirmada_en = db.Column(FechaHoraUTC)
     cancelada_en = db.Column(FechaHoraUTC)
     sin_anuncios_en = db.Column(FechaHoraUTC)  # pidió no recibir anuncios de este evento (los avisos sí le llegan)
+    anonimizada_en = db.Column(FechaHoraUTC)  # sus datos personales se borraron (eventos/datos_personales)
     # Para buscar sin acentos ni mayúsculas (textos_de_busqueda); se recalculan en cada escritura.
     busqueda = db.Column(db.String(800), nullable=False, default="", server_default="")
     institucion_plegada = db.Column(db.String(300), nullable=False, default="", server_default="")
@@ -106,6 +109,7 @@ class Inscripcion(db.Model):
 
     evento = db.relationship("Evento", back_populates="inscripciones")
     mesa = db.relationship("Mesa")
+    aviso_privacidad = db.relationship("AvisoPrivacidad")
     asistencias = db.relationship("Asistencia", back_populates="inscripcion", cascade="all, delete-orphan")
     constancia = db.relationship("Constancia", back_populates="inscripcion", uselist=False, cascade="all, delete-orphan")
 
@@ -199,8 +203,25 @@ class Constancia(db.Model):
                                unique=True)
     codigo = db.Column(db.String(20), nullable=False, unique=True)
     emitida_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+    retirada_en = db.Column(FechaHoraUTC)  # sus datos se borraron: /verificar/ dice que se retiró
 
     inscripcion = db.relationship("Inscripcion", back_populates="constancia")
+
+
+class AvisoPrivacidad(db.Model):
+    """Cada texto distinto del aviso de privacidad de un evento que alguien aceptó, numerado: la inscripción
+    guarda cuál aceptó (y cuándo). Cambiar el aviso crea una versión nueva; las anteriores se conservan."""
+    __tablename__ = "aviso_privacidad"
+
+    id = db.Column(db.Integer, primary_key=True)
+    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), nullable=False, index=True)
+    version = db.Column(db.Integer, nullable=False)
+    texto = db.Column(db.Text, nullable=False)
+    huella = db.Column(db.String(64), nullable=False)  # SHA-256 del texto: encontrar su versión sin comparar textos
+    creado_en = db.Column(FechaHoraUTC, nullable=False, default=ahora)
+
+    __table_args__ = (db.UniqueConstraint("evento_id", "version", name="uq_aviso_privacidad_evento_version"),
+                      db.UniqueConstraint("evento_id", "huella", name="uq_aviso_privacidad_evento_huella"))
 
 
 class CorreoSaliente(db.Model):

@@ -7,25 +7,29 @@ inscripciones/servicios.py: aquí se llaman, nunca se repiten.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import Response, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
+from flask_login import current_user
 from sqlalchemy import func, select
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional, ValidationError
+from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
 
 from ..entrada import Formulario
 from .. import correo as bandeja
+from ..datos_personales import servicios as privacidad
 from ..exportar import TIPO_CSV, TIPO_XLSX, csv_bytes, xlsx_bytes
 from ..extensiones import db
 from ..inscripciones import avisos, servicios
 from ..inscripciones.formularios import (FormularioInscripcionBase, clase_de_formulario, datos_de_formulario,
                                          opciones_de_pais, paises)
-from ..modelos import (ESTADOS_INSCRIPCION, MODALIDADES_PARTICIPACION, TIPOS_PREGUNTA, CorreoSaliente, Inscripcion,
-                       Mesa, PreguntaInscripcion)
+from ..modelos import (ESTADOS_INSCRIPCION, MODALIDADES_PARTICIPACION, TIPOS_PREGUNTA, Auditoria, CorreoSaliente,
+                       Inscripcion, Mesa, PreguntaInscripcion)
+from ..modelos.evento import RETENCION_MESES_POR_OMISION
 from ..texto import plegar
 from ..zonas import a_local, ahora
 from . import bp
@@ -50,6 +54,9 @@ class FormularioInscripcionManual(FormularioInscripcionBase):
 class FormularioAjustesInscripcion(Formulario):
     requiere_aprobacion = BooleanField(_l("Revisar y aprobar cada inscripción antes de confirmarla"))
     aviso_privacidad = TextAreaField(_l("Aviso de privacidad"), validators=[Optional(), Length(max=20000)])
+    retencion_meses = IntegerField(_l("Meses que se guardan los datos personales tras el evento"), validators=[
+        Optional(), NumberRange(0, RETENCION_MESES_POR_OMISION,
+                                              _l("Entre 0 y %(maximo)d meses.", maximo=RETENCION_MESES_POR_OMISION))])
 
 
 class FormularioPreguntaInscripcion(Formulario):
@@ -197,6 +204,7 @@ def _lista(evento, ajustes=None, codigo=200):
         ajustes = FormularioAjustesInscripcion(formdata=None, obj=evento)
     return _privado(render_template(
         "organizacion/inscripciones.html", evento=evento, mesas=mesas, filtro=filtro, disponibilidad=disponibilidad,
+        borrado=privacidad.fecha_de_borrado(evento), maximo_retencion=RETENCION_MESES_POR_OMISION,
         canceladas=disponibilidad.canceladas, total=total, pagina=pagina, paginas=paginas, filas=filas, nombres_pais=nombres_pais,
         paises_usados=sorted(paises_usados, key=lambda c: nombres_pais.get(c, c).casefold()),
         instituciones=instituciones, correos_por_estado=correos_por_estado, estados=ESTADOS_INSCRIPCION,
@@ -219,6 +227,8 @@ def ajustes_inscripcion(evento):
         return _lista(evento, formulario, 400)
     evento.requiere_aprobacion = bool(formulario.requiere_aprobacion.data)
     evento.aviso_privacidad = (formulario.aviso_privacidad.data or "").strip()
+    if formulario.retencion_meses.data is not None:  # vacío: se queda como estaba
+        evento.retencion_meses = formulario.retencion_meses.data
     db.session.commit()
     flash(_("Ajustes de la inscripción guardados."), "info")
     return redirect(url_for("organizacion.inscripciones", slug=evento.slug) + "#ajustes")
@@ -240,9 +250,36 @@ def inscripcion(evento, inscripcion):
                                  .order_by(CorreoSaliente.creado_en, CorreoSaliente.id)).scalars().all()
     return _privado(render_template(
         "organizacion/inscripcion.html", evento=evento, inscripcion=inscripcion, mesa=mesas.get(inscripcion.mesa_id),
+        borrado=privacidad.fecha_de_borrado(evento),
         respuestas=respuestas, antiguas=antiguas, correos=correos,
         nombre_pais=dict(paises(g.idioma)).get(inscripcion.pais, inscripcion.pais),
         modalidades=MODALIDADES_PARTICIPACION, volver=request.path))
+
+
+@bp.get("/eventos/<slug>/inscripciones/<int:inscripcion_id>/datos.json")
+@vista_de_evento((Inscripcion, "inscripcion_id"))
+def datos_de_inscripcion(evento, inscripcion):
+    """Todo lo que se guarda de la persona (para atender una petición de acceso recibida por otro medio). La
+    descarga queda en la auditoría, con el número de la inscripción."""
+    db.session.add(Auditoria(evento_id=evento.id, usuario_id=current_user.id, accion="Descarga de datos personales",
+                             cambios=[{"accion": "descargó", "objeto": f"Inscripción n.º {inscripcion.id}"}]))
+    contenido = json.dumps(privacidad.datos_de(inscripcion), ensure_ascii=False, indent=2)
+    db.session.commit()
+    respuesta = _privado(contenido)
+    respuesta.content_type = "application/json; charset=utf-8"
+    respuesta.headers["Content-Disposition"] = f'attachment; filename="datos-inscripcion-{inscripcion.id}.json"'
+    return respuesta
+
+
+@bp.post("/eventos/<slug>/inscripciones/<int:inscripcion_id>/borrar-datos")
+@vista_de_evento((Inscripcion, "inscripcion_id"), boton=True)
+def borrar_datos_de_inscripcion(evento, inscripcion):
+    """Borrar los datos de la persona a petición suya recibida por otro medio (la auditoría anota el número de
+    la inscripción, nunca sus datos)."""
+    privacidad.borrar(inscripcion.id, usuario_id=current_user.id)
+    db.session.commit()
+    flash(_("Se borraron los datos personales de la inscripción n.º %(numero)d.", numero=inscripcion.id), "info")
+    return redirect(url_for("organizacion.inscripcion", slug=evento.slug, inscripcion_id=inscripcion.id), 303)
 
 
 @bp.post("/eventos/<slug>/inscripciones/<int:inscripcion_id>/cancelar")
