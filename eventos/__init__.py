@@ -82,6 +82,7 @@ def create_app(config: dict | None = None) -> Flask:
     from .calendario.rutas import bp as calendario_bp
     from .constancias.rutas import bp as constancias_bp
     from .cuentas.rutas import bp as cuentas_bp
+    from .encuestas.rutas import bp as encuestas_bp
     from .errores import registrar_errores
     from .inscripciones.rutas import bp as inscripciones_bp
     from .mesas.rutas import bp as mesas_bp
@@ -92,6 +93,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.register_blueprint(publico_bp)
     app.register_blueprint(inscripciones_bp)
+    app.register_blueprint(encuestas_bp)
     app.register_blueprint(calendario_bp)
     app.register_blueprint(constancias_bp)
     app.register_blueprint(cuentas_bp, url_prefix="/cuentas")

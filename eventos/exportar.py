@@ -36,11 +36,13 @@ def csv_bytes(encabezados: Sequence, filas: Iterable[Sequence]) -> bytes:
     return texto.getvalue().encode("utf-8")
 
 
-def xlsx_bytes(encabezados: Sequence, filas: Iterable[Sequence], hoja: str = "Hoja 1") -> bytes:
+def xlsx_bytes(encabezados: Sequence, filas: Iterable[Sequence], hoja: str = "Hoja 1", *,
+               numeros: bool = False) -> bytes:
     """Libro XLSX de una hoja: encabezados en negrita y fijos, anchos según el contenido.
 
-    Todas las celdas son texto; las que empiezan como una fórmula se guardan como texto literal con
-    «quotePrefix», así que Excel o LibreOffice no las evalúan ni al abrirlas ni al editarlas.
+    Todas las celdas son texto (con `numeros=True`, los int y float van como números); las que empiezan
+    como una fórmula se guardan como texto literal con «quotePrefix», así que Excel o LibreOffice no las
+    evalúan ni al abrirlas ni al editarlas.
     """
     from openpyxl import Workbook
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
@@ -56,8 +58,12 @@ def xlsx_bytes(encabezados: Sequence, filas: Iterable[Sequence], hoja: str = "Ho
 
     def escribir(n_fila, fila, cabecera=False):
         for n_columna, valor in enumerate(fila, start=1):
-            texto = ILLEGAL_CHARACTERS_RE.sub("", "" if valor is None else str(valor))
             celda = hoja_activa.cell(row=n_fila, column=n_columna)
+            if numeros and isinstance(valor, (int, float)) and not isinstance(valor, bool):
+                celda.value = valor
+                anchos[n_columna] = max(anchos.get(n_columna, 0), len(str(valor)))
+                continue
+            texto = ILLEGAL_CHARACTERS_RE.sub("", "" if valor is None else str(valor))
             celda.value = texto
             if celda_segura(texto) != texto:
                 # Texto literal (nunca fórmula), marcado como tal para que Excel no lo reinterprete al editarlo.

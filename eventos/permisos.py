@@ -87,7 +87,8 @@ def de_evento(modelo, objeto_id: int, evento: Evento):
 
 
 def _evento_de(objeto) -> int | None:
-    for camino in (("evento_id",), ("guia", "evento_id"), ("bloque", "guia", "evento_id"), ("sesion", "evento_id")):
+    for camino in (("evento_id",), ("guia", "evento_id"), ("bloque", "guia", "evento_id"), ("sesion", "evento_id"),
+                   ("encuesta", "evento_id"), ("seccion", "encuesta", "evento_id")):
         valor = objeto
         for parte in camino:
             valor = getattr(valor, parte, None)

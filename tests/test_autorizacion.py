@@ -8,6 +8,7 @@ from flask import url_for
 from sqlalchemy import select
 
 from apoyo import entrar, token_csrf
+from eventos.encuestas import servicios as encuestas
 from eventos.extensiones import db
 from eventos.modelos import (Bloque, Evento, Guia, Inscripcion, Material, Participacion, Pregunta,
                              PreguntaInscripcion, Recordatorio, RolEvento, Sesion, Usuario)
@@ -87,6 +88,7 @@ def valores(app, datos) -> dict:
         if primero(Recordatorio, Recordatorio.evento_id == evento.id) is None:
             db.session.add(Recordatorio(evento_id=evento.id, minutos_antes=60, idioma="es",
                                         textos={"es": {"asunto": "Pronto: {sesion}", "texto": "Hola, {nombre}."}}))
+        encuesta = encuestas.encuesta_de(evento.id) or encuestas.crear_por_omision(evento)
         db.session.commit()
         return {
             "slug": evento.slug,
@@ -103,6 +105,8 @@ def valores(app, datos) -> dict:
             "inscripcion_id": primero(Inscripcion, Inscripcion.evento_id == evento.id),
             "pregunta_inscripcion_id": primero(PreguntaInscripcion, PreguntaInscripcion.evento_id == evento.id),
             "recordatorio_id": primero(Recordatorio, Recordatorio.evento_id == evento.id),
+            "seccion_encuesta_id": encuesta.secciones[0].id,
+            "pregunta_encuesta_id": encuesta.preguntas[0].id,
             "direccion": "abajo",
             "nuevo": "cerrado",
             "formato": "yaml",

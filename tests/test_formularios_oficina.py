@@ -20,7 +20,7 @@ CREAN = {
     "organizacion.nueva_mesa", "organizacion.nueva_guia", "organizacion.nuevo_bloque", "organizacion.nueva_pregunta",
     "organizacion.nuevo_material", "organizacion.nuevo_miembro", "organizacion.nueva_inscripcion",
     "organizacion.nueva_pregunta_inscripcion", "organizacion.duplicar", "organizacion.importar",
-    "organizacion.nuevo_recordatorio",
+    "organizacion.nuevo_recordatorio", "organizacion.nueva_seccion_encuesta", "organizacion.nueva_pregunta_encuesta",
 }
 # Acciones explícitas: su botón es la orden de hacer algo (repartir a las personas entre las mesas, publicar,
 # avisar de los cambios del programa).

@@ -15,7 +15,9 @@ from flask_babel import force_locale, gettext as _
 from markupsafe import Markup, escape
 
 from .. import calendario, correo, instantanea, qr, zonas
+from ..encuestas import participacion as encuestas
 from ..inscripciones import avisos
+from ..texto import fecha_hora_en
 from ..extensiones import db
 from ..modelos import CorreoSaliente
 from ..zonas import ahora
@@ -70,6 +72,20 @@ def _texto_hora(parte: dict) -> str:
     return f"{parte['horas']} ({parte['lugar']})"
 
 
+def _invitacion_a_la_encuesta(evento, inscripcion, idioma: str) -> dict:
+    """El enlace personal a la encuesta de evaluación (si esta persona puede responderla) y, si todavía no
+    abre, desde cuándo."""
+    encuesta = encuestas.encuesta_para_el_correo(evento.id, inscripcion)
+    if encuesta is None:
+        return {"enlace_encuesta": None}
+    abre = None
+    if not encuesta.abierta():
+        abre = {"fecha": fecha_hora_en(encuesta.abre_en, evento.zona_horaria),
+                "lugar": zonas.nombre_lugar(evento.zona_horaria, idioma)}
+    return {"enlace_encuesta": url_for("encuestas.responder", token=qr.firmar_gestion(inscripcion), _external=True),
+            "encuesta_abre": abre}
+
+
 def componer(saliente: CorreoSaliente) -> tuple[str, bytes] | None:
     """(asunto, mensaje MIME), o None si ya no corresponde enviarlo (la persona canceló o pidió no recibir
     anuncios, la sesión ya empezó o el recordatorio se desactivó)."""
@@ -119,6 +135,7 @@ def componer(saliente: CorreoSaliente) -> tuple[str, bytes] | None:
             contexto.update(grabaciones=[s for s in propias if s.grabacion],
                             materiales=any(s.materiales for s in propias) or bool(evento.materiales),
                             constancia=evento.constancias_habilitadas and bool(inscripcion.asistencias))
+            contexto.update(_invitacion_a_la_encuesta(evento, inscripcion, idioma))
         if saliente.tipo in ("recordatorio", "cambios"):
             adjuntos.append((f"{evento.slug}.ics", "text/calendar", calendario.documento_personal(evento, inscripcion)))
         asunto = rellenar(version["asunto"], valores) if version.get("asunto") else \

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from .. import calendario, instantanea, qr, zonas
 from ..comunicaciones import servicios as comunicaciones
 from ..datos_personales import servicios as privacidad
+from ..encuestas import participacion as encuesta_personal
 from ..extensiones import csrf, db, limiter
 from ..modelos import Asistencia, Evento
 from ..publico.agenda import rango_de_fechas
@@ -133,7 +134,8 @@ def personal(token):
         agenda=avisos.agenda_personal(evento, inscripcion),
         webcal=calendario.direccion_webcal(url_for("calendario.personal", clave=inscripcion.clave_calendario, _external=True)),
         zona_persona=inscripcion.zona_horaria or evento.zona_horaria,
-        su_mesa=mesa_de_participante(evento, inscripcion)), codigo)
+        su_mesa=mesa_de_participante(evento, inscripcion),
+        invitacion_encuesta=encuesta_personal.invitacion(inscripcion.evento_id, inscripcion)), codigo)
     respuesta.headers["Cache-Control"] = "private, no-store"
     return respuesta
 

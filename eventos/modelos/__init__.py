@@ -6,6 +6,7 @@ from .programa import (Sesion, SesionRetirada, Persona, Participacion, Material,
 from .mesas import Mesa, Guia, Bloque, Pregunta, Respuesta, VersionRespuesta
 from .usuarios import Usuario, RolEvento, Auditoria, SesionUsuario, TokenApi, ROLES_EVENTO
 from .comunicaciones import Anuncio, Recordatorio, TIPOS_ANUNCIO
+from .encuestas import Encuesta, SeccionEncuesta, PreguntaEncuesta, RespuestaEncuesta, ParticipacionEncuesta
 from .inscripciones import (Inscripcion, PreguntaInscripcion, Asistencia, Constancia, CorreoSaliente, AvisoPrivacidad,
                             ESTADOS_INSCRIPCION,
                             MODALIDADES_PARTICIPACION, TIPOS_PREGUNTA)
@@ -20,4 +21,5 @@ __all__ = [
     "Inscripcion", "PreguntaInscripcion", "Asistencia", "Constancia", "CorreoSaliente", "ESTADOS_INSCRIPCION",
     "MODALIDADES_PARTICIPACION", "TIPOS_PREGUNTA",
     "Anuncio", "Recordatorio", "TIPOS_ANUNCIO", "AvisoPrivacidad",
+    "Encuesta", "SeccionEncuesta", "PreguntaEncuesta", "RespuestaEncuesta", "ParticipacionEncuesta",
 ]

@@ -17,6 +17,7 @@ from .evento import Evento
 from .mesas import Bloque, Guia, Mesa, Pregunta
 from .programa import Material, Participacion, Persona, Sesion, SesionRetirada
 from .comunicaciones import Anuncio, Recordatorio
+from .encuestas import Encuesta, PreguntaEncuesta, SeccionEncuesta
 from .inscripciones import Inscripcion, PreguntaInscripcion
 from .usuarios import Auditoria, RolEvento
 
@@ -31,9 +32,11 @@ _MAX_CAMBIOS = 100
 _ETIQUETAS = {Evento: "Evento", Sesion: "Sesión", Participacion: "Participación", Persona: "Persona",
               Material: "Material", Mesa: "Mesa", Guia: "Guía", Bloque: "Bloque", Pregunta: "Pregunta",
               RolEvento: "Rol", PreguntaInscripcion: "Pregunta del formulario", Inscripcion: "Inscripción",
-              Anuncio: "Comunicación", Recordatorio: "Recordatorio"}
+              Anuncio: "Comunicación", Recordatorio: "Recordatorio", Encuesta: "Encuesta de evaluación",
+              SeccionEncuesta: "Sección de la encuesta", PreguntaEncuesta: "Pregunta de la encuesta"}
 # Se auditan, pero no forman parte del programa publicado (no cambian su versión ni su caché).
-_FUERA_DEL_PROGRAMA = (RolEvento, PreguntaInscripcion, Inscripcion, Anuncio, Recordatorio)
+_FUERA_DEL_PROGRAMA = (RolEvento, PreguntaInscripcion, Inscripcion, Anuncio, Recordatorio, Encuesta, SeccionEncuesta,
+                       PreguntaEncuesta)
 _AUDITADOS = tuple(_ETIQUETAS)
 
 
@@ -53,10 +56,23 @@ def _afectados(obj):
         return obj.evento or inspect(obj).session.get(Evento, obj.evento_id), None
     if isinstance(obj, Bloque):
         return (obj.guia.evento if obj.guia else None), None
+    if isinstance(obj, (Encuesta, SeccionEncuesta, PreguntaEncuesta)):
+        return _evento_de_la_encuesta(obj), None
     if isinstance(obj, Pregunta):
         guia = obj.bloque.guia if obj.bloque else None
         return (guia.evento if guia else None), None
     return None, None
+
+
+def _evento_de_la_encuesta(obj):
+    """Al borrar una sección o pregunta, ya no cuelga de su encuesta (ni la sección de la suya): por el id."""
+    sesion_db = inspect(obj).session
+    por_id = lambda modelo, id_: sesion_db.get(modelo, id_) if id_ is not None else None
+    if isinstance(obj, PreguntaEncuesta):
+        obj = obj.seccion or por_id(SeccionEncuesta, obj.seccion_id)
+    if isinstance(obj, SeccionEncuesta):
+        obj = obj.encuesta or por_id(Encuesta, obj.encuesta_id)
+    return (obj.evento or por_id(Evento, obj.evento_id)) if obj is not None else None
 
 
 def _nombre(obj) -> str:
@@ -70,7 +86,7 @@ def _nombre(obj) -> str:
         return f"{etiqueta} {obj.numero}: «{(obj.texto or '')[:80]}»"
     if isinstance(obj, Inscripcion):
         return f"{etiqueta} de {obj.correo}"
-    if isinstance(obj, PreguntaInscripcion):
+    if isinstance(obj, (PreguntaInscripcion, PreguntaEncuesta)):
         return f"{etiqueta} «{(obj.texto or '')[:80]}»"
     if isinstance(obj, (Anuncio, Recordatorio)):
         return f"{etiqueta} «{obj.version(None)[1]['asunto'][:80]}»"

@@ -14,4 +14,4 @@ def exigir_sesion():
 
 
 from . import eventos, sesiones, mesas, guias, materiales, equipo, inscripciones, asistencia, credenciales, sintesis, \
-    comunicaciones  # noqa: E402,F401  (registran rutas)
+    comunicaciones, encuesta, encuesta_resultados  # noqa: E402,F401  (registran rutas)

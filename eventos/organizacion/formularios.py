@@ -205,3 +205,51 @@ class FormularioAvisoCambios(Formulario):
     nota = TextAreaField(_l("Nota para acompañar el aviso (opcional)"),
                          validators=[Optional(), Length(max=LARGO_TEXTO)])
     idioma = SelectField(_l("Idioma de la nota"), choices=_opciones(IDIOMAS_MENSAJE), default="es")
+
+
+# --- Encuesta de evaluación -------------------------------------------------------------------------
+from ..modelos.encuestas import CON_OPCIONES, PUBLICOS_ENCUESTA, TIPOS_PREGUNTA_ENCUESTA  # noqa: E402
+
+MAXIMO_OPCIONES_ENCUESTA = 30
+
+
+class FormularioEncuesta(Formulario):
+    """Los datos de la encuesta. Las fechas son horas de reloj de la zona del evento; la vista las convierte."""
+    titulo = StringField(_l("Título"), validators=[DataRequired(REQUERIDO), Length(max=300)])
+    introduccion = TextAreaField(_l("Introducción"), validators=[Optional(), Length(max=5000)])
+    abre_en = DateTimeLocalField(_l("Se abre"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    cierra_en = DateTimeLocalField(_l("Se cierra"), format="%Y-%m-%dT%H:%M", validators=[Optional()])
+    publico = RadioField(_l("Quién puede responderla"), choices=_opciones(PUBLICOS_ENCUESTA), default="asistentes")
+    anonima = BooleanField(_l("Encuesta anónima"), default=True)
+
+    def validate_cierra_en(self, campo):
+        if campo.data and self.abre_en.data and campo.data <= self.abre_en.data:
+            raise ValidationError(_l("El cierre debe ser posterior a la apertura."))
+
+
+class FormularioSeccionEncuesta(Formulario):
+    titulo = StringField(_l("Título de la sección"), validators=[DataRequired(REQUERIDO), Length(max=300)])
+
+
+class FormularioPreguntaEncuesta(Formulario):
+    tipo = SelectField(_l("Tipo de pregunta"), choices=_opciones(TIPOS_PREGUNTA_ENCUESTA))
+    texto = StringField(_l("Pregunta"), validators=[DataRequired(REQUERIDO), Length(max=500)])
+    ayuda = StringField(_l("Ayuda (opcional)"), validators=[Optional(), Length(max=500)])
+    obligatoria = BooleanField(_l("Respuesta obligatoria"))
+    etiqueta_minima = StringField(_l("Etiqueta del 1 (opcional)"), validators=[Optional(), Length(max=100)])
+    etiqueta_maxima = StringField(_l("Etiqueta del 5 (opcional)"), validators=[Optional(), Length(max=100)])
+    # Sin Optional(): con él, un campo vacío se saltaría validate_opciones (y una pregunta de opciones quedaría sin ellas).
+    opciones = TextAreaField(_l("Opciones (una por línea)"), validators=[Length(max=8000)])
+
+    def validate_opciones(self, campo):
+        if self.tipo.data not in CON_OPCIONES:
+            return
+        opciones = [linea.strip() for linea in (campo.data or "").splitlines() if linea.strip()]
+        if len(opciones) < 2:
+            raise ValidationError(_l("Escriba al menos dos opciones, una por línea."))
+        if len(opciones) > MAXIMO_OPCIONES_ENCUESTA:
+            raise ValidationError(_l("Como máximo %(n)d opciones.", n=MAXIMO_OPCIONES_ENCUESTA))
+        if any(len(o) > 200 for o in opciones):
+            raise ValidationError(_l("Cada opción puede tener como máximo 200 caracteres."))
+        if len({o.casefold() for o in opciones}) != len(opciones):
+            raise ValidationError(_l("Hay opciones repetidas."))
