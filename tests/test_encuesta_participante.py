@@ -18,7 +18,6 @@ from eventos.modelos import (Anuncio, Asistencia, Encuesta, Inscripcion, Pregunt
                              SeccionEncuesta)
 from eventos.zonas import ahora
 
-pytestmark = pytest.mark.reloj
 
 ANONIMA = "Sus respuestas son anónimas: la organización ve los resultados sin saber quién respondió qué."
 IDENTIFICADA = "Esta encuesta NO es anónima: la organización verá sus respuestas con su nombre."
@@ -120,6 +119,7 @@ def _marcada(html: str, campo: str, valor: str) -> bool:
                      html) is not None
 
 
+@pytest.mark.reloj  # abierta, cerrada o por abrir según la hora
 # --- Quién responde -------------------------------------------------------------------------------------------
 def test_solo_responde_quien_puede_y_la_pagina_personal_lo_invita(app, cliente, crear_foro):
     foro = crear_foro()
@@ -210,6 +210,7 @@ def test_identificada_se_ve_y_se_cambia_desde_cualquier_navegador(app, cliente, 
     assert respuesta.inscripcion_id == foro.ids["ana"] and respuesta.valores[str(foro.preguntas["utilidad"])] == 4
 
 
+@pytest.mark.reloj  # abierta, cerrada o por abrir según la hora
 def test_cerrada_lo_dice_y_no_guarda_nada(app, cliente, crear_foro):
     foro = crear_foro()
     assert _enviar(cliente, foro, "ana", _valida(foro, utilidad="2")).status_code == 303
@@ -345,6 +346,7 @@ def _correo_de(app, foro: Foro, persona: str):
     return mensaje
 
 
+@pytest.mark.reloj  # abierta, cerrada o por abrir según la hora
 @pytest.mark.parametrize("abre", ["abierta", "abre_despues"])
 def test_el_mensaje_de_despues_lleva_a_la_encuesta_a_quien_puede_responderla(app, crear_foro, abre):
     foro = crear_foro()
@@ -362,6 +364,7 @@ def test_el_mensaje_de_despues_lleva_a_la_encuesta_a_quien_puede_responderla(app
     assert "/encuesta" not in texto_de(sin_asistencia) and "/encuesta" not in html_de(sin_asistencia)
 
 
+@pytest.mark.reloj  # abierta, cerrada o por abrir según la hora
 def test_sin_encuesta_abierta_el_mensaje_de_despues_no_la_menciona(app, crear_foro):
     foro = crear_foro()
     with app.app_context():

@@ -15,7 +15,6 @@ from eventos.modelos import (Asistencia, Encuesta, Evento, Inscripcion, Mesa, Pa
 from eventos.modelos.inscripciones import secreto
 from eventos.zonas import ahora
 
-pytestmark = pytest.mark.reloj
 
 
 def _personas(evento_id: int, mesas: list[int], por_mesa: int, asistieron: bool = True) -> list[int]:
@@ -136,6 +135,7 @@ def test_la_encuesta_anonima_no_guarda_nada_que_la_vincule_a_la_inscripcion(app,
         assert ids != sorted(ids) or len(set(i[0] for i in ids)) > 1, "ids al azar, sin orden de llegada"
 
 
+@pytest.mark.reloj  # abierta o cerrada según la hora
 def test_solo_responden_quienes_pueden_y_con_la_encuesta_abierta(app, foro):
     evento, mesas, personas = foro
     with app.app_context():

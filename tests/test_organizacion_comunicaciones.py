@@ -22,7 +22,6 @@ from eventos.extensiones import db
 from eventos.modelos import (Anuncio, CorreoSaliente, Evento, Inscripcion, Mesa, Recordatorio, RolEvento, Sesion,
                              Usuario)
 
-pytestmark = pytest.mark.reloj  # próximos envíos y cambios pendientes dependen de la hora
 
 ASUNTO = "Aviso para {nombre}"
 TEXTO = "Hola, {nombre}: la sala de {evento} cambia. Su página: {enlace}"
@@ -376,6 +375,7 @@ def _hora_local(app, evento, clave, antes: timedelta) -> str:
     return (inicio - antes).astimezone(ZoneInfo(ZONA_EVENTO)).strftime("%Y-%m-%d %H:%M")
 
 
+@pytest.mark.reloj  # próximos envíos y cambios pendientes dependen de la hora
 def test_recordatorios_crear_ver_editar_desactivar_y_eliminar(app, organizadora, oficina):
     (persona,) = _inscribir(app, oficina.evento, "a")
     nuevo = _texto(organizadora.get(f"{oficina.base}/recordatorios/nuevo"))
@@ -438,6 +438,7 @@ def test_un_recordatorio_de_otro_evento_no_se_alcanza(app, organizadora, oficina
 
 
 # --- Cambios del programa ------------------------------------------------------------------------------
+@pytest.mark.reloj  # próximos envíos y cambios pendientes dependen de la hora
 def test_cambios_pendientes_se_listan_y_solo_el_boton_avisa(app, organizadora, oficina):
     de_a = _inscribir(app, oficina.evento, "a", 2)
     (de_b,) = _inscribir(app, oficina.evento, "b")
@@ -475,6 +476,7 @@ def test_cambios_pendientes_se_listan_y_solo_el_boton_avisa(app, organizadora, o
     assert len(_recibidos(app, de_b, "Cambios en su programa")) == 1
 
 
+@pytest.mark.reloj  # próximos envíos y cambios pendientes dependen de la hora
 def test_reactivar_un_recordatorio_no_envia_tarde_lo_que_toco_mientras_estaba_desactivado(app, organizadora, oficina):
     """Antes solo contaba la creación: al reactivarlo salían, tarde, los envíos que ya habían pasado."""
     import time_machine
