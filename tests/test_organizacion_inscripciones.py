@@ -434,6 +434,9 @@ def test_preguntas_del_formulario_y_obligatoria_en_el_formulario_publico(app, or
     # Opciones: al menos dos para los tipos con opciones; texto obligatorio; tipo de la lista.
     r = enviar(cliente, base, {"texto": "¿Dieta?", "tipo": "opcion_unica", "opciones": "Vegetariana\n  \n"})
     assert r.status_code == 400 and "al menos dos opciones" in _texto(r)
+    # Sin opciones (antes, el campo vacío se saltaba la comprobación y la pregunta quedaba sin opciones).
+    r = enviar(cliente, base, {"texto": "¿Dieta?", "tipo": "opcion_multiple", "opciones": ""})
+    assert r.status_code == 400 and "al menos dos opciones" in _texto(r)
     r = enviar(cliente, base, {"texto": "¿Dieta?", "tipo": "opcion_unica", "opciones": "Sí\nsí"})
     assert r.status_code == 400 and "repetidas" in _texto(r)
     assert enviar(cliente, base, {"texto": "", "tipo": "texto_corto"}).status_code == 400

@@ -62,7 +62,8 @@ class FormularioAjustesInscripcion(Formulario):
 class FormularioPreguntaInscripcion(Formulario):
     texto = StringField(_l("Pregunta"), validators=[DataRequired(REQUERIDO), Length(max=500)])
     tipo = SelectField(_l("Tipo de respuesta"), choices=list(TIPOS_PREGUNTA.items()))
-    opciones = TextAreaField(_l("Opciones (una por línea)"), validators=[Optional(), Length(max=5000)])
+    # Sin Optional(): vacío, validate_opciones también comprueba que una pregunta con opciones las tenga.
+    opciones = TextAreaField(_l("Opciones (una por línea)"), validators=[Length(max=5000)])
     obligatoria = BooleanField(_l("Respuesta obligatoria"))
 
     def validate_opciones(self, campo):
