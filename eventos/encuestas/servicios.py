@@ -74,7 +74,7 @@ def filas(pregunta: PreguntaEncuesta, evento_id: int, mesas=None, sesiones=None)
     if pregunta.tipo == "matriz_sesiones":
         return sesiones if sesiones is not None else _sesiones(evento_id)
     if pregunta.tipo == "matriz_mesas":
-        return mesas if mesas is not None else _mesas(evento_id)
+        return mesas if mesas is not None else mesas_del_evento(evento_id)
     return []
 
 
@@ -85,7 +85,7 @@ def _sesiones(evento_id: int) -> list[tuple[int, str]]:
         .order_by(Sesion.inicio, Sesion.orden, Sesion.id))]
 
 
-def _mesas(evento_id: int) -> list[tuple[int, str]]:
+def mesas_del_evento(evento_id: int) -> list[tuple[int, str]]:
     return [tuple(f) for f in db.session.execute(select(Mesa.id, Mesa.nombre).where(Mesa.evento_id == evento_id)
                                                  .order_by(Mesa.orden, Mesa.id))]
 
@@ -288,7 +288,7 @@ def resultados(encuesta: Encuesta, mesa_id: int | None = None, modalidad: str | 
     todas = db.session.execute(consulta).scalars().all()
     preguntas = encuesta.preguntas
     sesiones = _sesiones(encuesta.evento_id) if any(p.tipo == "matriz_sesiones" for p in preguntas) else []
-    mesas = _mesas(encuesta.evento_id) if any(p.tipo == "matriz_mesas" for p in preguntas) else []
+    mesas = mesas_del_evento(encuesta.evento_id) if any(p.tipo == "matriz_mesas" for p in preguntas) else []
     # Una sola pasada por las respuestas (no una por pregunta), y cada valor distinto se anota una vez con sus
     # veces (Counter): con 2 000 respuestas × 20 preguntas, un 40 % menos de cálculo (bench/encuesta.py).
     dadas_por_clave = defaultdict(list)

@@ -21,7 +21,7 @@ from ..modelos.encuestas import CON_OPCIONES, DE_VALORACION
 from ..permisos import vista_de_evento
 from ..texto import fecha_hora_en
 from . import bp
-from .formularios import FormularioEncuesta, FormularioPreguntaEncuesta, FormularioSeccionEncuesta
+from .formularios import FormularioEncuesta, FormularioPreguntaEncuesta, FormularioSeccionEncuesta, con_ids_unicos
 from .ordenables import Ordenable, registrar
 
 RESULTADOS = "organizacion.encuesta_resultados"
@@ -37,15 +37,6 @@ def _exigir_encuesta(encuesta):
     if encuesta is None:
         abort(404, description=_("Este evento todavía no tiene encuesta de evaluación."))
     return encuesta
-
-
-def _con_ids(formulario, prefijo: str):
-    """Ids únicos para los campos: en la página hay un formulario de sección y otro de pregunta por sección."""
-    for campo in formulario:
-        if campo.type not in ("CSRFTokenField", "HiddenField"):
-            campo.id = f"{prefijo}-{campo.name}"
-            campo.label.field_id = campo.id
-    return formulario
 
 
 def _respuestas_por_pregunta(encuesta) -> tuple[int, Counter]:
@@ -129,14 +120,14 @@ def _pagina(evento, encuesta, codigo=200, formulario=None, nueva_seccion=None, r
         # Etiquetas con el nombre de la sección: hay un par de campos iguales por sección en la página.
         f_renombrar.titulo.label.text = _("Título de «%(titulo)s»", titulo=seccion.titulo)
         con_respuestas = any(por_pregunta[str(p.id)] for p in seccion.preguntas)
-        secciones.append((seccion, _con_ids(f_renombrar, f"seccion-{seccion.id}"),
-                          _con_ids(f_pregunta, f"seccion-{seccion.id}-nueva"), con_respuestas))
+        secciones.append((seccion, con_ids_unicos(f_renombrar, f"seccion-{seccion.id}"),
+                          con_ids_unicos(f_pregunta, f"seccion-{seccion.id}-nueva"), con_respuestas))
     return render_template(
         "organizacion/encuesta.html", evento=evento, encuesta=encuesta, estado=estado_encuesta(encuesta),
         respuestas=total, por_pregunta=por_pregunta, elegibles=servicios.elegibles(encuesta),
-        resultados=_enlace_resultados(evento), formulario=_con_ids(formulario or _formulario_encuesta(encuesta),
+        resultados=_enlace_resultados(evento), formulario=con_ids_unicos(formulario or _formulario_encuesta(encuesta),
                                                                    "encuesta"),
-        secciones=secciones, nueva_seccion=_con_ids(nueva_seccion or FormularioSeccionEncuesta(formdata=None),
+        secciones=secciones, nueva_seccion=con_ids_unicos(nueva_seccion or FormularioSeccionEncuesta(formdata=None),
                                                     "nueva-seccion"),
         filas=_filas_de_matrices(evento), con_opciones=CON_OPCIONES, de_valoracion=DE_VALORACION), codigo
 

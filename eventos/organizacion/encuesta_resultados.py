@@ -23,7 +23,7 @@ from sqlalchemy.orm import selectinload
 from ..encuestas import servicios as encuestas
 from ..exportar import TIPO_CSV, TIPO_XLSX, csv_bytes, xlsx_bytes
 from ..extensiones import db
-from ..modelos import Inscripcion, Mesa
+from ..modelos import Inscripcion
 from ..modelos.encuestas import CON_OPCIONES, PUBLICOS_ENCUESTA, Encuesta, RespuestaEncuesta, SeccionEncuesta
 from ..permisos import vista_de_evento
 from ..publico.agenda import rango_de_fechas
@@ -92,11 +92,6 @@ def _encuesta(evento_id: int) -> Encuesta | None:
     return db.session.execute(
         select(Encuesta).where(Encuesta.evento_id == evento_id)
         .options(selectinload(Encuesta.secciones).selectinload(SeccionEncuesta.preguntas))).scalar_one_or_none()
-
-
-def _mesas(evento_id: int) -> dict[int, str]:
-    return {mesa_id: nombre for mesa_id, nombre in db.session.execute(
-        select(Mesa.id, Mesa.nombre).where(Mesa.evento_id == evento_id).order_by(Mesa.orden, Mesa.id))}
 
 
 def _respuestas(encuesta: Encuesta, filtro: Filtro, *columnas):
@@ -265,7 +260,7 @@ def _enlace_al_editor(evento) -> str | None:
 
 
 def _contexto(evento) -> dict:
-    mesas = _mesas(evento.id)
+    mesas = dict(encuestas.mesas_del_evento(evento.id))
     filtro = _leer_filtro(mesas)
     encuesta = _encuesta(evento.id)
     contexto = {"evento": evento, "encuesta": encuesta, "filtro": filtro, "mesas": mesas,
@@ -351,7 +346,7 @@ def _tabla(encuesta: Encuesta | None, filtro: Filtro, mesas: dict[int, str]):
 
 
 def _exportacion(evento):
-    mesas = _mesas(evento.id)
+    mesas = dict(encuestas.mesas_del_evento(evento.id))
     filtro = _leer_filtro(mesas)
     encabezados, filas = _tabla(_encuesta(evento.id), filtro, mesas)
     return encabezados, filas, f"encuesta-{evento.slug}{filtro.sufijo()}"

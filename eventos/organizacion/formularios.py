@@ -14,6 +14,16 @@ from ..modelos import (MAXIMO_DIAS_ANTES, MAXIMO_MINUTOS_ANTES, MINUTOS_ANTES_PO
                        TIPOS_MATERIAL, TIPOS_SESION)
 
 REQUERIDO = _l("Este campo es obligatorio.")
+
+
+def con_ids_unicos(formulario, prefijo: str):
+    """Ids únicos para los campos cuando una página lleva el mismo formulario varias veces (uno por bloque de una
+    guía, por sección de una encuesta…)."""
+    for campo in formulario:
+        if campo.type not in ("CSRFTokenField", "HiddenField"):
+            campo.id = f"{prefijo}-{campo.name}"
+            campo.label.field_id = campo.id
+    return formulario
 CLAVE = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Solo minúsculas sin acentos, números y guiones (p. ej. foro-2027)."))
 TEXTO_LARGO = [Optional(), Length(max=20000)]
 

@@ -9,18 +9,9 @@ from ..extensiones import db
 from ..modelos import Bloque, Guia, Pregunta, Sesion
 from ..permisos import de_evento, vista_de_evento
 from . import bp
-from .formularios import FormularioBloque, FormularioGuia, FormularioPregunta, FormularioVacio
+from .formularios import FormularioBloque, FormularioGuia, FormularioPregunta, FormularioVacio, con_ids_unicos
 from .ordenables import Ordenable, registrar
 from ..texto import etiqueta_sesion
-
-def _con_ids(formulario, prefijo: str):
-    """Ids únicos para los campos: en la página de la guía hay un formulario por bloque."""
-    for campo in formulario:
-        if campo.type not in ("CSRFTokenField", "HiddenField"):
-            campo.id = f"{prefijo}-{campo.name}"
-            campo.label.field_id = campo.id
-    return formulario
-
 
 def _formulario_guia(evento, **kwargs) -> FormularioGuia:
     formulario = FormularioGuia(**kwargs)
@@ -57,11 +48,11 @@ def _pagina_guia(evento, guia, codigo=200, formulario=None, nuevo_bloque=None, r
         # Etiquetas con el nombre del bloque: hay un par de campos iguales por bloque en la página.
         f_renombrar.titulo.label.text = _("Título de «%(titulo)s»", titulo=bloque.titulo)
         f_pregunta.texto.label.text = _("Nueva pregunta para «%(titulo)s»", titulo=bloque.titulo)
-        bloques.append((bloque, _con_ids(f_renombrar, f"bloque-{bloque.id}"),
-                        _con_ids(f_pregunta, f"bloque-{bloque.id}-nueva")))
+        bloques.append((bloque, con_ids_unicos(f_renombrar, f"bloque-{bloque.id}"),
+                        con_ids_unicos(f_pregunta, f"bloque-{bloque.id}-nueva")))
     return render_template("organizacion/guia.html", evento=evento, guia=guia, nombre=nombre_guia(guia),
-                           formulario=_con_ids(formulario, "guia"), bloques=bloques,
-                           nuevo_bloque=_con_ids(nuevo_bloque or FormularioBloque(formdata=None), "nuevo-bloque"),
+                           formulario=con_ids_unicos(formulario, "guia"), bloques=bloques,
+                           nuevo_bloque=con_ids_unicos(nuevo_bloque or FormularioBloque(formdata=None), "nuevo-bloque"),
                            acciones=FormularioVacio()), codigo
 
 
