@@ -15,8 +15,15 @@ import time
 import uuid
 import weakref
 from datetime import timedelta
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.charset import Charset
+from email.header import Header
+from email.message import Message
+from email.policy import compat32
+from email.mime.application import MIMEApplication
+from email.mime.image import MIMEImage
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -32,32 +39,81 @@ class ErrorDeEnvio(Exception):
 def construir(destinatario: str, asunto: str, texto: str, html: str | None = None,
               adjuntos: tuple[tuple[str, str, bytes], ...] = (),
               imagenes_en_linea: tuple[tuple[str, bytes], ...] = (), cabeceras: dict[str, str] | None = None
-              ) -> EmailMessage:
+              ) -> Message:
     """Mensaje listo para enviar; `adjuntos` son (nombre, tipo MIME, contenido) e
     `imagenes_en_linea` (cid, PNG) para `<img src="cid:…">` en la versión HTML; `cabeceras`, otras cabeceras
-    (p. ej. List-Unsubscribe). El Message-ID lleva el dominio de la dirección pública."""
-    mensaje = EmailMessage()
-    mensaje["From"] = current_app.config["MAIL_DEFAULT_SENDER"]
-    mensaje["To"] = destinatario
-    mensaje["Subject"] = " ".join(asunto.split())  # una sola línea aunque el título traiga saltos de línea
-    mensaje["Date"] = formatdate(localtime=False)
-    mensaje["Message-ID"] = make_msgid(domain=urlsplit(current_app.config["URL_PUBLICA"]).hostname or "localhost")
-    for nombre, valor in (cabeceras or {}).items():
-        mensaje[nombre] = valor
-    mensaje.set_content(texto)
+    (p. ej. List-Unsubscribe). El Message-ID lleva el dominio de la dirección pública.
+
+    Se arma con las clases `email.mime` (política compat32): los anuncios se componen por miles y la API de
+    `EmailMessage` analiza cada cabecera que se le asigna, lo que triplica el coste de un mensaje."""
+    cuerpo = _parte_de_texto(texto, "plain")
     if html:
-        mensaje.add_alternative(html, subtype="html")
-        parte_html = mensaje.get_payload()[1]
-        for cid, contenido in imagenes_en_linea:
-            parte_html.add_related(contenido, "image", "png", cid=f"<{cid}>")
-    for nombre, tipo, contenido in adjuntos:
-        principal, _, secundario = tipo.partition("/")
-        if principal == "text":  # texto en UTF-8 declarado (p. ej. el .ics con acentos)
-            mensaje.add_attachment(contenido.decode("utf-8"), subtype=secundario.split(";")[0], charset="utf-8",
-                                   filename=nombre)
-        else:
-            mensaje.add_attachment(contenido, maintype=principal, subtype=secundario.split(";")[0], filename=nombre)
-    return mensaje
+        parte_html = _parte_de_texto(html, "html")
+        if imagenes_en_linea:
+            imagenes = []
+            for cid, contenido in imagenes_en_linea:
+                imagen = _sin_version(MIMEImage(contenido, "png"))
+                imagen["Content-ID"] = f"<{cid}>"
+                imagen["Content-Disposition"] = "inline"
+                imagenes.append(imagen)
+            parte_html = _sin_version(MIMEMultipart("related", _subparts=[parte_html, *imagenes]))
+        cuerpo = MIMEMultipart("alternative", _subparts=[cuerpo, parte_html])
+    if adjuntos:
+        partes = [_sin_version(cuerpo)]
+        for nombre, tipo, contenido in adjuntos:
+            principal, _, secundario = tipo.partition("/")
+            secundario = secundario.split(";")[0]
+            if principal == "text":  # texto en UTF-8 declarado (p. ej. el .ics con acentos)
+                parte = _parte_de_texto(contenido.decode("utf-8"), secundario)
+            else:
+                parte = _sin_version(MIMEApplication(contenido, secundario) if principal == "application"
+                                     else MIMEImage(contenido, secundario))
+            parte.add_header("Content-Disposition", "attachment", filename=nombre)
+            partes.append(parte)
+        cuerpo = MIMEMultipart("mixed", _subparts=partes)
+    if "MIME-Version" not in cuerpo:
+        cuerpo["MIME-Version"] = "1.0"
+    cuerpo["From"] = _direccion(current_app.config["MAIL_DEFAULT_SENDER"])
+    cuerpo["To"] = _direccion(destinatario)
+    cuerpo["Subject"] = _cabecera(asunto_en_una_linea(asunto))
+    cuerpo["Date"] = formatdate(localtime=False)
+    cuerpo["Message-ID"] = make_msgid(domain=urlsplit(current_app.config["URL_PUBLICA"]).hostname or "localhost")
+    for nombre, valor in (cabeceras or {}).items():
+        cuerpo[nombre] = _cabecera(valor)
+    cuerpo.policy = _SIN_PLEGAR
+    return cuerpo
+
+
+def asunto_en_una_linea(asunto: str) -> str:
+    """El asunto tal como sale: en una sola línea aunque el título del evento traiga saltos de línea."""
+    return " ".join(asunto.split())
+
+
+_UTF8 = Charset("utf-8")  # cuerpos en base64 (rápido y sin límite de largo de línea)
+# Las cabeceras no ASCII van ya codificadas y plegadas (`_cabecera`); las demás no se pliegan, como hace
+# EmailMessage: plegar un enlace largo de List-Unsubscribe lo dejaría en la línea siguiente.
+_SIN_PLEGAR = compat32.clone(max_line_length=None)
+
+
+def _parte_de_texto(texto: str, subtipo: str) -> MIMEText:
+    return _sin_version(MIMEText(texto, subtipo, _UTF8))
+
+
+def _sin_version(parte):
+    """Las partes llevan MIME-Version solo en la cabecera del mensaje."""
+    del parte["MIME-Version"]
+    return parte
+
+
+def _cabecera(valor: str) -> str:
+    """El valor, codificado (RFC 2047) y plegado a 78 columnas si no es ASCII."""
+    return valor if valor.isascii() else Header(valor, "utf-8").encode()
+
+
+def _direccion(valor: str) -> str:
+    """Dirección con su nombre, que se codifica (RFC 2047) si no es ASCII."""
+    nombre, direccion = parseaddr(valor)
+    return formataddr((nombre, direccion), charset="utf-8") if direccion else valor
 
 
 def entregar_bytes(contenido: bytes, destinatario: str, asunto: str) -> str:
@@ -198,7 +254,7 @@ def encolar(destinatario: str, asunto: str, texto: str, tipo: str, evento_id: in
 
     mensaje = construir(destinatario, asunto, texto)
     saliente = CorreoSaliente(evento_id=evento_id, tipo=tipo, destinatario=destinatario,
-                              asunto=str(mensaje["Subject"])[:LARGO_ASUNTO], mensaje=bytes(mensaje))
+                              asunto=asunto_en_una_linea(asunto)[:LARGO_ASUNTO], mensaje=bytes(mensaje))
     db.session.add(saliente)
     programar_entrega(saliente)
     return saliente
@@ -219,8 +275,9 @@ def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=
     `turno`, si se da, se llama antes de cada correo: espera el momento de seguir, o devuelve False para
     dejar el resto para otra vez. Los correos de la tanda comparten una conexión SMTP (`_ConexionDeTanda`).
 
-    Varios procesos pueden llamarla a la vez: cada correo se reclama antes con una actualización
-    condicional (solo un proceso la consigue) y ninguno mantiene bloqueos mientras envía.
+    Varios procesos pueden llamarla a la vez: los correos se reclaman de TROZO en TROZO con una actualización
+    condicional (cada correo lo consigue un solo proceso), los resultados del trozo se anotan juntos, y ninguno
+    mantiene bloqueos mientras envía.
     """
     from sqlalchemy import case, select
 
@@ -231,76 +288,108 @@ def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=
     orden = [CorreoSaliente.id]
     if primero:
         orden.insert(0, case((CorreoSaliente.id.in_(list(primero)), 0), else_=1))
-    consulta = (select(CorreoSaliente.id, CorreoSaliente.intentos)
-                .where(CorreoSaliente.estado.in_(("pendiente", "fallido")), CorreoSaliente.proximo_intento <= ahora(),
-                       CorreoSaliente.intentos < INTENTOS_MAXIMOS)
-                .order_by(*orden).limit(limite))
+    consulta = select(CorreoSaliente.id).where(_pendiente(ahora())).order_by(*orden).limit(limite)
     if evento_id is not None:
         consulta = consulta.where(CorreoSaliente.evento_id == evento_id)
-    candidatos = db.session.execute(consulta).all()
+    candidatos = db.session.scalars(consulta).all()
     db.session.commit()
     enviados = fallidos = 0
     with _UnaConexionPorTanda():
-        for correo_id, intentos in candidatos:
-            if turno is not None and not turno():
-                break
+        for inicio in range(0, len(candidatos), TROZO):
+            trozo = candidatos[inicio:inicio + TROZO]
             try:
-                if not _reclamar(correo_id, intentos):
-                    continue  # otro proceso lo tomó
-                estado = _entregar_reclamado(correo_id, intentos + 1)
+                estados, seguir = _entregar_trozo(trozo, turno)
             except Exception:  # noqa: BLE001 — p. ej., la base de datos no respondió: se sigue con el siguiente
                 db.session.rollback()
-                registro.exception("No se pudo anotar el resultado del correo %s", correo_id)
-                estado = "fallido"
-            enviados += estado == "enviado"
-            fallidos += estado == "fallido"
+                registro.exception("No se pudieron reclamar o anotar los correos %s", trozo)
+                estados, seguir = ["fallido"] * len(trozo), True
+            enviados += estados.count("enviado")
+            fallidos += estados.count("fallido")
+            if not seguir:
+                break
     return enviados, fallidos
 
 
-def _reclamar(correo_id: int, intentos: int) -> bool:
-    """Toma el correo para este proceso. Hasta saber el resultado cuenta como fallido sin error («en curso
-    o interrumpido»): si el proceso muriera, se vería y se reintentaría pasado `plazo_de_reclamo()`."""
+TROZO = 25  # correos que se reclaman juntos y cuyos resultados se anotan juntos
+
+
+def _pendiente(momento):
+    """Condición de un correo que toca intentar ya (y que ningún proceso tiene reclamado)."""
+    from .modelos import CorreoSaliente
+    return (CorreoSaliente.estado.in_(("pendiente", "fallido")) & (CorreoSaliente.proximo_intento <= momento)
+            & (CorreoSaliente.intentos < INTENTOS_MAXIMOS))
+
+
+def _entregar_trozo(ids: list[int], turno) -> tuple[list[str], bool]:
+    """Reclama los correos `ids` que sigan pendientes, los entrega y anota sus resultados en una transacción;
+    devuelve (sus estados, si seguir). Si `turno` dice que no, los reclamados que no se trataron se devuelven
+    a la bandeja tal como estaban, listos para otro proceso."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import joinedload
+
+    from .extensiones import db
+    from .modelos import CorreoSaliente, Inscripcion
+
+    if turno is not None and not turno():
+        return [], False
+    intentos = _reclamar(ids)
+    if not intentos:
+        return [], True
+    # Lo que falta del plazo de reclamo, que empezó al reclamarlos: hasta ahí se insiste en anotar los resultados.
+    limite = time.monotonic() + plazo_de_reclamo().total_seconds() * 0.9
+    # En una consulta, lo que los mensajes necesitan (inscripción y su evento, anuncio o recordatorio).
+    salientes = db.session.scalars(select(CorreoSaliente).where(CorreoSaliente.id.in_(list(intentos))).options(
+        joinedload(CorreoSaliente.inscripcion).joinedload(Inscripcion.evento),
+        joinedload(CorreoSaliente.anuncio), joinedload(CorreoSaliente.recordatorio))).all()
+    por_id = {saliente.id: saliente for saliente in salientes}
+    resultados, seguir, sin_tratar = [], True, set(intentos)
+    try:
+        for saliente in (por_id[i] for i in ids if i in por_id):
+            if turno is not None and not turno():
+                seguir = False
+                break
+            sin_tratar.discard(saliente.id)  # si algo lo interrumpe desde aquí, queda reclamado («interrumpido»)
+            resultados.append(_entregar_reclamado(saliente, intentos[saliente.id]))
+    finally:
+        _anotar(resultados, sin_tratar, intentos, limite)
+    return [r["estado"] for r in resultados], seguir
+
+
+def _reclamar(ids: list[int]) -> dict[int, int]:
+    """Toma para este proceso los correos `ids` que sigan pendientes; devuelve {id: número de este intento}.
+    Hasta saber el resultado cuentan como fallidos sin error («en curso o interrumpido»): si el proceso muriera,
+    se vería y se reintentarían pasado `plazo_de_reclamo()`."""
     from sqlalchemy import update
 
     from .extensiones import db
     from .modelos import CorreoSaliente
     from .zonas import ahora
 
-    reclamado = db.session.execute(
-        update(CorreoSaliente)
-        .where(CorreoSaliente.id == correo_id, CorreoSaliente.intentos == intentos,
-               CorreoSaliente.estado.in_(("pendiente", "fallido")))
-        .values(intentos=intentos + 1, proximo_intento=ahora() + plazo_de_reclamo(), estado="fallido", ultimo_error="")
-    ).rowcount
+    momento = ahora()
+    reclamados = db.session.execute(
+        update(CorreoSaliente).where(CorreoSaliente.id.in_(ids), _pendiente(momento))
+        .values(intentos=CorreoSaliente.intentos + 1, proximo_intento=momento + plazo_de_reclamo(),
+                estado="fallido", ultimo_error="")
+        .returning(CorreoSaliente.id, CorreoSaliente.intentos)
+        .execution_options(synchronize_session=False)).all()
     db.session.commit()
-    return bool(reclamado)
+    return dict(reclamados)
 
 
-def _entregar_reclamado(correo_id: int, intento: int) -> str:
-    """Compone (si aún no lo estaba) y entrega un correo ya reclamado, y anota y devuelve el resultado
-    (enviado, fallido o anulado). Cualquier fallo (plantilla, carpeta de correo, servidor…) lo deja «fallido»
-    con su error y su próximo intento."""
-    from sqlalchemy import update
-
-    from sqlalchemy.orm import joinedload
-
+def _entregar_reclamado(saliente, intento: int) -> dict:
+    """Compone (si aún no lo estaba) y entrega un correo ya reclamado; devuelve los valores que anotar en su
+    fila (enviado, fallido o anulado). Cualquier fallo (plantilla, carpeta de correo, servidor…) lo deja
+    «fallido» con su error y su próximo intento."""
     from .extensiones import db
-    from .modelos import CorreoSaliente, Inscripcion
     from .zonas import ahora
 
-    # Lo que falta del plazo de reclamo, que empezó al reclamarlo: hasta ahí se insiste en anotar el resultado.
-    limite = time.monotonic() + plazo_de_reclamo().total_seconds() * 0.9
+    correo_id = saliente.id
     compuesto = {}
     try:
-        # En una consulta, lo que el mensaje necesita (inscripción y su evento, anuncio o recordatorio).
-        saliente = db.session.get(CorreoSaliente, correo_id, options=[
-            joinedload(CorreoSaliente.inscripcion).joinedload(Inscripcion.evento),
-            joinedload(CorreoSaliente.anuncio), joinedload(CorreoSaliente.recordatorio)])
         if saliente.mensaje is None:
             hecho = componer(saliente)
             if hecho is None:  # ya no corresponde (p. ej., un recordatorio de alguien que canceló)
-                _anotar(update(CorreoSaliente).where(CorreoSaliente.id == correo_id).values(estado="anulado"), limite)
-                return "anulado"
+                return {"id": correo_id, "estado": "anulado"}
             compuesto["asunto"], compuesto["mensaje"] = hecho[0][:LARGO_ASUNTO], hecho[1]
         entregar_bytes(compuesto.get("mensaje", saliente.mensaje), saliente.destinatario,
                        compuesto.get("asunto", saliente.asunto))
@@ -314,8 +403,7 @@ def _entregar_reclamado(correo_id: int, intento: int) -> str:
         resultado = {"estado": "enviado", "enviado_en": ahora(), "ultimo_error": ""}
         if saliente.tipo in CON_ENLACE_SECRETO:  # ya entregado: el enlace no se queda en la base de datos
             resultado["mensaje"] = None
-    _anotar(update(CorreoSaliente).where(CorreoSaliente.id == correo_id).values(**{**compuesto, **resultado}), limite)
-    return resultado["estado"]
+    return {"id": correo_id, **compuesto, **resultado}
 
 
 def componer(saliente) -> tuple[str, bytes] | None:
@@ -345,16 +433,28 @@ def programar_y_entregar(limite: int = 50, turno=None) -> tuple[int, int]:
     return entregar_pendientes(limite=limite, turno=turno)
 
 
-def _anotar(sentencia, limite: float) -> None:
-    """Escribe el resultado de un envío. Si la base de datos no responde (se reinicia, se cortó la conexión), lo
+def _anotar(resultados: list[dict], sin_tratar: set[int], intentos: dict[int, int], limite: float) -> None:
+    """Escribe en una transacción los resultados de un trozo (una fila de valores por correo) y devuelve a la
+    bandeja los reclamados `sin_tratar`. Si la base de datos no responde (se reinicia, se cortó la conexión), lo
     reintenta hasta `limite` (time.monotonic()): un correo entregado cuyo resultado no se anotara se volvería a
     enviar al acabar el plazo de reclamo."""
+    from sqlalchemy import case, update
     from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
     from .extensiones import db
+    from .modelos import CorreoSaliente
+    from .zonas import ahora
     while True:
         try:
-            db.session.execute(sentencia)
+            if resultados:
+                db.session.execute(update(CorreoSaliente), resultados)  # por clave primaria, en una ida y vuelta
+            for correo_id in sin_tratar:  # el intento no llegó a empezar: se deshace el reclamo
+                db.session.execute(update(CorreoSaliente).where(
+                    CorreoSaliente.id == correo_id, CorreoSaliente.intentos == intentos[correo_id],
+                    CorreoSaliente.estado == "fallido").values(
+                    intentos=intentos[correo_id] - 1, proximo_intento=ahora(),
+                    estado=case((CorreoSaliente.intentos == 1, "pendiente"), else_="fallido"))
+                    .execution_options(synchronize_session=False))
             db.session.commit()
             return
         except DBAPIError as error:
@@ -362,7 +462,7 @@ def _anotar(sentencia, limite: float) -> None:
             sin_conexion = error.connection_invalidated or isinstance(error, (OperationalError, InterfaceError))
             if not sin_conexion or time.monotonic() >= limite:
                 raise
-            registro.warning("La base de datos no responde; se reintenta anotar un correo ya tratado")
+            registro.warning("La base de datos no responde; se reintenta anotar correos ya tratados")
             time.sleep(0.5)
 
 

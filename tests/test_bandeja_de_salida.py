@@ -169,6 +169,23 @@ def test_correo_interrumpido_en_su_ultimo_intento_se_ve_fallido_y_reintentar_lo_
     assert len(mensajes_para(app, correo)) == 1
 
 
+def test_si_el_proceso_termina_a_mitad_de_un_trozo_lo_no_enviado_vuelve_a_la_bandeja_al_momento(
+        app, eventos_prueba, proceso_aparte):
+    """Los correos se reclaman de trozo en trozo. Si el proceso termina tras el primero (un trabajador web que se
+    reinicia), los demás del trozo no esperan el plazo de reclamo (diez minutos): vuelven a estar pendientes."""
+    evento = eventos_prueba()
+    correos = [unico("trozo-a-medias") for _ in range(3)]
+    for correo in correos:
+        inscribir(app.test_client(), evento.slug, correo)
+    turnos = iter([True, True, False])  # antes de reclamar y antes de cada correo: sale uno y se detiene
+    with app.app_context():
+        assert bandeja.entregar_pendientes(evento_id=evento.id, turno=lambda: next(turnos)) == (1, 0)
+    estados = [(saliente_de(app, c).estado, saliente_de(app, c).intentos) for c in correos]
+    assert estados == [("enviado", 1), ("pendiente", 0), ("pendiente", 0)]
+    proceso_aparte()
+    assert [len(mensajes_para(app, correo)) for correo in correos] == [1, 1, 1]
+
+
 def test_si_la_base_cae_tras_entregar_el_resultado_se_anota_al_volver_y_no_sale_dos_veces(app, eventos_prueba,
                                                                                              proceso_aparte):
     """PostgreSQL se reinicia justo después de que el servidor SMTP aceptó el correo: anotar «enviado» falla una

@@ -149,7 +149,7 @@ def componer(saliente: CorreoSaliente) -> tuple[str, bytes] | None:
             cabeceras = {"List-Unsubscribe": f"<{contexto['baja']}>",
                          "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
         mensaje = correo.construir(inscripcion.correo, asunto, texto, html, tuple(adjuntos), cabeceras=cabeceras)
-    return str(mensaje["Subject"]), bytes(mensaje)
+    return correo.asunto_en_una_linea(asunto), bytes(mensaje)
 
 
 def para_el_equipo(anuncio, usuario) -> tuple[str, str]:

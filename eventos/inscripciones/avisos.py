@@ -109,4 +109,4 @@ def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
         if con_qr:
             adjuntos.append((f"{evento.slug}.ics", "text/calendar", calendario.documento_personal(evento, inscripcion)))
         mensaje = correo.construir(inscripcion.correo, asunto, texto, html, tuple(adjuntos), tuple(imagenes))
-    return str(mensaje["Subject"]), bytes(mensaje)
+    return correo.asunto_en_una_linea(asunto), bytes(mensaje)

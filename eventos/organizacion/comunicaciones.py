@@ -253,10 +253,10 @@ def _huella(anuncio: Anuncio) -> str:
 
 def _encolar_prueba(evento, compuesto: dict) -> None:
     """El correo de la vista previa, tal cual, a quien lo está escribiendo (por la bandeja de salida)."""
-    mensaje = correo.construir(current_user.correo, _("[Prueba] %(asunto)s", asunto=compuesto["asunto"]),
-                               compuesto["texto"], str(compuesto["html"]))
+    asunto = _("[Prueba] %(asunto)s", asunto=compuesto["asunto"])
+    mensaje = correo.construir(current_user.correo, asunto, compuesto["texto"], str(compuesto["html"]))
     saliente = CorreoSaliente(evento_id=evento.id, tipo="prueba", destinatario=current_user.correo,
-                              asunto=str(mensaje["Subject"])[:correo.LARGO_ASUNTO], mensaje=bytes(mensaje))
+                              asunto=correo.asunto_en_una_linea(asunto)[:correo.LARGO_ASUNTO], mensaje=bytes(mensaje))
     db.session.add(saliente)
     correo.programar_entrega(saliente)
 
