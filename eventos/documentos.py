@@ -9,6 +9,8 @@ cuándo hay derecho a constancia, constancias/servicios.py.
   qr.py usa para las imágenes, así que lleva exactamente `qr.contenido_qr(inscripcion)`.
 - Credenciales: 95 × 68 mm (caben en las fundas de 100 × 70), 2 × 4 por hoja A4, con marcas de corte
   en los márgenes y un contorno gris fino para quien corta con tijeras.
+- Metadatos: título, autoría (los organizadores del evento, o su título si no los tiene), asunto e idioma
+  del documento (/Lang del catálogo PDF, para lectores de pantalla y buscadores).
 - Memoria: reportlab y las dos letras ocupan unos 6 MB por proceso. Este módulo se importa dentro de las
   vistas que dan un PDF, nunca al arrancar: un worker que no da ninguno no los carga. Las credenciales solo
   dibujan en el lienzo; platypus (párrafos y maquetación, unos 2 MB más) lo importa solo la constancia.
@@ -34,6 +36,7 @@ from reportlab.pdfgen import canvas
 from sqlalchemy import select
 
 from . import qr, zonas
+from .exportar import autoria
 from .extensiones import db
 from .modelos import MODALIDADES, Inscripcion, Mesa
 
@@ -77,6 +80,11 @@ class DatosEvento:
     modalidad: str
     modalidad_clave: str
     organizadores: tuple[str, ...]
+    idioma: str = "es"  # el del documento: va en sus metadatos (/Lang)
+
+    @property
+    def autoria(self) -> str:
+        return autoria(self.organizadores, self.titulo)
 
 
 @dataclass(frozen=True)
@@ -104,7 +112,7 @@ def datos_evento(evento, idioma: str) -> DatosEvento:
     return DatosEvento(
         titulo=evento.titulo, fechas=rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, idioma),
         sede=evento.sede or "", modalidad=str(MODALIDADES.get(evento.modalidad, evento.modalidad)),
-        modalidad_clave=evento.modalidad, organizadores=tuple(evento.organizadores or ()))
+        modalidad_clave=evento.modalidad, organizadores=tuple(evento.organizadores or ()), idioma=idioma)
 
 
 def _nombres_pais(idioma: str) -> dict[str, str]:
@@ -229,8 +237,10 @@ def credenciales_pdf(evento: DatosEvento, credenciales: list[Credencial]) -> byt
     """Hojas A4 con 2 × 4 credenciales, en el orden dado, y marcas de corte."""
     _registrar_letras()
     salida = io.BytesIO()
-    lienzo = canvas.Canvas(salida, pagesize=A4, pageCompression=1)
+    lienzo = canvas.Canvas(salida, pagesize=A4, pageCompression=1, lang=evento.idioma)
     lienzo.setTitle(_("Credenciales · %(evento)s", evento=evento.titulo))
+    lienzo.setAuthor(evento.autoria)
+    lienzo.setSubject(evento.titulo)
     lienzo.setCreator("eventos")
     ancho_pagina, alto_pagina = A4
     margen_x = (ancho_pagina - COLUMNAS * ANCHO_CREDENCIAL) / 2
@@ -403,7 +413,7 @@ def constancia_pdf(datos: DatosConstancia) -> bytes:
     salida = io.BytesIO()
     documento = SimpleDocTemplate(
         salida, pagesize=A4, leftMargin=22 * mm, rightMargin=22 * mm, topMargin=24 * mm, bottomMargin=46 * mm,
-        title=_("Constancia de asistencia · %(nombre)s", nombre=datos.nombre), author=" · ".join(evento.organizadores),
-        creator="eventos", pageCompression=1)
+        title=_("Constancia de asistencia · %(nombre)s", nombre=datos.nombre), author=evento.autoria,
+        subject=evento.titulo, lang=evento.idioma, creator="eventos", pageCompression=1)
     documento.build(partes, onFirstPage=pie, onLaterPages=pie)
     return salida.getvalue()

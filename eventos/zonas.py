@@ -87,6 +87,12 @@ def a_local(instante: datetime, nombre_zona: str) -> datetime:
     return instante.astimezone(zona(nombre_zona))
 
 
+def reloj_local(instante: datetime | None, nombre_zona: str) -> datetime | None:
+    """La hora de reloj (sin zona) de un instante en `nombre_zona`: lo que guarda una celda de una hoja de
+    cálculo, que no sabe de zonas (la zona se dice en el encabezado de la columna)."""
+    return None if instante is None else a_local(instante, nombre_zona).replace(tzinfo=None, microsecond=0)
+
+
 def hora_local_texto(instante: datetime, nombre_zona: str) -> str:
     return a_local(instante, nombre_zona).strftime(FORMATO_HORA_LOCAL)
 

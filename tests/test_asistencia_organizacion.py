@@ -7,7 +7,7 @@ import csv
 import io
 import re
 import uuid
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 
 import pytest
 from sqlalchemy import select
@@ -151,14 +151,14 @@ def test_los_recuentos_no_hacen_una_consulta_por_sesion(app, evento_con_equipo):
     assert cuantas["foro-chico"] == cuantas["foro-grande"]
 
 
-def test_lista_de_asistencia_en_csv_y_excel(app, puerta):
+def test_lista_de_asistencia_en_csv_y_excel(app, puerta, zona_del_proceso):
     cliente = _cliente(app, puerta["correos"]["acreditador"])  # el equipo de acreditación también la descarga
     r = cliente.get(f"{puerta['base']}/asistencia.csv")
     assert r.status_code == 200 and r.mimetype == "text/csv"
     assert "attachment" in r.headers["Content-Disposition"] and r.headers["Cache-Control"] == "private, no-store"
     filas = list(csv.reader(io.StringIO(r.get_data(as_text=True).lstrip("\ufeff"))))
     assert filas[0] == ["Nombre", "Correo", "Institución", "País", "Mesa", "Sesión", "Origen",
-                        f"Registrada ({ZONA_EVENTO})", "Acreditado por"]
+                        "Registrada (hora de Ciudad de México)", "Acreditado por"]
     assert len(filas) == 7
     alicia = [f for f in filas if f[0] == "Alicia Pruebas"]
     assert [(f[4], f[5], f[6], f[7], f[8]) for f in alicia] == [
@@ -174,10 +174,13 @@ def test_lista_de_asistencia_en_csv_y_excel(app, puerta):
     assert r.status_code == 200 and r.mimetype.endswith("spreadsheetml.sheet")
     hoja = load_workbook(io.BytesIO(r.data)).active
     valores = [[c.value for c in fila] for fila in hoja.iter_rows()]
-    assert valores[0][7] == f"Registrada ({ZONA_EVENTO})" and len(valores) == 7
+    assert valores[0][7] == "Registrada (hora de Ciudad de México)" and len(valores) == 7
     celda, = [fila[0] for fila in hoja.iter_rows(min_row=2) if "HYPERLINK" in str(fila[0].value)]
     assert celda.data_type == "s" and celda.quotePrefix
-    assert [f[7] for f in valores if f[0] == "Elena Pruebas"] == [f"{puerta['manana']} 09:30"]
+    # La hora, una celda de fecha y hora con la hora de reloj del evento (ni UTC ni la del servidor).
+    manana = date.fromisoformat(puerta["manana"])
+    assert [f[7] for f in valores if f[0] == "Elena Pruebas"] == [datetime.combine(manana, time(9, 30))]
+    assert all(fila[7].is_date and fila[7].number_format == "yyyy-mm-dd hh:mm" for fila in hoja.iter_rows(min_row=2))
 
 
 def test_resumen_por_persona(app, puerta):
@@ -190,7 +193,15 @@ def test_resumen_por_persona(app, puerta):
     assert filas["Alicia Pruebas"][6:] == [f"{puerta['dia']} 09:10", "1", "Sesión de apertura"]
     assert filas["Bruno Pruebas"][6:] == [f"{puerta['dia']} 09:50", "1", "Trabajo en mesas"]
     assert cliente.get(f"{puerta['base']}/asistencia.csv?por=nada").status_code == 400
-    assert cliente.get(f"{puerta['base']}/asistencia.xlsx?por=personas").status_code == 200
+    from openpyxl import load_workbook
+    r = cliente.get(f"{puerta['base']}/asistencia.xlsx?por=personas")
+    assert r.status_code == 200
+    hoja = load_workbook(io.BytesIO(r.data)).active
+    valores = {f[0]: f for f in hoja.iter_rows(values_only=True)}
+    assert valores["Nombre"][6:8] == ("Entrada al evento (hora de Ciudad de México)", "Número de sesiones")
+    dia = date.fromisoformat(puerta["dia"])
+    assert valores["Dario Pruebas"][6:] == (None, 0, None)  # el número es un número (0), no «0»
+    assert valores["Alicia Pruebas"][6:] == (datetime.combine(dia, time(9, 10)), 1, "Sesión de apertura")
 
 
 @pytest.mark.parametrize("quien,codigo", [("acreditador", 200), ("organizador", 200), ("participante", 403),

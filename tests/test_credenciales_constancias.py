@@ -5,6 +5,7 @@ página dibujada a 200 ppp (zxing-cpp), independientes de ReportLab, que los esc
 """
 from __future__ import annotations
 
+import ctypes
 import re
 import secrets
 import uuid
@@ -39,6 +40,20 @@ def paginas(pdf: bytes) -> list[str]:
     documento = pdfium.PdfDocument(pdf)
     try:
         return [re.sub(r"\s+", " ", pagina.get_textpage().get_text_range()) for pagina in documento]
+    finally:
+        documento.close()
+
+
+def metadatos(pdf: bytes) -> dict[str, str]:
+    """Título, autoría, asunto… del diccionario /Info y el idioma del catálogo (/Lang), leídos con PDFium."""
+    documento = pdfium.PdfDocument(pdf)
+    try:
+        datos = documento.get_metadata_dict()
+        largo = pdfium.raw.FPDFCatalog_GetLanguage(documento, None, 0)  # en bytes UTF-16, con el cero final
+        memoria = ctypes.create_string_buffer(largo)
+        pdfium.raw.FPDFCatalog_GetLanguage(documento, ctypes.cast(memoria, ctypes.POINTER(pdfium.raw.FPDF_WCHAR)), largo)
+        datos["Lang"] = memoria.raw[:max(largo - 2, 0)].decode("utf-16-le")
+        return datos
     finally:
         documento.close()
 
@@ -110,9 +125,18 @@ def test_credencial_de_una_persona_con_acentos_pais_mesa_y_qr(app, evento_con_eq
     assert "Jornadas de intercambio" in texto
     assert codigos_qr(r.data) == [persona["qr"]]
 
-    # En inglés, el país también.
+    # Sus metadatos: título, autoría (los organizadores del evento), asunto (el evento) e idioma.
+    with app.app_context():
+        evento = db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one()
+        titulo, organizadores = evento.titulo, evento.organizadores
+    datos = metadatos(r.data)
+    assert datos["Title"] == f"Credenciales · {titulo}" and datos["Subject"] == titulo
+    assert datos["Author"] == " · ".join(organizadores) and datos["Lang"] == "es"
+
+    # En inglés, el país también; y el documento dice que está en inglés.
     r = cliente.get(f"/organizacion/eventos/{slug}/inscripciones/{persona['id']}/credencial.pdf?lang=en")
     assert "Brazil" in paginas(r.data)[0]
+    assert metadatos(r.data)["Lang"] == "en"
 
     # La ficha de la inscripción enlaza la credencial.
     ficha = cliente.get(f"/organizacion/eventos/{slug}/inscripciones/{persona['id']}", headers={"Accept-Language": "es"})
@@ -224,6 +248,16 @@ def test_quinientas_credenciales_en_pocos_segundos(app, evento_con_equipo):
     assert segundos < 5, f"500 credenciales tardaron {segundos:.1f} s"
 
 
+def test_sin_organizadores_el_pdf_lo_firma_el_evento(app):
+    from eventos import documentos
+    evento = documentos.DatosEvento("Foro de prueba", "1 de enero de 2030", "Sede", "Presencial", "presencial", (),
+                                    idioma="pt")
+    credencial = documentos.Credencial("Ñandú", "Institución", "México", "", "EV1-x")
+    with app.test_request_context():
+        datos = metadatos(documentos.credenciales_pdf(evento, [credencial]))
+    assert (datos["Author"], datos["Subject"], datos["Lang"]) == ("Foro de prueba", "Foro de prueba", "pt")
+
+
 # --- Constancias ---------------------------------------------------------------------------------------
 
 def registrar_en_la_entrada(app, datos, persona):
@@ -276,6 +310,11 @@ def test_constancia_solo_si_el_evento_las_emite_y_hubo_asistencia(app, evento_co
         organizadores = db.session.execute(select(Evento.organizadores).where(Evento.slug == slug)).scalar()
     assert organizadores and all(o in texto for o in organizadores)
     assert codigos_qr(r.data) == [f"http://localhost/verificar/{con_guiones}"]
+    datos = metadatos(r.data)
+    assert datos["Title"] == f"Constancia de asistencia · {NOMBRE} {APELLIDOS}"
+    assert datos["Author"] == " · ".join(organizadores) and datos["Lang"] == "es"
+    assert "Jornadas de intercambio" in datos["Subject"]
+    assert metadatos(cliente.get(ruta + "?lang=pt").data)["Lang"] == "pt"
 
     # La segunda descarga repite el mismo código; la página personal lo muestra.
     r = cliente.get(ruta)

@@ -40,3 +40,18 @@ def test_las_vistas_de_la_oficina_entran_por_vista_de_evento():
                     sueltas.append(f"{archivo.name}:{nodo.name}")
     assert not sueltas, sueltas
     assert vistas >= 30  # las de la oficina (las de borrar y mover las registra ordenables.registrar)
+
+
+def test_licencia_del_proyecto_y_de_lo_copiado_de_terceros():
+    """pyproject.toml declara MIT y el texto está en LICENSE; lo de terceros lleva su licencia al lado."""
+    import tomllib
+    raiz = PAQUETE.parent
+    declarada = tomllib.loads((raiz / "pyproject.toml").read_text(encoding="utf-8"))["project"]["license"]
+    texto = (raiz / "LICENSE").read_text(encoding="utf-8")
+    assert declarada == "MIT" and texto.startswith("MIT License") and "Permission is hereby granted" in texto
+    assert "Apache License" in (raiz / "estaticos" / "vendor" / "jsqr" / "LICENSE").read_text(encoding="utf-8")
+    fuentes = PAQUETE / "pdf" / "fuentes"
+    licencia_fuentes = (fuentes / "LICENCIA.txt").read_text(encoding="utf-8")
+    assert "Bitstream Vera Fonts Copyright" in licencia_fuentes and "Arev Fonts Copyright" in licencia_fuentes
+    assert list(fuentes.glob("*.ttf"))
+    assert "## Licencia" in (raiz / "README.md").read_text(encoding="utf-8")

@@ -14,7 +14,7 @@ import re
 import uuid
 import xml.etree.ElementTree as ET
 from collections import Counter
-from datetime import date, datetime
+from datetime import date, datetime, time
 from html import unescape
 
 import pytest
@@ -113,6 +113,15 @@ def leer_csv(respuesta) -> list[list[str]]:
     texto = respuesta.get_data().decode("utf-8")
     assert texto.startswith("\ufeff")
     return list(csv.reader(io.StringIO(texto[1:])))
+
+
+def texto_de_celda(valor) -> str:
+    """Una celda del XLSX escrita como en el CSV (openpyxl lee las fechas como `datetime` a medianoche)."""
+    if isinstance(valor, datetime):
+        return valor.date().isoformat() if valor.time() == time() else valor.strftime("%Y-%m-%d %H:%M")
+    if isinstance(valor, time):
+        return valor.strftime("%H:%M")
+    return "" if valor is None else str(valor)
 
 
 def leer_xlsx(respuesta):
@@ -347,15 +356,19 @@ def test_csv_y_xlsx_tienen_cada_sesion_una_vez(app, cliente, slug):
     r = cliente.get(f"/eventos/{slug}/programa.xlsx")
     assert r.status_code == 200 and r.content_type.startswith("application/vnd.openxmlformats")
     hoja = leer_xlsx(r)
-    filas_xlsx = [[c.value or "" for c in fila] for fila in hoja.iter_rows()]
+    filas_xlsx = [[texto_de_celda(c.value) for c in fila] for fila in hoja.iter_rows()]
     assert filas_xlsx == filas
+    # Fechas y horas como celdas de fecha y de hora (se ordenan y se restan), no como texto.
+    for fila in hoja.iter_rows(min_row=2):
+        assert type(fila[0].value) is datetime and fila[0].number_format == "yyyy-mm-dd"
+        assert all(type(c.value) is time and c.number_format == "hh:mm" for c in fila[1:3])
 
 
 def test_csv_horas_en_la_zona_del_evento_y_en_la_adicional(cliente):
     filas = leer_csv(cliente.get("/eventos/gobiernos-locales-en-accion/programa.csv"))
-    assert filas[0][:6] == ["Fecha (America/Mexico_City)", "Inicio (America/Mexico_City)",
-                            "Fin (America/Mexico_City)", "Fecha (America/Montevideo)",
-                            "Inicio (America/Montevideo)", "Fin (America/Montevideo)"]
+    assert filas[0][:6] == ["Fecha (hora de Ciudad de México)", "Inicio (hora de Ciudad de México)",
+                            "Fin (hora de Ciudad de México)", "Fecha (hora de Montevideo)",
+                            "Inicio (hora de Montevideo)", "Fin (hora de Montevideo)"]
     assert filas[0][6:] == ["Tipo", "Título", "Sala", "Personas", "Mesas"]
     inauguracion = next(f for f in filas if f[7] == "Inauguración")
     assert inauguracion[:6] == ["2021-06-11", "11:00", "11:15", "2021-06-11", "13:00", "13:15"]
@@ -367,19 +380,20 @@ def test_csv_horas_en_la_zona_del_evento_y_en_la_adicional(cliente):
 
 def test_csv_mesas_y_zona_sin_adicionales(cliente):
     filas = leer_csv(cliente.get("/eventos/gsef2021/programa.csv"))
-    assert filas[0] == ["Fecha (America/Mexico_City)", "Inicio (America/Mexico_City)", "Fin (America/Mexico_City)",
+    assert filas[0] == ["Fecha (hora de Ciudad de México)", "Inicio (hora de Ciudad de México)",
+                        "Fin (hora de Ciudad de México)",
                         "Tipo", "Título", "Sala", "Personas", "Mesas"]
     subtema = filas[1]
     assert subtema[:3] == ["2021-10-08", "09:00", "11:00"] and subtema[3] == "Mesas de trabajo"
     assert subtema[7]
 
 
-def test_csv_y_xlsx_neutralizan_formulas(cliente, evento_raro):
+def test_csv_y_xlsx_neutralizan_formulas(cliente, evento_raro, zona_del_proceso):
     slug, _borrador = evento_raro
     filas = leer_csv(cliente.get(f"/eventos/{slug}/programa.csv"))
     encabezados = filas[0]
-    assert encabezados[:6] == ["Fecha (America/Bogota)", "Inicio (America/Bogota)", "Fin (America/Bogota)",
-                               "Fecha (Europe/Madrid)", "Inicio (Europe/Madrid)", "Fin (Europe/Madrid)"]
+    assert encabezados[:6] == ["Fecha (hora de Bogotá)", "Inicio (hora de Bogotá)", "Fin (hora de Bogotá)",
+                               "Fecha (hora de Madrid)", "Inicio (hora de Madrid)", "Fin (hora de Madrid)"]
     titulo = encabezados.index("Título")
     formula = next(f for f in filas if f[titulo].endswith("=1+1"))
     assert formula[titulo] == "'=1+1"
@@ -394,6 +408,9 @@ def test_csv_y_xlsx_neutralizan_formulas(cliente, evento_raro):
     celdas = [c for fila in hoja.iter_rows() for c in fila if c.value == "=1+1"]
     assert len(celdas) == 1
     assert celdas[0].data_type == "s" and celdas[0].quotePrefix
+    # En el XLSX, la misma sesión con sus fechas y horas de reloj en cada zona, como fecha y hora.
+    grupos = next(f for f in hoja.iter_rows(values_only=True) if f[titulo] == "Grupos")
+    assert grupos[:6] == (datetime(2027, 3, 2), time(20, 0), time(21, 30), datetime(2027, 3, 3), time(2, 0), time(3, 30))
 
 
 def test_csv_en_otro_idioma(cliente):

@@ -10,7 +10,7 @@ import re
 import socket
 import uuid
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from email import message_from_bytes, policy
 from pathlib import Path
 
@@ -419,6 +419,27 @@ def test_exportar_csv_y_xlsx_con_respuestas_y_sin_formulas(app, organizacion, ev
         assert celda.value == esperado and celda.data_type == "s" and celda.quotePrefix, nombre
     assert por_correo[correos[0]][columna["Temas de interés"]].value == "Empleo, Género"
     assert not any(c.data_type == "f" for fila in filas for c in fila)
+
+
+def test_xlsx_de_inscripciones_con_la_fecha_en_la_zona_del_evento(app, organizacion, evento_con_equipo,
+                                                                   zona_del_proceso):
+    """La fecha de inscripción es una celda de fecha y hora (se ordena y se filtra) con la hora de reloj de
+    Ciudad de México, la zona del evento, sea cual sea la del servidor; el CSV la escribe igual."""
+    slug = evento_con_equipo["slug"]
+    _ajustar(app, slug, cupo=None)
+    correo = _alta(organizacion, slug, _mesas(app, slug)[0], nombre="Hora", institucion="Normal", pais="MX")
+    with app.app_context():
+        db.session.execute(select(Inscripcion).where(Inscripcion.correo == correo)).scalar_one().creado_en = \
+            datetime(2027, 1, 15, 2, 5, tzinfo=timezone.utc)  # en México, aún el 14 de enero
+        db.session.commit()
+    base = f"/organizacion/eventos/{slug}/inscripciones"
+    hoja = load_workbook(io.BytesIO(organizacion.get(f"{base}.xlsx?q={correo}").data)).active
+    cabecera, fila = list(hoja.iter_rows(max_row=2))
+    columna = [c.value for c in cabecera].index("Fecha de inscripción (hora de Ciudad de México)")
+    assert fila[columna].value == datetime(2027, 1, 14, 20, 5)
+    assert fila[columna].is_date and fila[columna].number_format == "yyyy-mm-dd hh:mm"
+    tabla = list(csv.reader(io.StringIO(organizacion.get(f"{base}.csv?q={correo}").data.decode("utf-8-sig"))))
+    assert tabla[1][columna] == "2027-01-14 20:05"
 
 
 # --- Preguntas propias del formulario -------------------------------------------------------------

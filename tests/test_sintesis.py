@@ -7,6 +7,7 @@ import csv
 import io
 import re
 import uuid
+from datetime import datetime, timezone
 from html.parser import HTMLParser
 
 import pytest
@@ -199,7 +200,10 @@ def test_cada_exportacion_tiene_cada_respuesta_una_vez(cliente, llenas):
         primera = filas[1]
         assert primera[5] == f"Punto {llenas['marca']}-1-1-a\nPunto {llenas['marca']}-1-1-b"
         assert str(primera[6]) == "4" and primera[8] == "organizador-" + llenas["slug"].split("-")[-1]
-        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", primera[7])
+        if nombre == "csv":
+            assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", primera[7])
+        else:  # número, intervenciones y hora con su tipo: se ordenan y se suman
+            assert (type(primera[1]), type(primera[6]), type(primera[7])) == (int, int, datetime)
     # El informe y los documentos abren con los objetivos y los resultados esperados del evento.
     for texto in (markdown, word, informe):
         assert texto.index("Objetivos") < texto.index("Resultados esperados") < texto.index(
@@ -267,6 +271,37 @@ def test_caracteres_de_control_no_rompen_el_word(app, cliente, llenas):
     word, _p = _texto_docx(_descargar(cliente, llenas, "docx").data)
     assert "Textoconcontrol" in word
     assert _descargar(cliente, llenas, "xlsx").status_code == 200
+
+
+def test_xlsx_con_la_hora_del_evento_y_word_con_sus_propiedades(app, cliente, llenas, zona_del_proceso):
+    """La hora de la última edición, en el XLSX una fecha y hora de reloj de la zona del evento (Ciudad de
+    México, UTC−6), sea cual sea la zona del servidor; el Word dice su título, autoría e idioma."""
+    mesa_id, pregunta_id = llenas["mesas"][0][0], llenas["preguntas"][0][0]
+    with app.app_context():
+        servicios.actual(mesa_id, pregunta_id).actualizada_en = datetime(2027, 11, 2, 3, 30, tzinfo=timezone.utc)
+        db.session.commit()
+        titulo = db.session.get(Evento, llenas["evento_id"]).titulo
+    _organizadora(cliente, llenas)
+    filas, hoja = _filas_xlsx(_descargar(cliente, llenas, "xlsx").data)
+    assert filas[0][7] == "Actualizada (hora de Ciudad de México)"
+    assert filas[1][7] == datetime(2027, 11, 1, 21, 30)  # la víspera, a las 21:30 en México
+    assert hoja.cell(row=2, column=8).number_format == "yyyy-mm-dd hh:mm"
+    csv_ = list(csv.reader(io.StringIO(_descargar(cliente, llenas, "csv").data.decode("utf-8-sig"))))
+    assert csv_[1][7] == "2027-11-01 21:30"
+
+    from docx import Document
+    for idioma in ("es", "en", "pt"):
+        documento = Document(io.BytesIO(_descargar(cliente, llenas, "docx", lang=idioma).data))
+        propiedades = documento.core_properties
+        assert propiedades.title == titulo and propiedades.language == idioma
+        assert propiedades.author == ("Delegación de la Unión Europea en México · Agencia Mexicana de Cooperación "
+                                      "Internacional para el Desarrollo (AMEXCID)")
+    # Sin organizadores, firma el propio evento.
+    with app.app_context():
+        db.session.get(Evento, llenas["evento_id"]).organizadores = []
+        db.session.commit()
+    documento = Document(io.BytesIO(_descargar(cliente, llenas, "docx").data))
+    assert documento.core_properties.author == titulo
 
 
 # --- Publicación ----------------------------------------------------------------------------------

@@ -256,20 +256,24 @@ def _zonas_de_tabla(evento) -> list[str]:
     return [evento.zona_horaria] + [z for z in (evento.zonas_adicionales or []) if z != evento.zona_horaria]
 
 
-def tabla_programa(evento) -> tuple[list[str], list[list[str]]]:
-    """Encabezados y una fila por sesión (también las contenidas en otra), en el idioma de la página."""
+def tabla_programa(evento) -> tuple[list[str], list[list]]:
+    """Encabezados y una fila por sesión (también las contenidas en otra), en el idioma de la página.
+
+    Por cada zona (la del evento primero), la fecha y las horas de inicio y fin de reloj en esa zona, como
+    `date` y `time` (en el XLSX, celdas de fecha y hora); la zona, con su nombre legible, en el encabezado."""
     zonas_tabla = _zonas_de_tabla(evento)
     encabezados = []
     for zona in zonas_tabla:
-        encabezados += [_("Fecha (%(zona)s)", zona=zona), _("Inicio (%(zona)s)", zona=zona),
-                        _("Fin (%(zona)s)", zona=zona)]
+        lugar = zonas.nombre_lugar(zona, g.idioma)
+        encabezados += [_("Fecha (hora de %(lugar)s)", lugar=lugar), _("Inicio (hora de %(lugar)s)", lugar=lugar),
+                        _("Fin (hora de %(lugar)s)", lugar=lugar)]
     encabezados += [_("Tipo"), _("Título"), _("Sala"), _("Personas"), _("Mesas")]
     filas = []
     for sesion, _padre in _recorrer(evento.sesiones_raiz):
         fila = []
         for zona in zonas_tabla:
-            inicio, fin = zonas.a_local(sesion.inicio, zona), zonas.a_local(sesion.fin, zona)
-            fila += [inicio.date().isoformat(), inicio.strftime("%H:%M"), fin.strftime("%H:%M")]
+            inicio, fin = zonas.reloj_local(sesion.inicio, zona), zonas.reloj_local(sesion.fin, zona)
+            fila += [inicio.date(), inicio.time(), fin.time()]
         personas = "; ".join(f"{p.nombre_completo} ({p.etiqueta_rol})" for p in sesion.participantes)
         fila += [str(sesion.etiqueta_tipo), sesion.titulo, sesion.sala, personas,
                  "; ".join(m.nombre for m in sesion.mesas)]

@@ -18,7 +18,7 @@ from ..exportar import TIPO_CSV, TIPO_XLSX, csv_bytes, xlsx_bytes
 from ..extensiones import db
 from ..inscripciones.formularios import paises
 from ..modelos import Inscripcion, Mesa
-from ..zonas import a_local, ahora, iso
+from ..zonas import a_local, ahora, iso, nombre_lugar, reloj_local
 from . import bp
 from .inscripciones import _descarga, _privado
 from ..permisos import puede_acreditar, puede_gestionar, vista_de_evento
@@ -108,10 +108,10 @@ def _filas_registros(evento):
     """Una fila por asistencia registrada (al evento o a una sesión)."""
     nombres_pais = dict(paises(g.idioma))
     yield [_("Nombre"), _("Correo"), _("Institución"), _("País"), _("Mesa"), _("Sesión"), _("Origen"),
-           _("Registrada (%(zona)s)", zona=evento.zona_horaria), _("Acreditado por")]
+           _("Registrada (hora de %(lugar)s)", lugar=nombre_lugar(evento.zona_horaria, g.idioma)), _("Acreditado por")]
     for f in servicios.lista_asistencia(evento):
         yield [f.nombre.strip(), f.correo, f.institucion, nombres_pais.get(f.pais, f.pais), f.mesa or "",
-               f.sesion or _("Evento completo"), _etiqueta_origen(f.origen), _texto_hora(f.registrada_en, evento),
+               f.sesion or _("Evento completo"), _etiqueta_origen(f.origen), reloj_local(f.registrada_en, evento.zona_horaria),
                f.acreditado_por or ""]
 
 
@@ -130,11 +130,11 @@ def _filas_personas(evento):
                db.or_(Inscripcion.estado == "confirmada", Inscripcion.id.in_(sorted(set(entrada) | set(sesiones)))))
         .order_by(Inscripcion.apellidos, Inscripcion.nombre, Inscripcion.id)).all()
     yield [_("Nombre"), _("Correo"), _("Institución"), _("País"), _("Mesa"), _("Estado de la inscripción"),
-           _("Entrada al evento (%(zona)s)", zona=evento.zona_horaria), _("Número de sesiones"), _("Sesiones")]
+           _("Entrada al evento (hora de %(lugar)s)", lugar=nombre_lugar(evento.zona_horaria, g.idioma)), _("Número de sesiones"), _("Sesiones")]
     for i, mesa in personas:
         titulos = sesiones.get(i.id, [])
         yield [i.nombre_completo, i.correo, i.institucion, nombres_pais.get(i.pais, i.pais), mesa or "",
-               str(i.etiqueta_estado), _texto_hora(entrada.get(i.id), evento), len(titulos), "; ".join(titulos)]
+               str(i.etiqueta_estado), reloj_local(entrada.get(i.id), evento.zona_horaria), len(titulos), "; ".join(titulos)]
 
 
 def _exportacion(evento):

@@ -363,4 +363,4 @@ def encuesta_respuestas_csv(evento):
 @vista_de_evento()
 def encuesta_respuestas_xlsx(evento):
     encabezados, filas, nombre = _exportacion(evento)
-    return _descarga(xlsx_bytes(encabezados, filas, hoja=_("Encuesta"), numeros=True), TIPO_XLSX, f"{nombre}.xlsx")
+    return _descarga(xlsx_bytes(encabezados, filas, hoja=_("Encuesta")), TIPO_XLSX, f"{nombre}.xlsx")

@@ -31,7 +31,7 @@ from ..modelos import (ESTADOS_INSCRIPCION, MODALIDADES_PARTICIPACION, TIPOS_PRE
                        Inscripcion, Mesa, PreguntaInscripcion)
 from ..modelos.evento import RETENCION_MESES_POR_OMISION
 from ..texto import plegar
-from ..zonas import a_local, ahora
+from ..zonas import ahora, nombre_lugar, reloj_local
 from . import bp
 from .formularios import REQUERIDO, FormularioVacio
 from ..permisos import auditar, vista_de_evento
@@ -388,7 +388,8 @@ def _filas_exportacion(evento, filtro):
     preguntas = list(evento.preguntas_inscripcion)
     nombres_pais = dict(paises(g.idioma))
     yield ([_("Nombre"), _("Apellidos"), _("Correo"), _("Institución"), _("Cargo"), _("País (código)"), _("País"),
-            _("Ciudad"), _("Modalidad"), _("Mesa"), _("Estado"), _("Fecha de inscripción (%(zona)s)", zona=evento.zona_horaria)]
+            _("Ciudad"), _("Modalidad"), _("Mesa"), _("Estado"),
+            _("Fecha de inscripción (hora de %(lugar)s)", lugar=nombre_lugar(evento.zona_horaria, g.idioma))]
            + [p.texto for p in preguntas])
     consulta = _consulta(evento, filtro).order_by(Inscripcion.creado_en, Inscripcion.id)
     for i in db.session.execute(consulta.execution_options(yield_per=500)).scalars():
@@ -396,7 +397,7 @@ def _filas_exportacion(evento, filtro):
         respuestas = i.respuestas or {}
         yield ([i.nombre, i.apellidos, i.correo, i.institucion, i.cargo, i.pais, nombres_pais.get(i.pais, ""), i.ciudad,
                 str(MODALIDADES_PARTICIPACION.get(i.modalidad, i.modalidad)), mesa.nombre if mesa else "",
-                str(i.etiqueta_estado), a_local(i.creado_en, evento.zona_horaria).strftime("%Y-%m-%d %H:%M")]
+                str(i.etiqueta_estado), reloj_local(i.creado_en, evento.zona_horaria)]
                + [_respuesta_legible(p, respuestas.get(str(p.id))) for p in preguntas])
 
 

@@ -161,19 +161,19 @@ def sintesis_md(evento):
 @vista_de_evento()
 def sintesis_docx(evento):
     return _documento(evento, "docx", TIPO_DOCX, lambda evento, cruces, filtro: exportar.docx(
-        evento, cruces, nombre_guia, _rango(evento), filtro.descripcion()))
+        evento, cruces, nombre_guia, _rango(evento), g.idioma, filtro.descripcion()))
 
 
 @bp.get("/eventos/<slug>/sintesis.csv")
 @vista_de_evento()
 def sintesis_csv(evento):
-    return _documento(evento, "csv", TIPO_CSV, lambda evento, cruces, _filtro: exportar.csv(evento, cruces))
+    return _documento(evento, "csv", TIPO_CSV, lambda evento, cruces, _filtro: exportar.csv(evento, cruces, g.idioma))
 
 
 @bp.get("/eventos/<slug>/sintesis.xlsx")
 @vista_de_evento()
 def sintesis_xlsx(evento):
-    return _documento(evento, "xlsx", TIPO_XLSX, lambda evento, cruces, _filtro: exportar.xlsx(evento, cruces))
+    return _documento(evento, "xlsx", TIPO_XLSX, lambda evento, cruces, _filtro: exportar.xlsx(evento, cruces, g.idioma))
 
 
 # --- Reparto de personas entre las mesas ------------------------------------------------------------
