@@ -209,6 +209,23 @@ def test_la_pagina_de_resumen_muestra_las_cifras_con_su_texto(app, foros, organi
         "Plenaria de cierre jueves, 11 de marzo de 2027, 09:00–10:30"]
 
 
+def test_el_plazo_de_inscripcion_dice_lo_mismo_que_la_pagina_publica(app, foros, organizadora):
+    cliente, correo = organizadora
+    with app.app_context():
+        db.session.add(RolEvento(evento_id=foros["tk_id"], rol="organizador", usuario_id=db.session.execute(
+            select(Usuario.id).where(Usuario.correo == correo)).scalar_one()))
+        db.session.commit()
+
+    def plazo(slug):
+        html = lxml.html.fromstring(cliente.get(f"/organizacion/eventos/{slug}/").get_data(as_text=True))
+        return _texto(_seccion(html, "Inscripciones").xpath(".//p[contains(@class, 'plazo')]")[0])
+    assert plazo(foros["tk"]) == "La inscripción abre el sábado, 20 de marzo de 2027, 09:00 (Tokio, hora del evento)"
+    with app.app_context():
+        db.session.get(Evento, foros["mx_id"]).estado = "cerrado"  # cerrado antes de su fecha de cierre
+        db.session.commit()
+    assert plazo(foros["mx"]) == "La inscripción en línea está cerrada."
+
+
 def test_las_tareas_habituales_llevan_a_paginas_que_existen(app, foros, organizadora):
     cliente, _ = organizadora
     html = lxml.html.fromstring(cliente.get(f"/organizacion/eventos/{foros['mx']}/").get_data(as_text=True))
