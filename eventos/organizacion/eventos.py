@@ -14,6 +14,7 @@ from ..servicios import programa
 from . import bp
 from .formularios import FormularioDuplicar, FormularioEvento, FormularioImportar, FormularioVacio
 from ..permisos import auditar, exigir_admin, vista_de_evento
+from .resumen import cifras_de_eventos, resumen_de_evento
 from .servicios import (anotar_problemas, aplicar_evento, avisar_enlace_publicado, datos_evento, importar_archivo,
                         rellenar_formulario_evento)
 
@@ -41,8 +42,8 @@ def inicio():
     acredita = db.session.execute(
         select(Evento).join(RolEvento).where(RolEvento.usuario_id == current_user.id, RolEvento.rol == "acreditador")
         .order_by(Evento.fecha_inicio.desc())).scalars().all()
-    return render_template("organizacion/inicio.html", eventos=eventos, acredita=acredita,
-                           mesas=current_user.mesas_moderadas)
+    return render_template("organizacion/inicio.html", eventos=eventos, cifras=cifras_de_eventos(eventos),
+                           acredita=acredita, mesas=current_user.mesas_moderadas)
 
 
 @bp.route("/eventos/nuevo", methods=["GET", "POST"])
@@ -74,7 +75,7 @@ def nuevo_evento():
 @vista_de_evento()
 def evento(evento):
     return render_template("organizacion/evento.html", evento=evento, acciones=FormularioVacio(),
-                           transiciones=TRANSICIONES[evento.estado])
+                           transiciones=TRANSICIONES[evento.estado], resumen=resumen_de_evento(evento))
 
 
 @bp.route("/eventos/<slug>/datos", methods=["GET", "POST"])
