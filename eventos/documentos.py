@@ -100,9 +100,8 @@ class DatosConstancia:
 
 
 def datos_evento(evento, idioma: str) -> DatosEvento:
-    from .publico.agenda import rango_de_fechas
     return DatosEvento(
-        titulo=evento.titulo, fechas=rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, idioma),
+        titulo=evento.titulo, fechas=zonas.rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, idioma),
         sede=evento.sede or "", modalidad=str(MODALIDADES.get(evento.modalidad, evento.modalidad)),
         modalidad_clave=evento.modalidad, organizadores=tuple(evento.organizadores or ()))
 
