@@ -107,6 +107,7 @@ def recibida(slug):
 def _formulario_datos(inscripcion, evento, **kwargs):
     formulario = clase_de_formulario(evento, FormularioDatosPersonales, con_preguntas=False)(**kwargs)
     _opciones(formulario, evento, servicios.disponibilidad(evento))
+    formulario.pais.choices = opciones_de_pais(g.idioma, inscripcion.pais)
     return formulario
 
 
