@@ -39,6 +39,7 @@ from . import qr, zonas
 from .exportar import autoria
 from .extensiones import db
 from .modelos import MODALIDADES, Inscripcion, Mesa
+from .paises import nombres as nombres_de_paises
 
 CARPETA_FUENTES = Path(__file__).resolve().parent / "pdf" / "fuentes"
 LETRA, LETRA_NEGRITA = "DejaVuSans", "DejaVuSans-Bold"
@@ -108,16 +109,10 @@ class DatosConstancia:
 
 
 def datos_evento(evento, idioma: str) -> DatosEvento:
-    from .publico.agenda import rango_de_fechas
     return DatosEvento(
-        titulo=evento.titulo, fechas=rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, idioma),
+        titulo=evento.titulo, fechas=zonas.rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, idioma),
         sede=evento.sede or "", modalidad=str(MODALIDADES.get(evento.modalidad, evento.modalidad)),
         modalidad_clave=evento.modalidad, organizadores=tuple(evento.organizadores or ()), idioma=idioma)
-
-
-def _nombres_pais(idioma: str) -> dict[str, str]:
-    from .inscripciones.formularios import paises
-    return dict(paises(idioma))
 
 
 def _orden(apellidos: str, nombre: str) -> tuple[str, str]:
@@ -138,7 +133,7 @@ def credenciales_confirmadas(evento, idioma: str, mesa_id: int | None = None) ->
     if mesa_id is not None:
         consulta = consulta.where(Inscripcion.mesa_id == mesa_id)
     filas = sorted(db.session.execute(consulta).all(), key=lambda f: (*_orden(f.apellidos, f.nombre), f.id))
-    paises = _nombres_pais(idioma)
+    paises = nombres_de_paises(idioma)
     return [Credencial(nombre=f"{f.nombre} {f.apellidos}".strip(), institucion=f.institucion,
                        pais=paises.get(f.pais, f.pais), mesa=f.mesa or "", contenido_qr=qr.contenido_qr(f))
             for f in filas]
@@ -146,7 +141,7 @@ def credenciales_confirmadas(evento, idioma: str, mesa_id: int | None = None) ->
 
 def credencial_de(inscripcion, idioma: str) -> Credencial:
     return Credencial(nombre=inscripcion.nombre_completo, institucion=inscripcion.institucion,
-                      pais=_nombres_pais(idioma).get(inscripcion.pais, inscripcion.pais),
+                      pais=nombres_de_paises(idioma).get(inscripcion.pais, inscripcion.pais),
                       mesa=inscripcion.mesa.nombre if inscripcion.mesa else "",
                       contenido_qr=qr.contenido_qr(inscripcion))
 

@@ -63,6 +63,13 @@ def fecha_hora_en(instante, zona: str) -> str:
     return f"{format_date(local.date(), 'full')}, {local:%H:%M}"
 
 
+def fechas_del_evento(evento) -> str:
+    """«2–3 de noviembre de 2027»: los días del evento en el idioma de la página."""
+    from flask import g
+    from .zonas import rango_de_fechas
+    return rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.get("idioma", "es"))
+
+
 def lugar_zona(zona: str) -> str:
     from flask import g
     from .zonas import nombre_lugar
@@ -86,5 +93,6 @@ def registrar_filtros(app):
     app.add_template_filter(fecha_larga, "fecha_larga")
     app.add_template_filter(fecha_hora_en, "fecha_hora_en")
     app.add_template_filter(lugar_zona, "lugar_zona")
+    app.add_template_filter(fechas_del_evento, "fechas_del_evento")
     from .permisos import puede_gestionar
     app.jinja_env.globals["puede_gestionar"] = puede_gestionar

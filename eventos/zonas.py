@@ -9,12 +9,14 @@
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from functools import lru_cache
 
 import pytz
-from babel.dates import format_date, get_timezone_location
+from babel import Locale
+from babel.dates import format_date, format_interval, format_skeleton, get_timezone_location, parse_pattern
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -184,6 +186,32 @@ def tramos(inicio: datetime, fin: datetime, vistas: list[ZonaVista], dia_evento:
 def fecha_corta(dia: date, idioma: str) -> str:
     """'vie 11 jun': Babel interpreta el idioma en cada llamada, y un foro repite pocas fechas."""
     return format_date(dia, "EEE d MMM", locale=idioma)
+
+
+_MES_ABREVIADO = re.compile(r"(?<![ML])(MMM|LLL)(?![ML])")
+
+
+@lru_cache(maxsize=1024)
+def rango_de_fechas(inicio: date, fin: date, idioma: str) -> str:
+    """Unas fechas como se escriben en cada idioma, con el mes entero: «2–3 de noviembre de 2027»,
+    «30 de octubre – 2 de noviembre de 2027», 'November 2 – 3, 2027', «2 – 3 de novembro de 2027» (los
+    espacios finos alrededor de la raya son los de CLDR); un solo día, «2 de noviembre de 2027».
+
+    Es el formato de intervalos de CLDR (`format_interval`). Para inglés y portugués, CLDR solo trae el
+    intervalo con el mes abreviado; Babel no ensancha el campo como pide TR35 (§ intervalFormats), así que
+    aquí se toma ese patrón con el mes entero."""
+    esqueleto, locale = "yMMMMd", Locale.parse(idioma)
+    formatos = locale.interval_formats
+    if inicio == fin:
+        return format_skeleton(esqueleto, inicio, locale=locale)
+    if esqueleto in formatos:
+        return format_interval(inicio, fin, esqueleto, locale=locale)
+    partes = formatos["yMMMd"]
+    campo = "y" if inicio.year != fin.year else "M" if inicio.month != fin.month else "d"
+    if campo not in partes:
+        return format_interval(inicio, fin, "yMMMd", locale=locale)
+    return "".join(parse_pattern(_MES_ABREVIADO.sub(r"\1M", patron)).apply(dia, locale)
+                   for patron, dia in zip(partes[campo], (inicio, fin)))
 
 
 def iso(instante: datetime | None, nombre_zona: str) -> str | None:

@@ -50,8 +50,12 @@ def test_inscripcion_completa_correo_qr_pagina_personal_y_baja(app, eventos_prue
     for parte in (texto, html):
         assert evento.titulo in parte and SEDE in parte and "Sesión de apertura" in parte
         assert madrid in parte and "10:00–11:00" in parte  # su zona y la del evento
-        assert ZONA_VISITANTE in parte and ZONA_EVENTO in parte
-    assert f"{madrid} ({ZONA_VISITANTE}) · 10:00–11:00 ({ZONA_EVENTO})" in texto
+        # Las zonas por su nombre, como en las páginas; nunca el identificador IANA.
+        assert "Ciudad de México" in parte and "Madrid" in parte
+        assert ZONA_VISITANTE not in parte and ZONA_EVENTO not in parte
+    # Primero la hora del evento y después la suya, cada una rotulada.
+    assert f"10:00–11:00 (Ciudad de México, hora del evento) · {madrid} (Madrid, su hora) — Sesión de apertura" in texto
+    assert html.index("Ciudad de México (hora del evento)") < html.index("Madrid (su hora)")
 
     # El QR va en línea en la parte HTML y contiene el código de la inscripción.
     assert 'src="cid:qr-inscripcion"' in html
@@ -726,3 +730,28 @@ def entrar_en_sin_pagina(cliente, token: str, sesion_id: int):
     """El POST de «Entrar» con un token CSRF válido, sin pasar por la página (que aquí es un 403)."""
     from apoyo import token_csrf
     return cliente.post(f"/inscripcion/{token}/entrar/{sesion_id}", data={"csrf_token": token_csrf(cliente)})
+
+
+def test_correo_en_ingles_para_quien_esta_lejos_pone_primero_la_hora_del_evento(app, eventos_prueba):
+    """En Tokio la sesión de las 10:00 de Ciudad de México cae al día siguiente: el correo lo dice, con la
+    hora del evento delante y cada zona por su nombre en el idioma de la persona."""
+    from datetime import timedelta
+
+    from babel.dates import format_date
+    evento = eventos_prueba()
+    cliente = app.test_client()
+    cliente.get("/?lang=en")
+    cliente.set_cookie("tz", "Asia/Tokyo")
+    correo = unico("tokio")
+    assert inscribir(cliente, evento.slug, correo).status_code == 302
+    mensaje, = mensajes_para(app, correo)
+    texto, html = texto_de(mensaje), html_de(mensaje)
+    tokio = horas(evento.dia, "10:00", "11:00", "Asia/Tokyo")
+    dia_evento = format_date(evento.dia, "EEE d MMM y", locale="en")
+    dia_tokio = format_date(evento.dia + timedelta(days=1), "EEE d MMM", locale="en")
+    assert (f"- {dia_evento} 10:00–11:00 (Mexico City, event time) · {dia_tokio} {tokio} (Tokyo, your time)"
+            " — Sesión de apertura") in texto
+    assert html.index("Mexico City (event time)") < html.index("Tokyo (your time)")
+    assert f"{tokio} ({dia_tokio})" in html
+    for parte in (texto, html):
+        assert "Asia/Tokyo" not in parte and ZONA_EVENTO not in parte

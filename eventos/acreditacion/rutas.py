@@ -13,7 +13,7 @@ from .. import zonas
 from ..extensiones import db, login
 from ..modelos import ESTADOS_INSCRIPCION, Evento, RolEvento
 from ..permisos import evento_con_permiso, puede_acreditar
-from ..publico.agenda import rango_de_fechas
+from ..zonas import rango_de_fechas
 from ..texto import etiqueta_sesion
 
 bp = Blueprint("acreditacion", __name__)

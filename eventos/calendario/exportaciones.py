@@ -311,9 +311,9 @@ def programa_xlsx(slug):
 
 @bp.get("/eventos/<slug>/programa/imprimir")
 def programa_imprimir(slug):
-    from ..publico.agenda import VistaHoraria, rango_de_fechas
+    from ..publico.agenda import VistaHoraria
 
     evento = instantanea.de_version((Evento.version_publicada(slug) or abort(404)).programa)
     return render_template(
         "calendario/imprimir.html", evento=evento, vista=VistaHoraria(evento, g.zona_visitante, g.idioma),
-        rango_fechas=rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma), descripcion=evento.lema)
+        rango_fechas=zonas.rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma), descripcion=evento.lema)

@@ -5,7 +5,7 @@ from flask_babel import gettext as _
 
 from .. import zonas
 from ..extensiones import limiter
-from ..publico.agenda import rango_de_fechas
+from ..zonas import rango_de_fechas
 from . import servicios
 
 bp = Blueprint("constancias", __name__)

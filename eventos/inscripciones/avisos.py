@@ -74,11 +74,16 @@ def enlace_conexion(inscripcion) -> str:
 def agenda_personal(evento, inscripcion) -> list[dict]:
     """Cada sesión de la persona con su horario en su zona y en la del evento (correos y su página)."""
     zona_persona = inscripcion.zona_horaria or evento.zona_horaria
+    idioma = str(get_locale())
     filas = []
     for sesion in calendario.sesiones_personales(evento, inscripcion):
         inicio, fin = zonas.a_local(sesion.inicio, zona_persona), zonas.a_local(sesion.fin, zona_persona)
+        dia_evento = zonas.a_local(sesion.inicio, evento.zona_horaria).date()
         filas.append({
-            "fecha": format_date(inicio.date(), "EEE d MMM y", locale=str(get_locale())),
+            "fecha": format_date(inicio.date(), "EEE d MMM y", locale=idioma),
+            "fecha_evento": format_date(dia_evento, "EEE d MMM y", locale=idioma),
+            # La fecha en la zona de la persona, solo si no es la del evento (las horas del correo van por ella).
+            "dia_persona": None if inicio.date() == dia_evento else zonas.fecha_corta(inicio.date(), idioma),
             "horas": f"{inicio:%H:%M}–{fin:%H:%M}",
             "horas_evento": f"{zonas.a_local(sesion.inicio, evento.zona_horaria):%H:%M}–"
                             f"{zonas.a_local(sesion.fin, evento.zona_horaria):%H:%M}",
@@ -101,6 +106,9 @@ def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
                     "enlace": enlace_personal(inscripcion), "enlace_conexion": enlace_conexion(inscripcion),
                     "agenda": agenda_personal(evento, inscripcion),
                     "zona_persona": inscripcion.zona_horaria or evento.zona_horaria}
+        # La zona del evento primero y luego la de la persona, por su nombre («Ciudad de México»), como en las páginas.
+        contexto.update(lugar_evento=zonas.nombre_lugar(evento.zona_horaria, inscripcion.idioma or "es"),
+                        lugar_persona=zonas.nombre_lugar(contexto["zona_persona"], inscripcion.idioma or "es"))
         texto = render_template("inscripciones/correo.txt", **contexto)
         html = render_template("inscripciones/correo.html", **contexto)
         adjuntos, imagenes = [], []

@@ -3,9 +3,7 @@ que la organización añade. Se construye una clase por evento."""
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 
-from babel import Locale
 from flask_babel import lazy_gettext as _l
 from wtforms import (BooleanField, EmailField, RadioField, SelectField, SelectMultipleField, StringField,
                      TextAreaField)
@@ -13,6 +11,8 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..entrada import Formulario
+from ..paises import orden_de_pais, paises
+from ..paises import nombres as nombres_de_paises
 
 REQUERIDO = _l("Este campo es obligatorio.")
 _MARCADO = re.compile(r"<\s*[a-zA-Z/!?]|javascript\s*:", re.IGNORECASE)
@@ -25,19 +25,15 @@ def sin_marcado(formulario, campo):
         raise ValidationError(_l("No use etiquetas HTML ni código («<…>») en este campo."))
 
 
-@lru_cache(maxsize=8)
-def paises(idioma: str) -> tuple[tuple[str, str], ...]:
-    """Países y territorios (ISO 3166-1) con su nombre en el idioma de la página, en orden alfabético."""
-    territorios = Locale.parse(idioma).territories
-    lista = [(codigo, nombre) for codigo, nombre in territorios.items()
-             if len(codigo) == 2 and codigo.isalpha() and codigo not in ("ZZ", "EU", "EZ", "UN", "QO", "XA", "XB")]
-    return tuple(sorted(lista, key=lambda par: par[1].casefold()))
-
-
-def opciones_de_pais(idioma: str) -> list[tuple[str, str]]:
-    """Opciones del campo País: primero «— Elija —», luego la lista en el idioma de la página."""
+def opciones_de_pais(idioma: str, actual: str = "") -> list[tuple[str, str]]:
+    """Opciones del campo País: primero «— Elija —», luego la lista en el idioma de la página. Si la persona
+    tenía un código que ya no está en la lista (una inscripción antigua con «IC»), lo conserva."""
     from flask_babel import gettext as _
-    return [("", _("— Elija —"))] + list(paises(idioma))
+    lista = list(paises(idioma))
+    if actual and actual not in dict(lista) and actual in nombres_de_paises(idioma):
+        clave = orden_de_pais(idioma)
+        lista = sorted(lista + [(actual, nombres_de_paises(idioma)[actual])], key=lambda par: clave(par[0]))
+    return [("", _("— Elija —"))] + lista
 
 
 class CampoPais(SelectField):

@@ -13,7 +13,7 @@ from ..datos_personales import servicios as privacidad
 from ..encuestas import participacion as encuesta_personal
 from ..extensiones import csrf, db, limiter
 from ..modelos import Asistencia, Evento
-from ..publico.agenda import rango_de_fechas
+from ..zonas import rango_de_fechas
 from ..mesas.servicios import mesa_de_participante
 from ..permisos import exigir_boton
 from . import avisos, servicios
@@ -107,6 +107,7 @@ def recibida(slug):
 def _formulario_datos(inscripcion, evento, **kwargs):
     formulario = clase_de_formulario(evento, FormularioDatosPersonales, con_preguntas=False)(**kwargs)
     _opciones(formulario, evento, servicios.disponibilidad(evento))
+    formulario.pais.choices = opciones_de_pais(g.idioma, inscripcion.pais)
     return formulario
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from ..acreditacion import servicios
 from ..exportar import TIPO_CSV, TIPO_XLSX, csv_bytes, xlsx_bytes
 from ..extensiones import db
-from ..inscripciones.formularios import paises
+from ..paises import nombres as nombres_de_paises
 from ..modelos import Inscripcion, Mesa
 from ..zonas import a_local, ahora, iso, nombre_lugar, reloj_local
 from . import bp
@@ -106,7 +106,7 @@ def _vista_exportacion() -> str:
 
 def _filas_registros(evento):
     """Una fila por asistencia registrada (al evento o a una sesión)."""
-    nombres_pais = dict(paises(g.idioma))
+    nombres_pais = nombres_de_paises(g.idioma)
     yield [_("Nombre"), _("Correo"), _("Institución"), _("País"), _("Mesa"), _("Sesión"), _("Origen"),
            _("Registrada (hora de %(lugar)s)", lugar=nombre_lugar(evento.zona_horaria, g.idioma)), _("Acreditado por")]
     for f in servicios.lista_asistencia(evento):
@@ -117,7 +117,7 @@ def _filas_registros(evento):
 
 def _filas_personas(evento):
     """Una fila por persona confirmada o que asistió: su entrada al evento y las sesiones a las que fue."""
-    nombres_pais = dict(paises(g.idioma))
+    nombres_pais = nombres_de_paises(g.idioma)
     entrada, sesiones = {}, {}
     for f in servicios.lista_asistencia(evento):
         if f.sesion_id is None:

@@ -26,7 +26,7 @@ from ..extensiones import db
 from ..modelos import Inscripcion
 from ..modelos.encuestas import CON_OPCIONES, PUBLICOS_ENCUESTA, Encuesta, RespuestaEncuesta, SeccionEncuesta
 from ..permisos import vista_de_evento
-from ..publico.agenda import rango_de_fechas
+from ..zonas import rango_de_fechas
 from . import bp
 from .inscripciones import _descarga, _privado
 

@@ -26,10 +26,12 @@ from ..exportar import TIPO_CSV, TIPO_XLSX, csv_bytes, xlsx_bytes
 from ..extensiones import db
 from ..inscripciones import avisos, servicios
 from ..inscripciones.formularios import (FormularioInscripcionBase, clase_de_formulario, datos_de_formulario,
-                                         opciones_de_pais, paises)
+                                         opciones_de_pais)
 from ..modelos import (ESTADOS_INSCRIPCION, MODALIDADES_PARTICIPACION, TIPOS_PREGUNTA, Auditoria, CorreoSaliente,
                        Inscripcion, Mesa, PreguntaInscripcion)
 from ..modelos.evento import RETENCION_MESES_POR_OMISION
+from ..paises import orden_de_pais
+from ..paises import nombres as nombres_de_paises
 from ..texto import plegar
 from ..zonas import ahora, nombre_lugar, reloj_local
 from . import bp
@@ -147,7 +149,7 @@ def _leer_filtro(mesas: dict) -> Filtro:
         if not mesa.isdigit() or int(mesa) not in mesas:
             abort(400, description=_("Esa mesa no es de este evento: elija una de la lista."))
         filtro.mesa = int(mesa)
-    if filtro.pais and filtro.pais not in dict(paises(g.idioma)):
+    if filtro.pais and filtro.pais not in nombres_de_paises(g.idioma):
         abort(400, description=_("País desconocido: elija uno de la lista."))
     return filtro
 
@@ -200,14 +202,14 @@ def _lista(evento, ajustes=None, codigo=200):
         select(CorreoSaliente.estado, func.count()).where(
             CorreoSaliente.evento_id == evento.id, CorreoSaliente.estado.in_(("pendiente", "fallido")))
         .group_by(CorreoSaliente.estado)).all())
-    nombres_pais = dict(paises(g.idioma))
+    nombres_pais = nombres_de_paises(g.idioma)
     if ajustes is None:
         ajustes = FormularioAjustesInscripcion(formdata=None, obj=evento)
     return _privado(render_template(
         "organizacion/inscripciones.html", evento=evento, mesas=mesas, filtro=filtro, disponibilidad=disponibilidad,
         borrado=privacidad.fecha_de_borrado(evento), maximo_retencion=RETENCION_MESES_POR_OMISION,
         canceladas=disponibilidad.canceladas, total=total, pagina=pagina, paginas=paginas, filas=filas, nombres_pais=nombres_pais,
-        paises_usados=sorted(paises_usados, key=lambda c: nombres_pais.get(c, c).casefold()),
+        paises_usados=sorted(paises_usados, key=orden_de_pais(g.idioma)),
         instituciones=instituciones, correos_por_estado=correos_por_estado, estados=ESTADOS_INSCRIPCION,
         modalidades=MODALIDADES_PARTICIPACION, ajustes=ajustes, estado_inscripcion=evento.estado_inscripcion(),
         volver=url_for("organizacion.inscripciones", slug=evento.slug, **filtro.argumentos(),
@@ -253,7 +255,7 @@ def inscripcion(evento, inscripcion):
         "organizacion/inscripcion.html", evento=evento, inscripcion=inscripcion, mesa=mesas.get(inscripcion.mesa_id),
         borrado=privacidad.fecha_de_borrado(evento),
         respuestas=respuestas, antiguas=antiguas, correos=correos,
-        nombre_pais=dict(paises(g.idioma)).get(inscripcion.pais, inscripcion.pais),
+        nombre_pais=nombres_de_paises(g.idioma).get(inscripcion.pais, inscripcion.pais),
         modalidades=MODALIDADES_PARTICIPACION, volver=request.path))
 
 
@@ -386,7 +388,7 @@ def nueva_inscripcion(evento):
 def _filas_exportacion(evento, filtro):
     mesas = _mesas(evento)
     preguntas = list(evento.preguntas_inscripcion)
-    nombres_pais = dict(paises(g.idioma))
+    nombres_pais = nombres_de_paises(g.idioma)
     yield ([_("Nombre"), _("Apellidos"), _("Correo"), _("Institución"), _("Cargo"), _("País (código)"), _("País"),
             _("Ciudad"), _("Modalidad"), _("Mesa"), _("Estado"),
             _("Fecha de inscripción (hora de %(lugar)s)", lugar=nombre_lugar(evento.zona_horaria, g.idioma))]

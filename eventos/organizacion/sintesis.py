@@ -20,7 +20,7 @@ from ..extensiones import db
 from ..inscripciones import servicios as inscripciones
 from ..mesas import exportar, servicios
 from ..modelos import Inscripcion
-from ..publico.agenda import rango_de_fechas
+from ..zonas import rango_de_fechas
 from . import bp
 from .formularios import FormularioVacio
 from .guias import nombre_guia

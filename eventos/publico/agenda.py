@@ -169,14 +169,8 @@ def _molde_evento(evento, idioma: str, marca: str | None) -> Molde:
 def contexto_del_programa(evento, vista: VistaHoraria) -> dict:
     base_sesiones = url_for("publico.sesion", slug=evento.slug, clave="")
     return {"vista": vista, "calendario": calendario,
-            "rango_fechas": rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, vista.idioma),
+            "rango_fechas": zonas.rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, vista.idioma),
             "url_sesion": lambda clave: base_sesiones + clave}
-
-
-def rango_de_fechas(inicio: date, fin: date, idioma: str) -> str:
-    if inicio == fin:
-        return format_date(inicio, "long", locale=idioma)
-    return f"{format_date(inicio, 'long', locale=idioma)} – {format_date(fin, 'long', locale=idioma)}"
 
 
 @lru_cache(maxsize=8)

@@ -11,7 +11,7 @@ from ..cache import respuesta_condicional
 from ..extensiones import db
 from ..modelos import Evento, Material, Sesion
 from ..servicios import materiales as almacen
-from .agenda import VistaHoraria, contexto_del_programa, pagina_evento, rango_de_fechas
+from .agenda import VistaHoraria, contexto_del_programa, pagina_evento
 
 bp = Blueprint("publico", __name__)
 
@@ -44,8 +44,7 @@ def inicio():
     ).scalars().all()
     pasados = sorted((e for e in eventos if e.termino()), key=lambda e: e.fecha_inicio, reverse=True)
     proximos = [e for e in eventos if not e.termino()]
-    return render_template("publico/inicio.html", proximos=proximos, pasados=pasados,
-                           rango=lambda e: rango_de_fechas(e.fecha_inicio, e.fecha_fin, g.idioma))
+    return render_template("publico/inicio.html", proximos=proximos, pasados=pasados)
 
 
 @bp.get("/eventos/<slug>/")
