@@ -11,43 +11,30 @@ acentos no cuentan en la primera pasada («México» va después de «Marruecos�
 «África do Sul», con la A). En español, además, la ñ es una letra entre la n y la o (la regla de CLDR
 para el español).
 
+El orden y la lista salen de `paises.json`, que genera `python -m eventos.paises` (con `pyuca` y `pycountry`,
+dependencias de las pruebas): la tabla de Unicode ocupa unos 20 MB que un proceso web no devolvería al sistema.
+tests/test_paises.py comprueba que el archivo coincide con lo que generan las bibliotecas.
+
 Los códigos guardados siguen siendo ISO: una inscripción antigua con un código que ya no está en la lista
 («IC») sigue mostrando su nombre (`nombres`).
 """
 from __future__ import annotations
 
+import json
 import unicodedata
 from functools import lru_cache
+from pathlib import Path
 
-import pycountry
-import pyuca
 from babel import Locale
 
+ARCHIVO = Path(__file__).with_name("paises.json")
+IDIOMAS = ("es", "en", "pt")
 FUERA_DE_ISO = frozenset({"XK"})  # Kosovo
 
 
 @lru_cache(maxsize=1)
-def _codigos() -> frozenset[str]:
-    return frozenset(p.alpha_2 for p in pycountry.countries) | FUERA_DE_ISO
-
-
-class _OrdenadorEspanol(pyuca.Collator):
-    """UCA con la regla del español de CLDR (`&N<ñ<<<Ñ`): la ñ, una letra propia entre la n y la o."""
-
-    def __init__(self):
-        super().__init__()
-        n = self.table.find_prefix([ord("n")])[1][0]
-        nn = self.table.find_prefix([ord("N")])[1][0]
-        # Un peso primario entre el de la n y el de la letra siguiente: las claves se comparan como tuplas.
-        self.table.add([ord("n"), 0x303], [[n[0] + 0.5, n[1], n[2]]])
-        self.table.add([ord("N"), 0x303], [[nn[0] + 0.5, nn[1], nn[2]]])
-
-
-def ordenar(textos, idioma: str) -> list[str]:
-    """Los textos en el orden alfabético de ese idioma. Carga la tabla de Unicode (unos 10 MB, una décima
-    de segundo) y la suelta al terminar: es para listas que se guardan ya ordenadas, no para cada petición."""
-    ordenador = _OrdenadorEspanol() if idioma.split("_")[0] == "es" else pyuca.Collator()
-    return sorted(textos, key=lambda texto: ordenador.sort_key(unicodedata.normalize("NFC", texto)))
+def _datos() -> dict:
+    return json.loads(ARCHIVO.read_text(encoding="utf-8"))
 
 
 @lru_cache(maxsize=3)
@@ -59,9 +46,9 @@ def nombres(idioma: str) -> dict[str, str]:
 
 @lru_cache(maxsize=3)
 def _posiciones(idioma: str) -> dict[str, int]:
-    """El lugar de cada código en el orden alfabético de los nombres (una vez por idioma y proceso)."""
-    por_nombre = {nombre: codigo for codigo, nombre in nombres(idioma).items()}
-    return {por_nombre[nombre]: i for i, nombre in enumerate(ordenar(por_nombre, idioma))}
+    """El lugar de cada código en el orden alfabético de los nombres en ese idioma."""
+    orden = _datos()["orden"]
+    return {codigo: i for i, codigo in enumerate(orden.get(idioma.split("_")[0], orden["es"]))}
 
 
 def orden_de_pais(idioma: str):
@@ -74,4 +61,41 @@ def orden_de_pais(idioma: str):
 def paises(idioma: str) -> tuple[tuple[str, str], ...]:
     """(código, nombre) de los países, en el idioma de la página y en su orden alfabético."""
     todos = nombres(idioma)
-    return tuple((c, todos[c]) for c in sorted(_codigos() & todos.keys(), key=orden_de_pais(idioma)))
+    return tuple((c, todos[c]) for c in sorted(set(_datos()["paises"]) & todos.keys(), key=orden_de_pais(idioma)))
+
+
+# --- Generar paises.json (pruebas y `python -m eventos.paises`; nunca en un proceso web) ---------------------
+def ordenar(textos, idioma: str) -> list[str]:
+    """Los textos en el orden alfabético de ese idioma (UCA; en español, la ñ como letra propia)."""
+    import pyuca
+
+    class OrdenadorEspanol(pyuca.Collator):
+        """UCA con la regla del español de CLDR (`&N<ñ<<<Ñ`): la ñ, una letra propia entre la n y la o."""
+
+        def __init__(self):
+            super().__init__()
+            n = self.table.find_prefix([ord("n")])[1][0]
+            nn = self.table.find_prefix([ord("N")])[1][0]
+            # Un peso primario entre el de la n y el de la letra siguiente: las claves se comparan como tuplas.
+            self.table.add([ord("n"), 0x303], [[n[0] + 0.5, n[1], n[2]]])
+            self.table.add([ord("N"), 0x303], [[nn[0] + 0.5, nn[1], nn[2]]])
+
+    ordenador = OrdenadorEspanol() if idioma.split("_")[0] == "es" else pyuca.Collator()
+    return sorted(textos, key=lambda texto: ordenador.sort_key(unicodedata.normalize("NFC", texto)))
+
+
+def generar() -> dict:
+    """El contenido de paises.json: los códigos de la lista (ISO 3166-1 y Kosovo) y, por idioma, todos los
+    códigos con nombre en CLDR en el orden de sus nombres."""
+    import pycountry
+
+    orden = {}
+    for idioma in IDIOMAS:
+        por_nombre = {nombre: codigo for codigo, nombre in nombres(idioma).items()}
+        orden[idioma] = [por_nombre[nombre] for nombre in ordenar(por_nombre, idioma)]
+    return {"paises": sorted({p.alpha_2 for p in pycountry.countries} | FUERA_DE_ISO), "orden": orden}
+
+
+if __name__ == "__main__":
+    ARCHIVO.write_text(json.dumps(generar(), ensure_ascii=False, indent=0) + "\n", encoding="utf-8")
+    print(f"Escrito {ARCHIVO}")

@@ -42,3 +42,17 @@ def test_las_credenciales_no_cargan_la_maquetacion_de_las_constancias(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert salida.returncode == 0, salida.stderr
     assert salida.stdout.split() == ["False"]
+
+
+def test_la_lista_de_paises_no_carga_la_tabla_de_unicode(tmp_path):
+    """La tabla de ordenación de Unicode (pyuca, ~20 MB que el proceso no devuelve) solo genera paises.json."""
+    codigo = ("import sys; from app import create_app; create_app()\n"
+              "from eventos import paises\n"
+              "assert all(len(paises.paises(i)) == 250 for i in ('es', 'en', 'pt'))\n"
+              "print(' '.join(m for m in ('pyuca', 'pycountry') if m in sys.modules))")
+    entorno = {"PATH": "/usr/bin:/bin", "DATABASE_URL": f"sqlite:///{tmp_path / 'bd.sqlite3'}",
+               "SECRET_KEY": "clave-de-pruebas", "SERVER_SOFTWARE": "gunicorn/23.0.0"}
+    salida = subprocess.run([sys.executable, "-c", codigo], cwd=RAIZ_REPOSITORIO, env=entorno,
+                            capture_output=True, text=True, timeout=60)
+    assert salida.returncode == 0, salida.stderr
+    assert salida.stdout.split() == []

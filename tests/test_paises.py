@@ -93,3 +93,13 @@ def test_una_inscripcion_antigua_con_un_codigo_excluido_conserva_su_pais(app, ev
     assert r.status_code == 302
     guardada = inscripcion_de(app, evento, correo)
     assert guardada.pais == "EA" and guardada.institucion == "Ciudad Autónoma"
+
+
+def test_el_archivo_de_paises_es_el_que_generan_las_bibliotecas():
+    """paises.json se genera con `python -m eventos.paises`; si cambian CLDR (Babel) o ISO (pycountry), esta
+    prueba pide generarlo de nuevo."""
+    import json
+
+    from eventos import paises as modulo
+    assert json.loads(modulo.ARCHIVO.read_text(encoding="utf-8")) == modulo.generar(), \
+        "eventos/paises.json no está al día: .venv/bin/python -m eventos.paises"
