@@ -4,8 +4,7 @@ from flask_babel import get_translations, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, RadioField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
-from wtforms import SelectChoice
+                     SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp,
                                 ValidationError)
 
@@ -37,8 +36,8 @@ def opciones_de_zonas(idioma: str, elegidas=()) -> list[SelectChoice]:
     opciones = [SelectChoice(nombre, etiqueta, optgroup=region)
                 for region, zonas_region in zonas.zonas_por_region(idioma) for nombre, etiqueta in zonas_region]
     conocidas = {opcion.value for opcion in opciones}
-    otras = _l("Otras zonas")
-    opciones += [SelectChoice(nombre, zonas.etiqueta_zona(nombre, idioma), optgroup=str(otras))
+    otras = str(_l("Otras zonas"))
+    opciones += [SelectChoice(nombre, zonas.etiqueta_zona(nombre, idioma), optgroup=otras)
                  for nombre in elegidas or () if nombre not in conocidas and zonas.es_zona_valida(nombre)]
     return opciones
 
