@@ -18,6 +18,7 @@ from datetime import date, datetime
 from flask import abort, g, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeLocalField, StringField, TextAreaField
 
@@ -78,7 +79,8 @@ def leer_json():
         return g.cuerpo_json
     crudo = request.get_data(cache=True)
     if len(crudo) > MAXIMO_JSON:
-        abort(413, description=_("El cuerpo JSON es demasiado grande (máximo %(n)d bytes).", n=MAXIMO_JSON))
+        abort(413, description=ngettext("El cuerpo JSON es demasiado grande (máximo %(num)d byte).",
+                                     "El cuerpo JSON es demasiado grande (máximo %(num)d bytes).", MAXIMO_JSON))
     try:
         datos = json.loads(crudo)
     except (ValueError, RecursionError):

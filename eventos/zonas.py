@@ -133,15 +133,35 @@ def nombre_lugar(nombre_zona: str, idioma: str) -> str:
         return nombre_zona.rsplit("/", 1)[-1].replace("_", " ")
 
 
+def _region(nombre_zona: str) -> str:
+    return nombre_zona.split("/", 1)[0] if "/" in nombre_zona else ""
+
+
+def etiqueta_zona(nombre_zona: str, idioma: str) -> str:
+    """'Ciudad de México — America/Mexico_City': el nombre legible y el identificador IANA."""
+    return f"{nombre_lugar(nombre_zona, idioma)} — {nombre_zona}"
+
+
 @lru_cache(maxsize=8)
 def zonas_para_selector(idioma: str) -> tuple[tuple[str, str], ...]:
     """(id, etiqueta) de las zonas comunes, ordenadas por región y ciudad."""
-    opciones = []
-    for nombre in pytz.common_timezones:
-        region = nombre.split("/", 1)[0] if "/" in nombre else ""
-        opciones.append((region, nombre_lugar(nombre, idioma), nombre))
-    opciones.sort()
-    return tuple((nombre, f"{lugar} — {nombre}") for _, lugar, nombre in opciones)
+    opciones = sorted((_region(nombre), nombre_lugar(nombre, idioma), nombre) for nombre in pytz.common_timezones)
+    return tuple((nombre, etiqueta_zona(nombre, idioma)) for _, _, nombre in opciones)
+
+
+# Las regiones de los identificadores IANA, con un nombre para agrupar las zonas en los selectores.
+REGIONES = {"": _l("Tiempo universal"), "Africa": _l("África"), "America": _l("América"), "Antarctica": _l("Antártida"),
+            "Arctic": _l("Ártico"), "Asia": _l("Asia"), "Atlantic": _l("Océano Atlántico"), "Australia": _l("Australia"),
+            "Canada": _l("Canadá"), "Europe": _l("Europa"), "Indian": _l("Océano Índico"),
+            "Pacific": _l("Océano Pacífico"), "US": _l("Estados Unidos")}
+
+
+def zonas_por_region(idioma: str) -> list[tuple[str, list[tuple[str, str]]]]:
+    """Las zonas del selector agrupadas por región: [(nombre de la región, [(id, etiqueta), …]), …]."""
+    grupos: dict[str, list[tuple[str, str]]] = {}
+    for nombre, etiqueta in zonas_para_selector(idioma):
+        grupos.setdefault(_region(nombre), []).append((nombre, etiqueta))
+    return [(str(REGIONES.get(region, region)), opciones) for region, opciones in grupos.items()]
 
 
 @dataclass(frozen=True)

@@ -332,7 +332,9 @@ def test_datos_invalidos_se_rechazan_con_un_mensaje_claro(app, eventos_prueba, c
     r = inscribir(app.test_client(), evento.slug, correo, **{k: v for k, v in cambios.items() if k != "correo"})
     assert r.status_code == 400
     pagina = r.get_data(as_text=True)
-    assert "Revise los campos marcados" in sin_espacios(pagina) and mensaje in sin_espacios(pagina)
+    assert "Hay un problema" in sin_espacios(pagina) and mensaje in sin_espacios(pagina)
+    # El resumen de errores enlaza con el campo que falló (y el foco va al resumen: tests/navegador).
+    assert f'<a href="#{next(iter(cambios))}">' in pagina
     assert "<script>alert(1)</script>" not in pagina and "<b>x</b>" not in pagina
     assert cuantas(app, evento) == 0
     assert mensajes_para(app, correo) == []

@@ -535,7 +535,7 @@ def test_correo_fallido_visible_y_reintento(app, organizacion, evento_con_equipo
     pagina = _texto(cliente.get(f"/organizacion/eventos/{slug}/correos"))
     assert correo in pagina and "Falló" in pagina and error[:30] in pagina
     assert "Reintentar ahora los correos fallidos" in pagina
-    assert "Correos sin entregar: 1 fallidos" in _texto(cliente.get(f"/organizacion/eventos/{slug}/inscripciones"))
+    assert "Correos sin entregar: 1 fallido, 0 pendientes." in _texto(cliente.get(f"/organizacion/eventos/{slug}/inscripciones"))
 
     antes = _correos_en(app)
     r = enviar(cliente, f"/organizacion/eventos/{slug}/correos/reintentar", follow_redirects=True)

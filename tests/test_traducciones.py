@@ -10,7 +10,8 @@ RAIZ = Path(__file__).resolve().parent.parent
 TRADUCCIONES = RAIZ / "eventos" / "traducciones"
 IDIOMAS = ("en", "pt")
 METODOS = [("eventos/**.py", "python"), ("plantillas/**.html", "jinja2"), ("plantillas/**.txt", "jinja2")]
-PALABRAS_CLAVE = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None}
+PALABRAS_CLAVE = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "lazy_gettext": None,
+                  "lazy_ngettext": (1, 2)}
 
 
 def catalogo(idioma):

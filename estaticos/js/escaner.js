@@ -32,7 +32,12 @@
   };
   raiz.classList.add("con-js");
 
+  // Un texto con una cuenta {n} tiene su forma en singular en data-<clave>-una (ngettext en la plantilla).
+  const plurales = window.Intl && Intl.PluralRules ? new Intl.PluralRules(document.documentElement.lang || "es") : null;
+
   function t(clave, valores) {
+    if (valores && typeof valores.n === "number" && textos[clave + "Una"] !== undefined && plurales &&
+        plurales.select(valores.n) === "one") clave += "Una";
     let texto = textos[clave] || "";
     Object.keys(valores || {}).forEach((nombre) => { texto = texto.split("{" + nombre + "}").join(String(valores[nombre])); });
     return texto;

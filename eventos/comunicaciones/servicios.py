@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import Select, String, cast, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -82,8 +83,11 @@ def validar_textos(textos: dict, permitidos: tuple[str, ...]) -> None:
         if not version.get("asunto", "").strip() or not version.get("texto", "").strip():
             raise DatosInvalidos(_("Cada versión del mensaje necesita asunto y texto."))
         if len(version["asunto"]) > LARGO_ASUNTO or len(version["texto"]) > LARGO_TEXTO:
-            raise DatosInvalidos(_("El asunto admite %(asunto)d caracteres y el texto %(texto)d.",
-                                   asunto=LARGO_ASUNTO, texto=LARGO_TEXTO))
+            raise DatosInvalidos(" ".join((
+                ngettext("El asunto admite como máximo %(num)d carácter.",
+                         "El asunto admite como máximo %(num)d caracteres.", LARGO_ASUNTO),
+                ngettext("El texto admite como máximo %(num)d carácter.",
+                         "El texto admite como máximo %(num)d caracteres.", LARGO_TEXTO))))
         comprobar_marcadores(version["asunto"], permitidos)
         comprobar_marcadores(version["texto"], permitidos)
 
@@ -115,7 +119,8 @@ def segmento_de(evento, tipo: str, mesas=(), ids=()) -> dict:
         if not elegidas:
             raise DatosInvalidos(_("La selección está vacía: marque personas en la lista de inscripciones."))
         if len(elegidas) > MAXIMO_SELECCION:
-            raise DatosInvalidos(_("Una selección admite hasta %(maximo)d personas.", maximo=MAXIMO_SELECCION))
+            raise DatosInvalidos(ngettext("Una selección admite hasta %(num)d persona.",
+                                           "Una selección admite hasta %(num)d personas.", MAXIMO_SELECCION))
         segmento["ids"] = elegidas
     return segmento
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from flask import abort, flash, g, make_response, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from sqlalchemy import func, select
 from wtforms import StringField
@@ -60,8 +61,9 @@ def crear_clave_api():
     vigentes = db.session.scalar(select(func.count()).where(TokenApi.usuario_id == current_user.id,
                                                              TokenApi.revocado_en.is_(None)))
     if vigentes >= MAXIMO_VIGENTES:
-        formulario.form_errors.append(_("Ya tiene %(n)d claves vigentes: revoque alguna que no use antes de crear otra.",
-                                        n=MAXIMO_VIGENTES))
+        formulario.form_errors.append(ngettext(
+            "Ya tiene %(num)d clave vigente: revóquela si no la usa antes de crear otra.",
+            "Ya tiene %(num)d claves vigentes: revoque alguna que no use antes de crear otra.", MAXIMO_VIGENTES))
         return _pagina(formulario, codigo=400)
     registro, clave = TokenApi.crear(current_user, formulario.nombre.data.strip())
     db.session.commit()

@@ -1,4 +1,5 @@
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_ngettext
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
@@ -20,7 +21,8 @@ class FormularioRecuperar(Formulario):
 class FormularioRestablecer(Formulario):
     clave = PasswordField(_l("Nueva contraseña"), validators=[
         DataRequired(_l("Escriba la nueva contraseña.")),
-        Length(min=CLAVE_MINIMA, max=200, message=_l("Entre %(min)d y %(max)d caracteres."))])
+        Length(min=CLAVE_MINIMA, max=200, message=lazy_ngettext(
+            "Entre %(min)d y %(num)d carácter.", "Entre %(min)d y %(num)d caracteres.", 200, min=CLAVE_MINIMA))])
     repetir = PasswordField(_l("Repita la contraseña"), validators=[
         DataRequired(_l("Repita la contraseña.")), EqualTo("clave", _l("Las dos contraseñas no coinciden."))])
 

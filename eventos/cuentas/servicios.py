@@ -6,6 +6,7 @@ import secrets
 from email_validator import EmailNotValidError, validate_email
 from flask import current_app, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import select
 
@@ -27,7 +28,8 @@ def _firmador() -> URLSafeTimedSerializer:
 
 def validar_clave(clave: str) -> None:
     if len(clave or "") < CLAVE_MINIMA:
-        raise DatosInvalidos(_("La contraseña debe tener al menos %(n)d caracteres.", n=CLAVE_MINIMA))
+        raise DatosInvalidos(ngettext("La contraseña debe tener al menos %(num)d carácter.",
+                                         "La contraseña debe tener al menos %(num)d caracteres.", CLAVE_MINIMA))
 
 
 def buscar_por_correo(direccion: str) -> Usuario | None:

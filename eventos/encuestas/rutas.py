@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import RequestEntityTooLarge
 
@@ -36,9 +37,11 @@ def sin_cache(respuesta):
 @bp.errorhandler(RequestEntityTooLarge)
 def envio_demasiado_grande(_error):
     """Un envío enorme se corta al leer el formulario, antes de la vista: que diga qué pasó con la encuesta."""
-    return render_template("error.html", codigo=413, titulo=_("Respuesta demasiado larga"), mensaje=_(
-        "Su respuesta es demasiado larga para enviarla: cada texto admite como máximo %(largo)d caracteres. "
-        "Vuelva atrás, acórtela y envíela de nuevo.", largo=servicios.LARGO_TEXTO_LARGO)), 413
+    return render_template("error.html", codigo=413, titulo=_("Respuesta demasiado larga"), mensaje=ngettext(
+        "Su respuesta es demasiado larga para enviarla: cada texto admite como máximo %(num)d carácter. "
+        "Vuelva atrás, acórtela y envíela de nuevo.",
+        "Su respuesta es demasiado larga para enviarla: cada texto admite como máximo %(num)d caracteres. "
+        "Vuelva atrás, acórtela y envíela de nuevo.", servicios.LARGO_TEXTO_LARGO)), 413
 
 
 @bp.route("/inscripcion/<token>/encuesta", methods=["GET", "POST"])

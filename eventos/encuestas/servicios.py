@@ -8,6 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import exists, func, select
 from sqlalchemy.exc import IntegrityError
 
@@ -165,7 +166,7 @@ def _leer_pregunta(pregunta: PreguntaEncuesta, formulario, clave: str, evento_id
     largo = LARGO_TEXTO_CORTO if pregunta.tipo == "texto_corto" else LARGO_TEXTO_LARGO
     texto = (formulario.get(clave) or "").replace("\r\n", "\n").strip()
     if len(texto) > largo:
-        raise ValueError(_("Como máximo %(largo)d caracteres.", largo=largo))
+        raise ValueError(ngettext("Como máximo %(num)d carácter.", "Como máximo %(num)d caracteres.", largo))
     if pregunta.tipo == "texto_corto" and "\n" in texto:
         raise ValueError(_("Una sola línea, por favor."))
     return texto

@@ -5,6 +5,7 @@ import json
 from flask import (Blueprint, abort, current_app, flash, g, make_response, redirect, render_template, request,
                    session, url_for)
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy.exc import IntegrityError
 
 from .. import calendario, instantanea, qr, zonas
@@ -46,7 +47,8 @@ def _etiqueta_mesa(mesa, disponibilidad) -> str:
     libres = max(0, mesa.cupo - disponibilidad.por_mesa.get(mesa.id, 0))
     if libres == 0:
         return _("%(mesa)s — completa: lista de espera", mesa=mesa.nombre)
-    return _("%(mesa)s — %(libres)d de %(cupo)d plazas libres", mesa=mesa.nombre, libres=libres, cupo=mesa.cupo)
+    return ngettext("%(mesa)s — %(libres)d de %(num)d plaza libre", "%(mesa)s — %(libres)d de %(num)d plazas libres", mesa.cupo,
+                    mesa=mesa.nombre, libres=libres)
 
 
 @bp.route("/eventos/<slug>/inscripcion", methods=["GET", "POST"])

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -49,7 +50,8 @@ def validar(texto, puntos_clave, intervenciones) -> Contenido:
         raise RespuestaInvalida(_("La respuesta debe ser texto."))
     texto = texto.replace("\r\n", "\n").strip()
     if len(texto) > MAX_TEXTO:
-        raise RespuestaInvalida(_("La respuesta admite hasta %(n)d caracteres.", n=MAX_TEXTO))
+        raise RespuestaInvalida(ngettext("La respuesta admite hasta %(num)d carácter.",
+                                          "La respuesta admite hasta %(num)d caracteres.", MAX_TEXTO))
     if puntos_clave is None:
         puntos_clave = []
     if not isinstance(puntos_clave, list) or not all(isinstance(p, str) for p in puntos_clave):
@@ -57,7 +59,10 @@ def validar(texto, puntos_clave, intervenciones) -> Contenido:
     puntos = [" ".join(p.split()) for p in puntos_clave]
     puntos = [p for p in puntos if p]
     if len(puntos) > MAX_PUNTOS or any(len(p) > MAX_PUNTO for p in puntos):
-        raise RespuestaInvalida(_("Hasta %(n)d puntos clave de %(c)d caracteres cada uno.", n=MAX_PUNTOS, c=MAX_PUNTO))
+        raise RespuestaInvalida(" ".join((
+            ngettext("Como máximo %(num)d punto clave.", "Como máximo %(num)d puntos clave.", MAX_PUNTOS),
+            ngettext("Cada punto clave admite hasta %(num)d carácter.",
+                     "Cada punto clave admite hasta %(num)d caracteres.", MAX_PUNTO))))
     if intervenciones in ("", None):
         intervenciones = None
     elif isinstance(intervenciones, str) and (cifras := intervenciones.strip()).isdecimal() and len(cifras) <= 9:

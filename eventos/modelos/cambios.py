@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import g, has_request_context
+from flask import current_app, g, has_app_context, has_request_context
+from flask_babel import force_locale, ngettext
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
@@ -133,6 +134,14 @@ def _usuario_actual_id():
     return current_user.id if current_user and current_user.is_authenticated else None
 
 
+def _cambios_mas(n: int) -> str:
+    """«y 3 cambios más», en el idioma por omisión del sitio como el resto del registro (permisos.auditar)."""
+    if not has_app_context():
+        return ngettext("y %(num)d cambio más", "y %(num)d cambios más", n)
+    with force_locale(current_app.config["BABEL_DEFAULT_LOCALE"]):
+        return ngettext("y %(num)d cambio más", "y %(num)d cambios más", n)
+
+
 @event.listens_for(Session, "before_flush")
 def registrar_cambios(sesion_db: Session, contexto, instancias):
     eventos, sesiones, cambios = set(), set(), {}
@@ -175,6 +184,6 @@ def registrar_cambios(sesion_db: Session, contexto, instancias):
     accion = g.get("accion_auditoria") if has_request_context() else None
     for evento, lista in cambios.items():
         if len(lista) > _MAX_CAMBIOS:
-            lista = lista[:_MAX_CAMBIOS] + [{"accion": "…", "objeto": f"y {len(lista) - _MAX_CAMBIOS} cambios más"}]
+            lista = lista[:_MAX_CAMBIOS] + [{"accion": "…", "objeto": _cambios_mas(len(lista) - _MAX_CAMBIOS)}]
         sesion_db.add(Auditoria(evento=evento, usuario_id=usuario_id, cambios=lista,
                                 accion=accion or ("Creación del evento" if evento in sesion_db.new else "Cambios en el programa")))

@@ -281,8 +281,10 @@ def _no_enviado(formulario, cuantas: int, huella: str) -> str:
         return _("El mensaje o los destinatarios cambiaron desde la vista previa: revísela y vuelva a confirmar. "
                  "No se envió nada.")
     if formulario.cuantas.data != cuantas:
-        return _("Ahora el mensaje llegaría a %(ahora)d personas, no a %(antes)d como decía la vista previa: "
-                 "revísela y vuelva a confirmar. No se envió nada.", ahora=cuantas, antes=formulario.cuantas.data)
+        return ngettext("Ahora el mensaje llegaría a %(num)d persona, no a %(antes)d como decía la vista previa: "
+                        "revísela y vuelva a confirmar. No se envió nada.",
+                        "Ahora el mensaje llegaría a %(num)d personas, no a %(antes)d como decía la vista previa: "
+                        "revísela y vuelva a confirmar. No se envió nada.", cuantas, antes=formulario.cuantas.data)
     if not cuantas:
         return _("Nadie recibiría este mensaje. No se envió nada.")
     return ""

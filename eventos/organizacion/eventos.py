@@ -12,11 +12,12 @@ from ..extensiones import db
 from ..modelos import Auditoria, Evento, RolEvento
 from ..servicios import programa
 from . import bp
-from .formularios import FormularioDuplicar, FormularioEvento, FormularioImportar, FormularioVacio
+from .formularios import (FormularioDuplicar, FormularioEvento, FormularioImportar, FormularioVacio,
+                          opciones_de_zonas)
 from ..permisos import auditar, exigir_admin, vista_de_evento
 from .resumen import cifras_de_eventos, resumen_de_evento
-from .servicios import (anotar_problemas, aplicar_evento, avisar_enlace_publicado, datos_evento, importar_archivo,
-                        rellenar_formulario_evento)
+from .servicios import (LARGO_SLUG, anotar_problemas, aplicar_evento, avisar_enlace_publicado, clave_base,
+                        datos_evento, importar_archivo, rellenar_formulario_evento, slug_para_evento)
 
 TRANSICIONES = {
     "publicado": ("borrador", "cerrado"),
@@ -25,10 +26,22 @@ TRANSICIONES = {
 }
 
 
-def _formulario_evento(**kwargs) -> FormularioEvento:
-    formulario = FormularioEvento(**kwargs)
+def _formulario_evento(evento: Evento | None = None) -> FormularioEvento:
+    formulario = FormularioEvento()
     formulario.zona_horaria.choices = list(zonas.zonas_para_selector(g.idioma))
+    formulario.zonas_adicionales.choices = opciones_de_zonas(g.idioma, evento.zonas_adicionales if evento else ())
     return formulario
+
+
+def _slug_del_evento_nuevo(formulario: FormularioEvento) -> str | None:
+    """El identificador con que se creará el evento. Vacío, o igual al que se propone a partir del título
+    (lo que rellena estaticos/js/formularios.js), se forma con el título y se hace único (-2, -3…); escrito
+    a mano, se respeta tal cual. Devuelve el texto escrito si hubo que cambiarlo, para avisar."""
+    escrito = (formulario.slug.data or "").strip()
+    if escrito and escrito != clave_base(formulario.titulo.data, "evento", LARGO_SLUG):
+        return None
+    formulario.slug.data = slug_para_evento(formulario.titulo.data)
+    return escrito if escrito and escrito != formulario.slug.data else None
 
 
 @bp.get("/")
@@ -53,6 +66,7 @@ def nuevo_evento():
     if not formulario.is_submitted():
         formulario.zona_horaria.data = "America/Mexico_City"
     if formulario.validate_on_submit():
+        en_uso = _slug_del_evento_nuevo(formulario)
         plan, problemas = programa.leer_evento(datos_evento(formulario))
         if db.session.execute(select(Evento.id).where(Evento.slug == plan["slug"])).first():
             formulario.slug.errors = [_("Ya existe un evento con ese identificador.")]
@@ -65,6 +79,9 @@ def nuevo_evento():
             db.session.add(RolEvento(evento=evento, usuario=current_user, rol="organizador"))
             db.session.commit()
             flash(_("Evento creado como borrador. Añada la agenda y publíquelo cuando esté listo."), "info")
+            if en_uso:
+                flash(_("La dirección «%(escrito)s» ya era de otro evento: este usa «%(slug)s».", escrito=en_uso,
+                        slug=evento.slug), "info")
             return redirect(url_for("organizacion.evento", slug=evento.slug))
         anotar_problemas(formulario, problemas, {})
     codigo = 400 if formulario.is_submitted() else 200
@@ -81,7 +98,7 @@ def evento(evento):
 @bp.route("/eventos/<slug>/datos", methods=["GET", "POST"])
 @vista_de_evento(auditoria=_l("Edición de los datos generales"))
 def datos(evento):
-    formulario = _formulario_evento()
+    formulario = _formulario_evento(evento)
     if not formulario.is_submitted():
         rellenar_formulario_evento(formulario, evento)
         formulario.constancias_habilitadas.data = evento.constancias_habilitadas

@@ -1,12 +1,14 @@
 """Formularios de la oficina. Las reglas del programa (horas locales, fechas, anidamiento) no se
 repiten aquí: los datos pasan por los mismos lectores que la importación (servicios/programa.py)."""
+from flask_babel import get_translations, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, RadioField,
-                     SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
+                     SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField, TimeField)
 from wtforms.validators import (DataRequired, Email, InputRequired, Length, NumberRange, Optional, Regexp,
                                 ValidationError)
 
+from .. import zonas
 from ..comunicaciones.servicios import LARGO_ASUNTO, LARGO_TEXTO, MINUTOS_MAXIMOS
 from ..entrada import Formulario
 from ..extensiones import es_entero_bd
@@ -28,13 +30,26 @@ CLAVE = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Solo minúsculas sin a
 TEXTO_LARGO = [Optional(), Length(max=20000)]
 
 
+def opciones_de_zonas(idioma: str, elegidas=()) -> list[SelectChoice]:
+    """Las zonas IANA comunes agrupadas por región, con nombres legibles; más las ya elegidas que no están entre
+    ellas (una zona importada, p. ej. America/Buenos_Aires), para no perderlas al guardar."""
+    opciones = [SelectChoice(nombre, etiqueta, optgroup=region)
+                for region, zonas_region in zonas.zonas_por_region(idioma) for nombre, etiqueta in zonas_region]
+    conocidas = {opcion.value for opcion in opciones}
+    otras = str(_l("Otras zonas"))
+    opciones += [SelectChoice(nombre, zonas.etiqueta_zona(nombre, idioma), optgroup=otras)
+                 for nombre in elegidas or () if nombre not in conocidas and zonas.es_zona_valida(nombre)]
+    return opciones
+
+
 def _opciones(diccionario):
     return [(clave, etiqueta) for clave, etiqueta in diccionario.items()]
 
 
 class FormularioEvento(Formulario):
     titulo = StringField(_l("Título"), validators=[DataRequired(REQUERIDO), Length(max=300)])
-    slug = StringField(_l("Identificador en la dirección"), validators=[DataRequired(REQUERIDO), Length(max=120), CLAVE])
+    # Vacío al crear: se forma con el título (servicios.slug_para_evento). Al editar no cambia.
+    slug = StringField(_l("Identificador en la dirección"), validators=[Optional(), Length(max=120), CLAVE])
     lema = StringField(_l("Lema o subtítulo"), validators=[Optional(), Length(max=500)])
     resumen = TextAreaField(_l("Presentación"), validators=TEXTO_LARGO)
     nota_conceptual = TextAreaField(_l("Nota conceptual"), validators=TEXTO_LARGO)
@@ -46,7 +61,11 @@ class FormularioEvento(Formulario):
     sede = StringField(_l("Sede"), validators=[Optional(), Length(max=500)])
     enlace_virtual = StringField(_l("Enlace de acceso en línea"), validators=[Optional(), Length(max=1000)])
     zona_horaria = SelectField(_l("Zona horaria del evento"), validators=[DataRequired(REQUERIDO)])
-    zonas_adicionales = TextAreaField(_l("Zonas horarias adicionales (una por línea)"), validators=[Optional(), Length(max=1000)])
+    # Las opciones (zonas IANA agrupadas por región) las pone la vista: opciones_de_zonas().
+    zonas_adicionales = SelectMultipleField(_l("Zonas horarias adicionales"), choices=[],
+                                            invalid_choice_message=lambda n: get_translations().ngettext(
+                                                "La zona '%(value)s' no está en la lista.",
+                                                "Las zonas '%(value)s' no están en la lista.", n))
     fecha_inicio = DateField(_l("Primer día"), validators=[DataRequired(_l("Escriba una fecha válida."))])
     fecha_fin = DateField(_l("Último día"), validators=[DataRequired(_l("Escriba una fecha válida."))])
     fechas_ilustrativas = BooleanField(_l("Las fechas son ilustrativas"))
@@ -258,7 +277,8 @@ class FormularioPreguntaEncuesta(Formulario):
         if len(opciones) < 2:
             raise ValidationError(_l("Escriba al menos dos opciones, una por línea."))
         if len(opciones) > MAXIMO_OPCIONES_ENCUESTA:
-            raise ValidationError(_l("Como máximo %(n)d opciones.", n=MAXIMO_OPCIONES_ENCUESTA))
+            raise ValidationError(ngettext("Como máximo %(num)d opción.", "Como máximo %(num)d opciones.",
+                                           MAXIMO_OPCIONES_ENCUESTA))
         if any(len(o) > 200 for o in opciones):
             raise ValidationError(_l("Cada opción puede tener como máximo 200 caracteres."))
         if len({o.casefold() for o in opciones}) != len(opciones):

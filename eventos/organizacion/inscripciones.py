@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from flask import Response, abort, flash, g, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import ngettext
+from flask_babel import lazy_ngettext, ngettext
 from flask_login import current_user
 from sqlalchemy import func, select
 from wtforms import BooleanField, IntegerField, SelectField, StringField, TextAreaField
@@ -58,7 +58,8 @@ class FormularioAjustesInscripcion(Formulario):
     aviso_privacidad = TextAreaField(_l("Aviso de privacidad"), validators=[Optional(), Length(max=20000)])
     retencion_meses = IntegerField(_l("Meses que se guardan los datos personales tras el evento"), validators=[
         Optional(), NumberRange(0, RETENCION_MESES_POR_OMISION,
-                                              _l("Entre 0 y %(maximo)d meses.", maximo=RETENCION_MESES_POR_OMISION))])
+                                              lazy_ngettext("Entre 0 y %(num)d mes.", "Entre 0 y %(num)d meses.",
+                                                            RETENCION_MESES_POR_OMISION))])
 
 
 class FormularioPreguntaInscripcion(Formulario):
@@ -352,8 +353,8 @@ def _formulario_manual(evento):
     if "mesa" in formulario:
         por_mesa = servicios.disponibilidad(evento).por_mesa
         formulario.mesa.choices = [
-            (m.id, _("%(mesa)s — %(confirmadas)d de %(cupo)d confirmadas", mesa=m.nombre,
-                     confirmadas=por_mesa.get(m.id, 0), cupo=m.cupo) if m.cupo else m.nombre)
+            (m.id, ngettext("%(mesa)s — %(confirmadas)d de %(num)d confirmada", "%(mesa)s — %(confirmadas)d de %(num)d confirmadas",
+                           m.cupo, mesa=m.nombre, confirmadas=por_mesa.get(m.id, 0)) if m.cupo else m.nombre)
             for m in evento.mesas]
     return formulario
 
@@ -529,8 +530,9 @@ def reintentar_correos(evento):
     enviados = por_estado.get("enviado", 0)
     siguen = len(ids) - enviados
     if siguen:
-        flash(_("Reintento terminado: %(enviados)d enviados, %(fallidos)d siguen sin poder entregarse (vea el error).",
-                enviados=enviados, fallidos=siguen), "aviso")
+        flash(_("Reintento terminado: %(enviados)s, %(fallidos)s (vea el error).",
+                enviados=ngettext("%(num)d enviado", "%(num)d enviados", enviados),
+                fallidos=ngettext("%(num)d sigue sin poder entregarse", "%(num)d siguen sin poder entregarse", siguen)), "aviso")
     else:
         flash(ngettext("Reintento terminado: %(num)d correo enviado.", "Reintento terminado: %(num)d correos enviados.",
                        enviados), "info")

@@ -2,12 +2,11 @@
 aplicar cambios conservando horas locales, avisos de salas ocupadas, claves únicas."""
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import replace
 from datetime import datetime
 
 from flask_babel import gettext as _
+from slugify import slugify
 from sqlalchemy import select
 
 from .. import zonas
@@ -24,14 +23,31 @@ CAMPOS_DATOS_GENERALES = CAMPOS_EVENTO_TEXTO + (
     "inscripcion_apertura", "inscripcion_cierre", "cupo", "acreditacion_dias_antes", "conexion_minutos_antes")
 
 
+LARGO_SLUG = 120  # la columna Evento.slug
+
+
+def clave_base(texto: str, por_omision: str = "sesion", largo: int = 60) -> str:
+    """'Jornadas México–UE: Straße' → 'jornadas-mexico-ue-strasse' (translitera, no solo quita acentos)."""
+    return slugify(texto or "", max_length=largo) or por_omision
+
+
 def clave_desde(texto: str, usadas: set[str], por_omision: str = "sesion", largo: int = 60) -> str:
-    """'Panel 1: Alianzas…' → 'panel-1-alianzas', única entre `usadas`."""
-    ascii_ = unicodedata.normalize("NFKD", texto).encode("ascii", "ignore").decode()
-    base = re.sub(r"[^a-z0-9]+", "-", ascii_.lower()).strip("-")[:largo].strip("-") or por_omision
+    """'Panel 1: Alianzas…' → 'panel-1-alianzas', única entre `usadas` (si no, 'panel-1-alianzas-2', -3…)."""
+    base = clave_base(texto, por_omision, largo)
     clave, n = base, 2
     while clave in usadas:
-        clave, n = f"{base}-{n}", n + 1
+        sufijo = f"-{n}"
+        clave, n = f"{base[:largo - len(sufijo)].rstrip('-')}{sufijo}", n + 1
     return clave
+
+
+def slug_para_evento(titulo: str) -> str:
+    """La dirección de un evento nuevo formada con su título, única entre los eventos existentes."""
+    base = clave_base(titulo, "evento", LARGO_SLUG)
+    raiz = base[:LARGO_SLUG - 6]  # lo que conservan también las variantes con sufijo (hasta «-99999»)
+    usadas = set(db.session.execute(select(Evento.slug).where(Evento.slug.startswith(raiz.rstrip("-"))))
+                 .scalars())
+    return clave_desde(titulo, usadas, "evento", LARGO_SLUG)
 
 
 def lineas(texto: str | None) -> list[str]:
@@ -56,7 +72,7 @@ def datos_evento(formulario) -> dict:
         "slug": formulario.slug.data,
         "organizadores": lineas(formulario.organizadores.data),
         "zona_horaria": formulario.zona_horaria.data,
-        "zonas_adicionales": lineas(formulario.zonas_adicionales.data),
+        "zonas_adicionales": list(formulario.zonas_adicionales.data or []),
         "fecha_inicio": formulario.fecha_inicio.data,
         "fecha_fin": formulario.fecha_fin.data,
         "fechas_ilustrativas": bool(formulario.fechas_ilustrativas.data),
@@ -80,7 +96,7 @@ def rellenar_formulario_evento(formulario, evento: Evento) -> None:
                                         "acreditacion_dias_antes", "conexion_minutos_antes"):
         getattr(formulario, campo).data = getattr(evento, campo)
     formulario.organizadores.data = "\n".join(evento.organizadores or [])
-    formulario.zonas_adicionales.data = "\n".join(evento.zonas_adicionales or [])
+    formulario.zonas_adicionales.data = list(evento.zonas_adicionales or [])
     for campo in ("inscripcion_apertura", "inscripcion_cierre"):
         instante = getattr(evento, campo)
         getattr(formulario, campo).data = zonas.a_local(instante, evento.zona_horaria).replace(tzinfo=None) if instante else None

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from .. import entrada, zonas
@@ -107,7 +108,8 @@ class _Lector:
             return ""
         largo = largo or LARGOS.get(campo)
         if largo and len(valor) > largo:
-            self.problema(f"{ubicacion}.{campo}", _("tiene %(n)d caracteres; el máximo es %(max)d", n=len(valor), max=largo))
+            self.problema(f"{ubicacion}.{campo}", ngettext("tiene %(num)d carácter; el máximo es %(max)d", "tiene %(num)d caracteres; el máximo es %(max)d",
+                                                                 len(valor), max=largo))
         return valor
 
     def opcion(self, datos, campo, ubicacion, opciones, por_omision) -> str:

@@ -92,8 +92,8 @@ def test_evento_completo_desde_la_oficina_hasta_la_pagina_publica(nuevo_contexto
     rellenar(pagina, {"Título": TITULO, "Identificador en la dirección": slug})
     pagina.get_by_label("Modalidad", exact=True).select_option(label="Virtual")
     pagina.get_by_label("Zona horaria del evento", exact=True).select_option("America/Mexico_City")
-    rellenar(pagina, {"Zonas horarias adicionales (una por línea)": "America/Montevideo",
-                      "Primer día": "2027-03-10", "Último día": "2027-03-11"})
+    pagina.get_by_label("Zonas horarias adicionales", exact=True).select_option(["America/Montevideo"])
+    rellenar(pagina, {"Primer día": "2027-03-10", "Último día": "2027-03-11"})
     with pagina.expect_navigation():
         pagina.get_by_role("button", name=exacto("Guardar")).click()
     avisa(pagina, "Evento creado como borrador")
