@@ -429,3 +429,19 @@ def test_las_consultas_crecen_poco_por_fila(app, oficina, organizadora, operacio
     por_fila = (muchas - pocas) / 10
     # Medido: 8 por fila al cancelar, confirmar o mover (la regla de una sola), 1 al reenviar (el correo).
     assert por_fila <= 10, f"{operacion}: {pocas} consultas con 2 filas, {muchas} con 12 ({por_fila:.1f} por fila)"
+
+
+def test_la_revision_tiene_las_mismas_consultas_con_2_que_con_12(app, oficina, organizadora):
+    cuentas = []
+    for cuantas in (2, 12):
+        ids = altas(app, oficina, cuantas, "Revisar", estado="en_espera")
+        contadas = []
+        with app.app_context():
+            escuchar = lambda *argumentos: contadas.append(1)  # noqa: E731
+            event.listen(db.engine, "before_cursor_execute", escuchar)
+            try:
+                assert revisar(organizadora, oficina, "confirmar", ids, mesa_destino="").status_code == 200
+            finally:
+                event.remove(db.engine, "before_cursor_execute", escuchar)
+        cuentas.append(len(contadas))
+    assert cuentas[0] == cuentas[1], f"{cuentas[0]} consultas con 2 elegidas, {cuentas[1]} con 12"
