@@ -53,7 +53,7 @@ class Peticion:
         self.mesa = None
         if self.operacion == "mover":
             texto = formulario.get("mesa_destino", "").strip()
-            if texto and (not texto.isdigit() or int(texto) not in self.mesas):
+            if texto and not (len(texto) <= 10 and texto.isascii() and texto.isdigit() and int(texto) in self.mesas):
                 abort(400, description=_("Esa mesa no es de este evento: elija una de la lista."))
             self.mesa = self.mesas.get(int(texto)) if texto else None
         cuantas = formulario.get("cuantas", "")
