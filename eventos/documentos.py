@@ -124,14 +124,17 @@ def _orden(apellidos: str, nombre: str) -> tuple[str, str]:
     return plano(apellidos), plano(nombre)
 
 
-def credenciales_confirmadas(evento, idioma: str, mesa_id: int | None = None) -> list[Credencial]:
-    """Las credenciales de todas las inscripciones confirmadas (una consulta), por apellidos y nombre."""
+def credenciales_confirmadas(evento, idioma: str, mesa_id: int | None = None, ids=None) -> list[Credencial]:
+    """Las credenciales de todas las inscripciones confirmadas (una consulta), por apellidos y nombre; con
+    `mesa_id`, solo las de esa mesa; con `ids`, solo las de esas inscripciones."""
     consulta = (select(Inscripcion.id, Inscripcion.nombre, Inscripcion.apellidos, Inscripcion.institucion,
                        Inscripcion.pais, Inscripcion.codigo, Mesa.nombre.label("mesa"))
                 .outerjoin(Mesa, Mesa.id == Inscripcion.mesa_id)
                 .where(Inscripcion.evento_id == evento.id, Inscripcion.estado == "confirmada"))
     if mesa_id is not None:
         consulta = consulta.where(Inscripcion.mesa_id == mesa_id)
+    if ids is not None:
+        consulta = consulta.where(Inscripcion.id.in_(list(ids)))
     filas = sorted(db.session.execute(consulta).all(), key=lambda f: (*_orden(f.apellidos, f.nombre), f.id))
     paises = nombres_de_paises(idioma)
     return [Credencial(nombre=f"{f.nombre} {f.apellidos}".strip(), institucion=f.institucion,

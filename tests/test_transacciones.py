@@ -49,6 +49,7 @@ DUENOS_DE_LA_TRANSACCION = {
     "organizacion/asistencia.py",
     "organizacion/comunicaciones.py",
     "organizacion/credenciales.py",
+    "organizacion/inscripciones_en_bloque.py",
     "organizacion/encuesta.py",
     "organizacion/equipo.py",
     "organizacion/eventos.py",

@@ -300,8 +300,9 @@ def aprobar(inscripcion_id: int) -> str:
     return inscripcion.estado
 
 
-def cambiar_datos(inscripcion_id: int, datos: dict) -> None:
-    """La persona corrige sus datos; cambiar de mesa exige lugar en la nueva (si no, se rechaza)."""
+def cambiar_datos(inscripcion_id: int, datos: dict) -> list[Inscripcion]:
+    """La persona corrige sus datos; cambiar de mesa exige lugar en la nueva (si no, se rechaza). Devuelve
+    quienes pasaron de la lista de espera a confirmadas por el lugar que dejó en su mesa anterior."""
     inscripcion = db.session.get(Inscripcion, inscripcion_id)
     evento = bloquear_evento(inscripcion.evento_id)
     inscripcion = db.session.get(Inscripcion, inscripcion_id, populate_existing=True)
@@ -318,4 +319,5 @@ def cambiar_datos(inscripcion_id: int, datos: dict) -> None:
     inscripcion.actualizado_en = ahora()
     db.session.flush()
     if inscripcion.estado == "confirmada" and mesa_anterior != inscripcion.mesa_id:
-        _promover_en_orden(evento)  # su lugar en la mesa anterior queda libre
+        return _promover_en_orden(evento)  # su lugar en la mesa anterior queda libre
+    return []

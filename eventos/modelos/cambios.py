@@ -7,6 +7,7 @@ LAST-MODIFIED en iCalendar.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import date, datetime
 
 from flask import current_app, g, has_app_context, has_request_context
@@ -182,8 +183,35 @@ def registrar_cambios(sesion_db: Session, contexto, instancias):
             sesion_db.add(SesionRetirada(evento_id=sesion.evento_id, uid=sesion.uid, titulo=sesion.titulo,
                                          inicio=sesion.inicio, fin=sesion.fin, secuencia=sesion.secuencia + 1))
     accion = g.get("accion_auditoria") if has_request_context() else None
+    agrupados = g.get("cambios_agrupados") if has_request_context() else None
+    if agrupados is not None:  # dentro de `una_sola_entrada`: la entrada se escribe al final del bloque
+        for lista in cambios.values():
+            agrupados.extend(lista)
+        return
     for evento, lista in cambios.items():
         if len(lista) > _MAX_CAMBIOS:
             lista = lista[:_MAX_CAMBIOS] + [{"accion": "…", "objeto": _cambios_mas(len(lista) - _MAX_CAMBIOS)}]
         sesion_db.add(Auditoria(evento=evento, usuario_id=usuario_id, cambios=lista,
                                 accion=accion or ("Creación del evento" if evento in sesion_db.new else "Cambios en el programa")))
+
+
+@contextmanager
+def una_sola_entrada(sesion_db: Session, evento: Evento):
+    """Una acción sobre muchas filas (las acciones en bloque de la lista de inscripciones), cuyas reglas hacen
+    un flush por fila, queda en UNA entrada de la auditoría: primero el resumen que quien llama añade a la
+    lista que recibe (vacía: no se escribe nada), después el detalle de cada cambio. Si el bloque falla, no
+    se escribe nada (y quien llama deshace lo demás)."""
+    detalle: list = []
+    resumen: list = []
+    g.cambios_agrupados = detalle
+    try:
+        yield resumen
+        sesion_db.flush()  # lo último que quedó sin escribir también va a esta entrada
+    finally:
+        g.pop("cambios_agrupados", None)
+    if not resumen:
+        return
+    if len(detalle) > _MAX_CAMBIOS:
+        detalle = detalle[:_MAX_CAMBIOS] + [{"accion": "…", "objeto": f"y {len(detalle) - _MAX_CAMBIOS} cambios más"}]
+    sesion_db.add(Auditoria(evento_id=evento.id, usuario_id=_usuario_actual_id(), cambios=resumen + detalle,
+                            accion=g.get("accion_auditoria") or "Cambios en las inscripciones"))

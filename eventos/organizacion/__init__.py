@@ -15,3 +15,4 @@ def exigir_sesion():
 
 from . import eventos, sesiones, mesas, guias, materiales, equipo, inscripciones, asistencia, credenciales, sintesis, \
     comunicaciones, encuesta, encuesta_resultados  # noqa: E402,F401  (registran rutas)
+from . import inscripciones_en_bloque  # noqa: E402,F401  (acciones en bloque de la lista de inscripciones)

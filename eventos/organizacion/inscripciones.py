@@ -24,7 +24,7 @@ from .. import correo as bandeja
 from ..datos_personales import servicios as privacidad
 from ..exportar import TIPO_CSV, TIPO_XLSX, csv_bytes, xlsx_bytes
 from ..extensiones import db
-from ..inscripciones import avisos, servicios
+from ..inscripciones import avisos, masivas, servicios
 from ..inscripciones.formularios import (FormularioInscripcionBase, clase_de_formulario, datos_de_formulario,
                                          opciones_de_pais)
 from ..modelos import (ESTADOS_INSCRIPCION, MODALIDADES_PARTICIPACION, TIPOS_PREGUNTA, Auditoria, CorreoSaliente,
@@ -213,6 +213,7 @@ def _lista(evento, ajustes=None, codigo=200):
         paises_usados=sorted(paises_usados, key=orden_de_pais(g.idioma)),
         instituciones=instituciones, correos_por_estado=correos_por_estado, estados=ESTADOS_INSCRIPCION,
         modalidades=MODALIDADES_PARTICIPACION, ajustes=ajustes, estado_inscripcion=evento.estado_inscripcion(),
+        operaciones=masivas.OPERACIONES,
         volver=url_for("organizacion.inscripciones", slug=evento.slug, **filtro.argumentos(),
                        **({"pagina": pagina} if pagina > 1 else {}))), codigo)
 
