@@ -234,6 +234,20 @@
     if (navigator.vibrate) navigator.vibrate(vista.clase === "aceptado" ? 80 : [80, 60, 80]);
   }
 
+  // Una lectura o una búsqueda nueva: el verde o el rojo anterior se borra ya, antes de que llegue la
+  // respuesta (nadie debe tomar el resultado de la persona anterior por el de esta).
+  function borrarResultado(titulo) {
+    const caja = elementos.resultado;
+    caja.className = "resultado resultado-espera";
+    caja.replaceChildren(nodo("p", "resultado-titulo", titulo));
+  }
+
+  // El resultado a la vista sin mover nada si ya lo está (en un teléfono, tras bajar a la lista de la búsqueda).
+  function resultadoALaVista() {
+    const caja = elementos.resultado.getBoundingClientRect();
+    if (caja.top < 0 || caja.bottom > window.innerHeight) elementos.resultado.scrollIntoView({ block: "nearest" });
+  }
+
   function anotar(item, vista, estado) {
     let linea = Array.from(elementos.historial.children).find((li) => li.dataset.id === item.id_cliente);
     if (!linea) {
@@ -397,12 +411,15 @@
   async function leerCodigo(texto) {
     texto = (texto || "").trim();
     if (!texto) return;
+    borrarResultado(t("comprobando"));
     const item = nuevaLectura({ codigo: texto });
     item.resumen = await resumenDe(texto);
     await procesar(item);
   }
 
   async function acreditarAMano(persona) {
+    borrarResultado(t("comprobando"));
+    resultadoALaVista();
     const item = nuevaLectura({ inscripcion_id: persona.id });
     Object.assign(item, { nombre: persona.nombre, institucion: persona.institucion, mesa: persona.mesa });
     await procesar(item);
@@ -623,6 +640,7 @@
   });
   elementos.formBuscar.addEventListener("submit", (e) => {
     e.preventDefault();
+    borrarResultado(t("listo"));
     buscar(elementos.buscar.value.trim());
   });
   elementos.botonEnviar.addEventListener("click", () => sincronizar());
