@@ -231,6 +231,7 @@
     (vista.detalles || []).forEach((detalle) => partes.push(nodo("p", "resultado-detalle", detalle)));
     if (vista.provisional) partes.push(nodo("p", "resultado-aviso-provisional", vista.aviso || t("provisional")));
     caja.replaceChildren.apply(caja, partes);
+    if (flujo) verImagenYResultado();  // un resultado más alto empuja la imagen de la cámara hacia abajo
     if (navigator.vibrate) navigator.vibrate(vista.clase === "aceptado" ? 80 : [80, 60, 80]);
   }
 
@@ -499,7 +500,17 @@
     elementos.botonCamara.textContent = t("detenerCamara");
     elementos.botonCamara.disabled = false;
     elementos.estadoCamara.textContent = t("camaraActiva");
+    verImagenYResultado();
     explorar();
+  }
+
+  // En un teléfono la imagen de la cámara queda debajo del resultado: se sube la página lo justo para verla,
+  // sin que el resultado salga por arriba (el resultado y la imagen, juntos a la vista).
+  function verImagenYResultado() {
+    const sobra = elementos.visor.getBoundingClientRect().bottom - window.innerHeight + 8;
+    const margen = elementos.resultado.getBoundingClientRect().top - 8;
+    const desplazar = Math.min(sobra, margen);
+    if (desplazar > 0) window.scrollBy(0, desplazar);
   }
 
   function detenerCamara() {

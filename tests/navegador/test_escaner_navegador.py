@@ -503,3 +503,25 @@ def test_telefono_el_resultado_se_ve_sin_desplazar_y_una_lectura_nueva_borra_el_
     caja = resultado(pagina).bounding_box()
     assert caja["y"] >= 0 and caja["y"] + caja["height"] <= 740, caja
     assert pagina.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_telefono_con_la_camara_se_ven_la_imagen_y_el_resultado_juntos(chromium_con_camara, servidor, artefactos,
+                                                                      puerta):
+    """Al activar la cámara en un teléfono, la página sube lo justo: la imagen y el resultado (verde, con el
+    nombre) se ven a la vez en la pantalla de 740 px, sin que la persona tenga que desplazarla."""
+    contexto = chromium_con_camara.new_context(base_url=servidor, locale="es-ES", timezone_id=ZONA_NAVEGADOR,
+                                               permissions=["camera"], viewport={"width": 360, "height": 740},
+                                               is_mobile=True, has_touch=True, service_workers="block")
+    contexto.set_default_timeout(15_000)
+    pagina = contexto.new_page()
+    entrar(pagina, puerta["correo"], f"/acreditacion/{puerta['slug']}/")
+    esperar_lista(pagina, 4)
+    pagina.get_by_role("button", name="Activar la cámara").click()
+    expect(resultado(pagina)).to_contain_text("Acreditación correcta", timeout=10_000)
+    expect(resultado(pagina)).to_contain_text(puerta["nombres"]["ana"])
+    for nombre, caja in (("resultado", resultado(pagina).bounding_box()),
+                         ("imagen de la cámara", pagina.get_by_label("Imagen de la cámara").bounding_box())):
+        assert caja["y"] >= 0 and caja["y"] + caja["height"] <= 740, f"{nombre}: {caja}"
+    assert pagina.evaluate("document.documentElement.scrollWidth") <= 360
+    pagina.screenshot(path=str(artefactos / "escaner-telefono-camara.png"))
+    contexto.close()
