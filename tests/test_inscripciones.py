@@ -86,7 +86,8 @@ def test_inscripcion_completa_correo_qr_pagina_personal_y_baja(app, eventos_prue
     html_pagina = sin_espacios(pagina)
     assert "Confirmada" in html_pagina and "Ayuntamiento de Prueba" in html_pagina
     assert 'alt="Código QR de acreditación de Ana Pruebas"' in html_pagina  # (enlaces: test_pagina_personal_enlaza_…)
-    assert madrid in html_pagina and "10:00–11:00" in html_pagina
+    texto_pagina = re.sub(r"<[^>]+>", "", html_pagina)  # lo que se lee (las horas van en <time>)
+    assert madrid in texto_pagina and "10:00–11:00" in texto_pagina
 
     png = cliente.get(f"/inscripcion/{token}/qr.png")
     assert png.status_code == 200 and png.content_type == "image/png"

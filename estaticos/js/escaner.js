@@ -236,7 +236,22 @@
     (vista.detalles || []).forEach((detalle) => partes.push(nodo("p", "resultado-detalle", detalle)));
     if (vista.provisional) partes.push(nodo("p", "resultado-aviso-provisional", vista.aviso || t("provisional")));
     caja.replaceChildren.apply(caja, partes);
+    if (flujo) verImagenYResultado();  // un resultado más alto empuja la imagen de la cámara hacia abajo
     if (navigator.vibrate) navigator.vibrate(vista.clase === "aceptado" ? 80 : [80, 60, 80]);
+  }
+
+  // Una lectura o una búsqueda nueva: el verde o el rojo anterior se borra ya, antes de que llegue la
+  // respuesta (nadie debe tomar el resultado de la persona anterior por el de esta).
+  function borrarResultado(titulo) {
+    const caja = elementos.resultado;
+    caja.className = "resultado resultado-espera";
+    caja.replaceChildren(nodo("p", "resultado-titulo", titulo));
+  }
+
+  // El resultado a la vista sin mover nada si ya lo está (en un teléfono, tras bajar a la lista de la búsqueda).
+  function resultadoALaVista() {
+    const caja = elementos.resultado.getBoundingClientRect();
+    if (caja.top < 0 || caja.bottom > window.innerHeight) elementos.resultado.scrollIntoView({ block: "nearest" });
   }
 
   function anotar(item, vista, estado) {
@@ -402,12 +417,15 @@
   async function leerCodigo(texto) {
     texto = (texto || "").trim();
     if (!texto) return;
+    borrarResultado(t("comprobando"));
     const item = nuevaLectura({ codigo: texto });
     item.resumen = await resumenDe(texto);
     await procesar(item);
   }
 
   async function acreditarAMano(persona) {
+    borrarResultado(t("comprobando"));
+    resultadoALaVista();
     const item = nuevaLectura({ inscripcion_id: persona.id });
     Object.assign(item, { nombre: persona.nombre, institucion: persona.institucion, mesa: persona.mesa });
     await procesar(item);
@@ -487,7 +505,17 @@
     elementos.botonCamara.textContent = t("detenerCamara");
     elementos.botonCamara.disabled = false;
     elementos.estadoCamara.textContent = t("camaraActiva");
+    verImagenYResultado();
     explorar();
+  }
+
+  // En un teléfono la imagen de la cámara queda debajo del resultado: se sube la página lo justo para verla,
+  // sin que el resultado salga por arriba (el resultado y la imagen, juntos a la vista).
+  function verImagenYResultado() {
+    const sobra = elementos.visor.getBoundingClientRect().bottom - window.innerHeight + 8;
+    const margen = elementos.resultado.getBoundingClientRect().top - 8;
+    const desplazar = Math.min(sobra, margen);
+    if (desplazar > 0) window.scrollBy(0, desplazar);
   }
 
   function detenerCamara() {
@@ -628,6 +656,7 @@
   });
   elementos.formBuscar.addEventListener("submit", (e) => {
     e.preventDefault();
+    borrarResultado(t("listo"));
     buscar(elementos.buscar.value.trim());
   });
   elementos.botonEnviar.addEventListener("click", () => sincronizar());

@@ -1,5 +1,5 @@
 // Espacio de moderación de una mesa. Cada respuesta se guarda sola por la API (PUT) ~1,5 s después de
-// dejar de escribir y al salir de un campo, con su estado a la vista («Guardando…», «Guardado 10:42»,
+// dejar de escribir y al salir de un campo, con su estado a la vista («Guardando…», «Guardado 10:42 (hora del evento)»,
 // «Sin conexión: se guardará al volver», «Conflicto»). Cada guardado dice sobre qué versión se escribió
 // y guarda la versión nueva que devuelve el servidor; si otra persona guardó antes (409), se muestran
 // los dos textos y un cuadro para fusionarlos, que se guarda sobre la versión vigente.
@@ -37,10 +37,43 @@
     return texto;
   }
 
-  // La hora de reloj del ISO 8601 del servidor (ya viene con el desfase de la zona del evento).
+  // Horas de reloj con Intl.DateTimeFormat en el idioma de la página: en la zona del evento (la de la
+  // página, data-zona) y en la del navegador de quien mira.
+  var zonaEvento = raiz.getAttribute("data-zona");
+  var idioma = document.documentElement.lang || undefined;
+
+  function formato(zona, conFecha) {
+    var opciones = {hour: "2-digit", minute: "2-digit", hourCycle: "h23"};
+    if (conFecha) { opciones.year = "numeric"; opciones.month = "2-digit"; opciones.day = "2-digit"; }
+    if (zona) opciones.timeZone = zona;
+    try { return new Intl.DateTimeFormat(idioma, opciones); } catch (e) { return null; }
+  }
+  var horaEvento = formato(zonaEvento, false);
+  var horaNavegador = formato(undefined, false);
+  var fechaEvento = formato(zonaEvento, true);
+  var fechaNavegador = formato(undefined, true);
+
+  function instante(iso) {
+    var fecha = new Date(iso || "");
+    return isNaN(fecha.getTime()) ? null : fecha;
+  }
+
+  // La hora de reloj, en la zona del evento, de un ISO 8601 del servidor (que ya trae el desfase de esa zona).
   function hora(iso) {
+    var fecha = instante(iso);
+    if (fecha && horaEvento) return horaEvento.format(fecha);
     var m = /T(\d{2}:\d{2})/.exec(iso || "");
     return m ? m[1] : "";
+  }
+
+  // «Guardado 20:42 (hora del evento)» y, si el reloj de quien mira marca otra cosa, «· 21:42 tu hora».
+  function textoGuardado(iso) {
+    var texto = t("guardado", {hora: hora(iso)});
+    var fecha = instante(iso);
+    if (fecha && fechaEvento && fechaNavegador && fechaEvento.format(fecha) !== fechaNavegador.format(fecha)) {
+      texto += " " + t("tu-hora", {hora: horaNavegador.format(fecha)});
+    }
+    return texto;
   }
 
   function fechaHora(iso) {
@@ -173,7 +206,7 @@
   function aceptado(p, respuesta, enviada) {
     p.version.value = respuesta.version;
     p.guardada = enviada;
-    ponerEstado(p, "guardado", t("guardado", {hora: hora(respuesta.actualizada_en)}));
+    ponerEstado(p, "guardado", textoGuardado(respuesta.actualizada_en));
     ponerAutor(p, respuesta);
     p.previaVieja = true;
     if (p.previa.open) cargarVistaPrevia(p);
@@ -315,6 +348,12 @@
     };
     p.guardada = firma(contenido(p));
     preguntas.push(p);
+    // Lo guardado antes de abrir la página: la hora de quien mira se añade sin anunciarla (aún no cambió nada).
+    if (p.estado.hasAttribute("data-guardado-en")) {
+      p.estado.removeAttribute("role");
+      p.estado.textContent = textoGuardado(p.estado.getAttribute("data-guardado-en"));
+      p.estado.setAttribute("role", "status");
+    }
 
     form.addEventListener("input", function (e) {
       if (e.target.hasAttribute("data-campo")) programar(p);

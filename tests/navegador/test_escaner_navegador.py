@@ -422,3 +422,106 @@ def test_fuera_de_las_fechas_el_escaner_lo_dice_tambien_sin_red(app, nuevo_conte
     expect(resultado(pagina)).to_contain_text("Fuera de las fechas de acreditación")
     expect(resultado(pagina)).to_have_class(re.compile(r"\bresultado-rechazado\b"))
     assert asistencias(app, puerta["ids"]["ana"]) == []
+
+
+# --- Donde se mira: el resultado junto a la lectura, y una lectura nueva borra el anterior -----------
+CAJA_RESULTADO = """() => {
+  const caja = document.getElementById('resultado').getBoundingClientRect();
+  return {arriba: caja.top, abajo: caja.bottom, izquierda: caja.left, derecha: caja.right,
+          desplazado: window.scrollY, clase: document.getElementById('resultado').className,
+          texto: document.getElementById('resultado').innerText};
+}"""
+
+
+def _a_la_vista(pagina, alto=740, ancho=360):
+    """El resultado entero dentro de la pantalla del teléfono, sin haber desplazado la página."""
+    caja = pagina.evaluate(CAJA_RESULTADO)
+    assert caja["desplazado"] == 0, f"la página se desplazó {caja['desplazado']} px"
+    assert 0 <= caja["arriba"] and caja["abajo"] <= alto, f"el resultado no se ve entero: {caja}"
+    assert 0 <= caja["izquierda"] and caja["derecha"] <= ancho, caja
+    return caja
+
+
+def test_telefono_el_resultado_se_ve_sin_desplazar_y_una_lectura_nueva_borra_el_anterior(app, nuevo_contexto, artefactos,
+                                                                                      puerta):
+    contexto = nuevo_contexto(locale="es-ES", timezone_id=ZONA_NAVEGADOR, viewport={"width": 360, "height": 740},
+                              is_mobile=True, has_touch=True, device_scale_factor=2, service_workers="block")
+    pagina = contexto.new_page()
+    entrar(pagina, puerta["correo"], f"/acreditacion/{puerta['slug']}/")
+    esperar_lista(pagina, 4)
+    expect(resultado(pagina)).to_have_attribute("aria-live", "polite")
+    # Lo que se usa para leer está arriba: sin desplazar se ven la cámara, el código, la búsqueda y el resultado.
+    for control in (pagina.get_by_role("button", name="Activar la cámara"),
+                    pagina.get_by_label("Código de la credencial", exact=True),
+                    pagina.get_by_label("Nombre, correo o institución")):
+        caja = control.bounding_box()
+        assert caja["y"] >= 0 and caja["y"] + caja["height"] <= 740, caja
+    _a_la_vista(pagina)
+
+    # Un código escrito: verde, a la vista sin desplazar.
+    escribir_codigo(pagina, puerta["codigos"]["dario"])
+    expect(resultado(pagina)).to_contain_text("Acreditación correcta")
+    expect(resultado(pagina)).to_contain_text(puerta["nombres"]["dario"])
+    _a_la_vista(pagina)
+    pagina.screenshot(path=str(artefactos / "escaner-telefono-resultado.png"))
+
+    # Otro código, con el servidor sin responder todavía: el verde anterior desaparece en cuanto se pulsa
+    # Intro (no al llegar la respuesta): la comprobación es inmediata, sin reintentos.
+    retenidas = []
+    pagina.route("**/api/v1/eventos/*/acreditacion", lambda ruta: retenidas.append(ruta))
+    with pagina.expect_request("**/api/v1/eventos/*/acreditacion"):
+        escribir_codigo(pagina, puerta["codigos"]["carla"])
+        caja = _a_la_vista(pagina)
+        assert "resultado-aceptado" not in caja["clase"] and "resultado-espera" in caja["clase"], caja
+        assert puerta["nombres"]["dario"] not in caja["texto"] and "Acreditación correcta" not in caja["texto"], caja
+        assert caja["texto"].strip() == "Comprobando…", caja
+    for _ in range(200):  # el manejador de la ruta corre un poco después del evento «request»
+        if retenidas:
+            break
+        pagina.wait_for_timeout(50)
+    assert len(retenidas) == 1
+    retenidas[0].continue_()
+    expect(resultado(pagina)).to_contain_text(puerta["nombres"]["carla"])
+    expect(resultado(pagina)).to_contain_text("Acreditación correcta")
+    expect(resultado(pagina)).not_to_contain_text("PROVISIONAL")
+    pagina.unroute("**/api/v1/eventos/*/acreditacion")
+
+    # Un rechazo en rojo, y después una búsqueda por nombre: el rojo se borra al buscar.
+    escribir_codigo(pagina, puerta["codigos"]["cancelada"])
+    expect(resultado(pagina)).to_have_class(re.compile(r"\bresultado-rechazado\b"))
+    _a_la_vista(pagina)
+    buscador = pagina.get_by_role("search")
+    buscador.get_by_label("Nombre, correo o institución").fill("Teclado Prueba")
+    buscador.get_by_role("button", name="Buscar").click()
+    caja = pagina.evaluate(CAJA_RESULTADO)
+    assert "resultado-rechazado" not in caja["clase"] and "Inscripción cancelada" not in caja["texto"], caja
+    expect(pagina.get_by_role("status", name="Resultado de la búsqueda")).to_have_text("Personas encontradas: 1")
+    # Acreditar desde la lista de la búsqueda: el resultado, otra vez a la vista.
+    pagina.get_by_role("button", name=f"Acreditar a {puerta['nombres']['dario']}").click()
+    expect(resultado(pagina)).to_contain_text("Ya estaba acreditado")
+    expect(resultado(pagina)).to_contain_text(puerta["nombres"]["dario"])
+    caja = resultado(pagina).bounding_box()
+    assert caja["y"] >= 0 and caja["y"] + caja["height"] <= 740, caja
+    assert pagina.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_telefono_con_la_camara_se_ven_la_imagen_y_el_resultado_juntos(chromium_con_camara, servidor, artefactos,
+                                                                      puerta):
+    """Al activar la cámara en un teléfono, la página sube lo justo: la imagen y el resultado (verde, con el
+    nombre) se ven a la vez en la pantalla de 740 px, sin que la persona tenga que desplazarla."""
+    contexto = chromium_con_camara.new_context(base_url=servidor, locale="es-ES", timezone_id=ZONA_NAVEGADOR,
+                                               permissions=["camera"], viewport={"width": 360, "height": 740},
+                                               is_mobile=True, has_touch=True, service_workers="block")
+    contexto.set_default_timeout(15_000)
+    pagina = contexto.new_page()
+    entrar(pagina, puerta["correo"], f"/acreditacion/{puerta['slug']}/")
+    esperar_lista(pagina, 4)
+    pagina.get_by_role("button", name="Activar la cámara").click()
+    expect(resultado(pagina)).to_contain_text("Acreditación correcta", timeout=10_000)
+    expect(resultado(pagina)).to_contain_text(puerta["nombres"]["ana"])
+    for nombre, caja in (("resultado", resultado(pagina).bounding_box()),
+                         ("imagen de la cámara", pagina.get_by_label("Imagen de la cámara").bounding_box())):
+        assert caja["y"] >= 0 and caja["y"] + caja["height"] <= 740, f"{nombre}: {caja}"
+    assert pagina.evaluate("document.documentElement.scrollWidth") <= 360
+    pagina.screenshot(path=str(artefactos / "escaner-telefono-camara.png"))
+    contexto.close()

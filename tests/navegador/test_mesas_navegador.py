@@ -18,7 +18,8 @@ from test_mesas_espacio import espacio  # noqa: F401  (fixture: Jornadas copiada
 
 pytestmark = pytest.mark.navegador
 
-GUARDADO = re.compile(r"^Guardado \d\d:\d\d$")
+# «Guardado 20:42 (hora del evento)», y «· 21:42 tu hora» si el navegador está en otra zona.
+GUARDADO = re.compile(r"^Guardado \d\d:\d\d \(hora del evento\)( · \d\d:\d\d tu hora)?$")
 TELEFONO = {"width": 360, "height": 740}
 
 
@@ -54,7 +55,9 @@ def test_responder_dos_preguntas_cambiar_de_ronda_y_encontrarlo_al_volver(app, n
         zona = db.session.get(Evento, espacio["evento_id"]).zona_horaria
         assert guardada.texto == "Sí, siguen siendo relevantes."
         assert guardada.puntos_clave == ["Intercambio entre pares", "Agenda común"] and guardada.intervenciones == 6
-        assert segunda.locator("[data-estado]").inner_text() == f"Guardado {a_local(guardada.actualizada_en, zona):%H:%M}"
+        assert segunda.locator("[data-estado]").inner_text() == (
+            f"Guardado {a_local(guardada.actualizada_en, zona):%H:%M} (hora del evento)"
+            f" · {a_local(guardada.actualizada_en, 'Europe/Madrid'):%H:%M} tu hora")
 
     # A la ronda 2 solo con el teclado.
     enlace = pagina.get_by_role("navigation", name="Rondas de preguntas").get_by_role(
@@ -169,3 +172,52 @@ def test_dos_personas_en_la_misma_respuesta_ven_el_conflicto_y_fusionan(app, nue
     expect(versiones.first).to_contain_text(espacio["correos"]["organizador"].split("@")[0])  # su nombre
     expect(versiones.last).to_contain_text(espacio["correos"]["moderador"].split("@")[0])
     comprobar_axe(pagina, ruta_axe)
+
+
+# --- La hora del guardado: la del evento, y la de quien mira si su zona es otra ---------------------------
+def _zona_del_evento(app, espacio):  # noqa: F811
+    with app.app_context():
+        return db.session.get(Evento, espacio["evento_id"]).zona_horaria
+
+
+def test_guardado_con_la_hora_del_evento_y_la_del_navegador_si_es_otra(app, nuevo_contexto, espacio):  # noqa: F811
+    """Un navegador en Tokio: «Guardado 20:42 (hora del evento) · 11:42 tu hora», con las dos horas bien;
+    y lo mismo al volver a abrir la página (lo guardado antes se muestra igual)."""
+    zona_evento, zona_navegador = _zona_del_evento(app, espacio), "Asia/Tokyo"
+    assert zona_evento != zona_navegador
+    pregunta = espacio["rondas"][0][1][4]
+    contexto = nuevo_contexto(locale="es-ES", timezone_id=zona_navegador, viewport=TELEFONO)
+    pagina, errores = entrar(contexto, espacio["correos"]["moderador"])
+    pagina.goto(f"/mesas/{espacio['mesa_id']}/")
+    bloque = pagina.locator(f"#pregunta-{pregunta}")
+    _escribir(bloque.get_by_label("Respuesta del grupo"), "Desde otra zona.")
+    pagina.keyboard.press("Tab")
+    expect(bloque.locator("[data-estado]")).to_have_text(re.compile("tu hora$"))
+    with app.app_context():
+        guardada = servicios.actual(espacio["mesa_id"], pregunta).actualizada_en
+    esperado = (f"Guardado {a_local(guardada, zona_evento):%H:%M} (hora del evento)"
+                f" · {a_local(guardada, zona_navegador):%H:%M} tu hora")
+    assert a_local(guardada, zona_evento).strftime("%H:%M") != a_local(guardada, zona_navegador).strftime("%H:%M")
+    expect(bloque.locator("[data-estado]")).to_have_text(esperado)
+    pagina.reload()
+    expect(pagina.locator(f"#pregunta-{pregunta} [data-estado]")).to_have_text(esperado)
+    assert not errores, errores
+
+
+def test_guardado_con_una_sola_hora_si_el_navegador_esta_en_la_zona_del_evento(app, nuevo_contexto, espacio):  # noqa: F811
+    zona_evento = _zona_del_evento(app, espacio)
+    pregunta = espacio["rondas"][0][1][5]
+    contexto = nuevo_contexto(locale="es-ES", timezone_id=zona_evento, viewport=TELEFONO)
+    pagina, errores = entrar(contexto, espacio["correos"]["moderador"])
+    pagina.goto(f"/mesas/{espacio['mesa_id']}/")
+    bloque = pagina.locator(f"#pregunta-{pregunta}")
+    _escribir(bloque.get_by_label("Respuesta del grupo"), "Desde la zona del evento.")
+    pagina.keyboard.press("Tab")
+    expect(bloque.locator("[data-estado]")).to_have_text(GUARDADO)
+    with app.app_context():
+        guardada = servicios.actual(espacio["mesa_id"], pregunta).actualizada_en
+    expect(bloque.locator("[data-estado]")).to_have_text(f"Guardado {a_local(guardada, zona_evento):%H:%M} (hora del evento)")
+    pagina.reload()
+    expect(pagina.locator(f"#pregunta-{pregunta} [data-estado]")).to_have_text(
+        f"Guardado {a_local(guardada, zona_evento):%H:%M} (hora del evento)")
+    assert not errores, errores
