@@ -66,12 +66,12 @@
     return m ? m[1] : "";
   }
 
-  // «Guardado 20:42 (hora del evento)» y, si el reloj de quien mira marca otra cosa, «· 21:42 tu hora».
+  // «Guardado 20:42 (hora del evento)» y, si el reloj de quien mira marca otra cosa, «· 21:42 su hora».
   function textoGuardado(iso) {
     var texto = t("guardado", {hora: hora(iso)});
     var fecha = instante(iso);
     if (fecha && fechaEvento && fechaNavegador && fechaEvento.format(fecha) !== fechaNavegador.format(fecha)) {
-      texto += " " + t("tu-hora", {hora: horaNavegador.format(fecha)});
+      texto += " " + t("su-hora", {hora: horaNavegador.format(fecha)});
     }
     return texto;
   }

@@ -18,8 +18,8 @@ from test_mesas_espacio import espacio  # noqa: F401  (fixture: Jornadas copiada
 
 pytestmark = pytest.mark.navegador
 
-# «Guardado 20:42 (hora del evento)», y «· 21:42 tu hora» si el navegador está en otra zona.
-GUARDADO = re.compile(r"^Guardado \d\d:\d\d \(hora del evento\)( · \d\d:\d\d tu hora)?$")
+# «Guardado 20:42 (hora del evento)», y «· 21:42 su hora» si el navegador está en otra zona.
+GUARDADO = re.compile(r"^Guardado \d\d:\d\d \(hora del evento\)( · \d\d:\d\d su hora)?$")
 TELEFONO = {"width": 360, "height": 740}
 
 
@@ -57,7 +57,7 @@ def test_responder_dos_preguntas_cambiar_de_ronda_y_encontrarlo_al_volver(app, n
         assert guardada.puntos_clave == ["Intercambio entre pares", "Agenda común"] and guardada.intervenciones == 6
         assert segunda.locator("[data-estado]").inner_text() == (
             f"Guardado {a_local(guardada.actualizada_en, zona):%H:%M} (hora del evento)"
-            f" · {a_local(guardada.actualizada_en, 'Europe/Madrid'):%H:%M} tu hora")
+            f" · {a_local(guardada.actualizada_en, 'Europe/Madrid'):%H:%M} su hora")
 
     # A la ronda 2 solo con el teclado.
     enlace = pagina.get_by_role("navigation", name="Rondas de preguntas").get_by_role(
@@ -181,7 +181,7 @@ def _zona_del_evento(app, espacio):  # noqa: F811
 
 
 def test_guardado_con_la_hora_del_evento_y_la_del_navegador_si_es_otra(app, nuevo_contexto, espacio):  # noqa: F811
-    """Un navegador en Tokio: «Guardado 20:42 (hora del evento) · 11:42 tu hora», con las dos horas bien;
+    """Un navegador en Tokio: «Guardado 20:42 (hora del evento) · 11:42 su hora», con las dos horas bien;
     y lo mismo al volver a abrir la página (lo guardado antes se muestra igual)."""
     zona_evento, zona_navegador = _zona_del_evento(app, espacio), "Asia/Tokyo"
     assert zona_evento != zona_navegador
@@ -192,11 +192,11 @@ def test_guardado_con_la_hora_del_evento_y_la_del_navegador_si_es_otra(app, nuev
     bloque = pagina.locator(f"#pregunta-{pregunta}")
     _escribir(bloque.get_by_label("Respuesta del grupo"), "Desde otra zona.")
     pagina.keyboard.press("Tab")
-    expect(bloque.locator("[data-estado]")).to_have_text(re.compile("tu hora$"))
+    expect(bloque.locator("[data-estado]")).to_have_text(re.compile("su hora$"))
     with app.app_context():
         guardada = servicios.actual(espacio["mesa_id"], pregunta).actualizada_en
     esperado = (f"Guardado {a_local(guardada, zona_evento):%H:%M} (hora del evento)"
-                f" · {a_local(guardada, zona_navegador):%H:%M} tu hora")
+                f" · {a_local(guardada, zona_navegador):%H:%M} su hora")
     assert a_local(guardada, zona_evento).strftime("%H:%M") != a_local(guardada, zona_navegador).strftime("%H:%M")
     expect(bloque.locator("[data-estado]")).to_have_text(esperado)
     pagina.reload()
