@@ -20,7 +20,7 @@ from ..paises import nombres as nombres_de_paises
 from ..modelos import Inscripcion, Mesa
 from ..zonas import a_local, ahora, iso, nombre_lugar, reloj_local
 from . import bp
-from .inscripciones import _descarga, _privado
+from .inscripciones import descarga, privado
 from ..permisos import puede_acreditar, puede_gestionar, vista_de_evento
 
 ORIGENES = {"qr": _l("Código QR"), "manual": _l("A mano (búsqueda por nombre)"), "en_linea": _l("En línea")}
@@ -85,14 +85,14 @@ def datos_asistencia(evento) -> dict:
 @bp.get("/eventos/<slug>/asistencia")
 @vista_de_evento(permiso=puede_acreditar)
 def asistencia(evento):
-    return _privado(render_template("organizacion/asistencia.html", evento=evento, datos=datos_asistencia(evento),
+    return privado(render_template("organizacion/asistencia.html", evento=evento, datos=datos_asistencia(evento),
                                     gestiona=puede_gestionar(current_user, evento)))
 
 
 @bp.get("/eventos/<slug>/asistencia.json")
 @vista_de_evento(permiso=puede_acreditar)
 def asistencia_json(evento):
-    return _privado(jsonify(datos_asistencia(evento)))
+    return privado(jsonify(datos_asistencia(evento)))
 
 
 # --- Exportar ------------------------------------------------------------------------------------
@@ -149,12 +149,12 @@ def _exportacion(evento):
 @vista_de_evento(permiso=puede_acreditar)
 def exportar_asistencia_csv(evento):
     encabezados, filas, nombre = _exportacion(evento)
-    return _descarga(csv_bytes(encabezados, filas), TIPO_CSV, f"{nombre}.csv")
+    return descarga(csv_bytes(encabezados, filas), TIPO_CSV, f"{nombre}.csv")
 
 
 @bp.get("/eventos/<slug>/asistencia.xlsx")
 @vista_de_evento(permiso=puede_acreditar)
 def exportar_asistencia_xlsx(evento):
     encabezados, filas, nombre = _exportacion(evento)
-    return _descarga(xlsx_bytes(encabezados, filas, hoja=_("Asistencia")), TIPO_XLSX, f"{nombre}.xlsx")
+    return descarga(xlsx_bytes(encabezados, filas, hoja=_("Asistencia")), TIPO_XLSX, f"{nombre}.xlsx")
 

@@ -29,7 +29,7 @@ from ..zonas import ahora
 from . import bp
 from .formularios import (IDIOMAS_MENSAJE, FormularioAnuncio, FormularioAvisoCambios,
                           FormularioRecordatorio)
-from .inscripciones import _privado
+from .inscripciones import privado
 
 ACCIONES_ANUNCIO = ("vista_previa", "prueba", "enviar")
 ACCIONES_RECORDATORIO = ("vista_previa", "guardar")
@@ -95,7 +95,7 @@ def _pagina(evento, aviso, codigo=200):
         select(Recordatorio).where(Recordatorio.evento_id == evento.id)
         .order_by(Recordatorio.minutos_antes.desc(), Recordatorio.id)).scalars().all()
     cambios = servicios.cambios_pendientes(evento)
-    return _privado(render_template(
+    return privado(render_template(
         "organizacion/comunicaciones.html", evento=evento, cifras=servicios.resultados(evento),
         historial=[(a, _asunto(a), _etiqueta_segmento(a, mesas)) for a in anuncios],
         recordatorios=[(r, etiqueta_antelacion(r.minutos_antes), servicios.proximos_envios(r) if r.activo else [])
@@ -220,7 +220,7 @@ def _pantalla_anuncio(evento, tipo: str, formulario, vista: VistaPrevia | None =
         marcadores=servicios.MARCADORES, explicaciones=EXPLICACION_MARCADORES, leyendas=LEYENDAS_VERSION,
         destino=url_for("organizacion.mensaje_despues" if tipo == "despues" else "organizacion.nuevo_anuncio",
                         slug=evento.slug))
-    return _con_vista_previa(_privado(pagina, codigo), vista)
+    return _con_vista_previa(privado(pagina, codigo), vista)
 
 
 def _leer_anuncio(evento, tipo: str, formulario) -> Anuncio | None:
@@ -382,7 +382,7 @@ def _pantalla_recordatorio(evento, recordatorio, formulario, vista: VistaPrevia 
         explicaciones=EXPLICACION_MARCADORES, leyendas=LEYENDAS_VERSION,
         destino=url_for("organizacion.recordatorio", slug=evento.slug, recordatorio_id=recordatorio.id)
         if recordatorio else url_for("organizacion.nuevo_recordatorio", slug=evento.slug))
-    return _con_vista_previa(_privado(pagina, codigo), vista)
+    return _con_vista_previa(privado(pagina, codigo), vista)
 
 
 def _editor_recordatorio(evento, recordatorio: Recordatorio | None):

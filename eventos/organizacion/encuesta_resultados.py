@@ -28,7 +28,7 @@ from ..modelos.encuestas import CON_OPCIONES, PUBLICOS_ENCUESTA, Encuesta, Respu
 from ..permisos import vista_de_evento
 from ..zonas import rango_de_fechas
 from . import bp
-from .inscripciones import _descarga, _privado
+from .inscripciones import descarga, privado
 
 MODALIDADES = {"presencial": _l("Presencial"), "en_linea": _l("En línea"),
                "ambas": _l("Presencial y en línea")}
@@ -277,13 +277,13 @@ def _contexto(evento) -> dict:
 @bp.get("/eventos/<slug>/encuesta/resultados")
 @vista_de_evento()
 def encuesta_resultados(evento):
-    return _privado(render_template("organizacion/encuesta_resultados.html", **_contexto(evento)))
+    return privado(render_template("organizacion/encuesta_resultados.html", **_contexto(evento)))
 
 
 @bp.get("/eventos/<slug>/encuesta/resultados/informe")
 @vista_de_evento()
 def encuesta_resultados_informe(evento):
-    return _privado(render_template(
+    return privado(render_template(
         "organizacion/encuesta_resultados_informe.html", **_contexto(evento),
         rango_fechas=rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma)))
 
@@ -356,11 +356,11 @@ def _exportacion(evento):
 @vista_de_evento()
 def encuesta_respuestas_csv(evento):
     encabezados, filas, nombre = _exportacion(evento)
-    return _descarga(csv_bytes(encabezados, filas), TIPO_CSV, f"{nombre}.csv")
+    return descarga(csv_bytes(encabezados, filas), TIPO_CSV, f"{nombre}.csv")
 
 
 @bp.get("/eventos/<slug>/encuesta/respuestas.xlsx")
 @vista_de_evento()
 def encuesta_respuestas_xlsx(evento):
     encabezados, filas, nombre = _exportacion(evento)
-    return _descarga(xlsx_bytes(encabezados, filas, hoja=_("Encuesta")), TIPO_XLSX, f"{nombre}.xlsx")
+    return descarga(xlsx_bytes(encabezados, filas, hoja=_("Encuesta")), TIPO_XLSX, f"{nombre}.xlsx")

@@ -85,14 +85,14 @@ class FormularioPreguntaInscripcion(Formulario):
 
 # --- Utilidades ----------------------------------------------------------------------------------
 
-def _privado(respuesta, codigo: int = 200) -> Response:
+def privado(respuesta, codigo: int = 200) -> Response:
     """Datos personales: que ningún proxy ni el navegador los guarden."""
     respuesta = make_response(respuesta, codigo)
     respuesta.headers["Cache-Control"] = "private, no-store"
     return respuesta
 
 
-def _mesas(evento) -> dict[int, Mesa]:
+def mesas_por_id(evento) -> dict[int, Mesa]:
     """Las mesas del evento en una consulta (la lista nunca toca `inscripcion.mesa`, que sería una por fila)."""
     return {m.id: m for m in db.session.execute(
         select(Mesa).where(Mesa.evento_id == evento.id).order_by(Mesa.orden, Mesa.id)).scalars()}
@@ -134,7 +134,7 @@ class Filtro:
         return bool(self.argumentos())
 
 
-def _leer_filtro(mesas: dict) -> Filtro:
+def leer_filtro(mesas: dict) -> Filtro:
     """Los filtros de la URL; un valor que no existe es un error claro (400), no una lista vacía."""
     args = request.args
     filtro = Filtro(q=args.get("q", "").strip(), estado=args.get("estado", "").strip(),
@@ -155,7 +155,7 @@ def _leer_filtro(mesas: dict) -> Filtro:
     return filtro
 
 
-def _consulta(evento, filtro: Filtro):
+def consulta_filtrada(evento, filtro: Filtro):
     """Las inscripciones del evento que cumplen los filtros (sin orden ni límites).
 
     El texto se busca plegado (sin acentos ni mayúsculas) en las columnas ya plegadas de la inscripción,
@@ -185,10 +185,10 @@ def _pagina() -> int:
 # --- Lista ----------------------------------------------------------------------------------------
 
 def _lista(evento, ajustes=None, codigo=200):
-    mesas = _mesas(evento)
-    filtro = _leer_filtro(mesas)
+    mesas = mesas_por_id(evento)
+    filtro = leer_filtro(mesas)
     disponibilidad = servicios.disponibilidad(evento)
-    consulta = _consulta(evento, filtro)
+    consulta = consulta_filtrada(evento, filtro)
     total = db.session.scalar(select(func.count()).select_from(consulta.subquery()))
     paginas = max(1, -(-total // POR_PAGINA))
     pagina = min(_pagina(), paginas)
@@ -206,7 +206,7 @@ def _lista(evento, ajustes=None, codigo=200):
     nombres_pais = nombres_de_paises(g.idioma)
     if ajustes is None:
         ajustes = FormularioAjustesInscripcion(formdata=None, obj=evento)
-    return _privado(render_template(
+    return privado(render_template(
         "organizacion/inscripciones.html", evento=evento, mesas=mesas, filtro=filtro, disponibilidad=disponibilidad,
         borrado=privacidad.fecha_de_borrado(evento), maximo_retencion=RETENCION_MESES_POR_OMISION,
         canceladas=disponibilidad.canceladas, total=total, pagina=pagina, paginas=paginas, filas=filas, nombres_pais=nombres_pais,
@@ -244,7 +244,7 @@ def ajustes_inscripcion(evento):
 @bp.get("/eventos/<slug>/inscripciones/<int:inscripcion_id>")
 @vista_de_evento((Inscripcion, "inscripcion_id"))
 def inscripcion(evento, inscripcion):
-    mesas = _mesas(evento)
+    mesas = mesas_por_id(evento)
     preguntas = list(evento.preguntas_inscripcion)
     respuestas = [(p.texto, _respuesta_legible(p, inscripcion.respuestas.get(str(p.id)))) for p in preguntas]
     vigentes = {str(p.id) for p in preguntas}
@@ -253,7 +253,7 @@ def inscripcion(evento, inscripcion):
                 if clave not in vigentes]
     correos = db.session.execute(select(CorreoSaliente).where(CorreoSaliente.inscripcion_id == inscripcion.id)
                                  .order_by(CorreoSaliente.creado_en, CorreoSaliente.id)).scalars().all()
-    return _privado(render_template(
+    return privado(render_template(
         "organizacion/inscripcion.html", evento=evento, inscripcion=inscripcion, mesa=mesas.get(inscripcion.mesa_id),
         borrado=privacidad.fecha_de_borrado(evento),
         respuestas=respuestas, antiguas=antiguas, correos=correos,
@@ -270,7 +270,7 @@ def datos_de_inscripcion(evento, inscripcion):
                              cambios=[{"accion": "descargó", "objeto": f"Inscripción n.º {inscripcion.id}"}]))
     contenido = json.dumps(privacidad.datos_de(inscripcion), ensure_ascii=False, indent=2)
     db.session.commit()
-    respuesta = _privado(contenido)
+    respuesta = privado(contenido)
     respuesta.content_type = "application/json; charset=utf-8"
     respuesta.headers["Content-Disposition"] = f'attachment; filename="datos-inscripcion-{inscripcion.id}.json"'
     return respuesta
@@ -381,21 +381,21 @@ def nueva_inscripcion(evento):
                         correo=nueva.correo), "aviso")
             return redirect(url_for("organizacion.inscripcion", slug=evento.slug, inscripcion_id=nueva.id), 303)
     codigo = 400 if formulario.is_submitted() else 200
-    return _privado(render_template("organizacion/inscripcion_nueva.html", evento=evento, formulario=formulario,
+    return privado(render_template("organizacion/inscripcion_nueva.html", evento=evento, formulario=formulario,
                                     estado_inscripcion=evento.estado_inscripcion()), codigo)
 
 
 # --- Exportar ------------------------------------------------------------------------------------
 
 def _filas_exportacion(evento, filtro):
-    mesas = _mesas(evento)
+    mesas = mesas_por_id(evento)
     preguntas = list(evento.preguntas_inscripcion)
     nombres_pais = nombres_de_paises(g.idioma)
     yield ([_("Nombre"), _("Apellidos"), _("Correo"), _("Institución"), _("Cargo"), _("País (código)"), _("País"),
             _("Ciudad"), _("Modalidad"), _("Mesa"), _("Estado"),
             _("Fecha de inscripción (hora de %(lugar)s)", lugar=nombre_lugar(evento.zona_horaria, g.idioma))]
            + [p.texto for p in preguntas])
-    consulta = _consulta(evento, filtro).order_by(Inscripcion.creado_en, Inscripcion.id)
+    consulta = consulta_filtrada(evento, filtro).order_by(Inscripcion.creado_en, Inscripcion.id)
     for i in db.session.execute(consulta.execution_options(yield_per=500)).scalars():
         mesa = mesas.get(i.mesa_id)
         respuestas = i.respuestas or {}
@@ -405,24 +405,24 @@ def _filas_exportacion(evento, filtro):
                + [_respuesta_legible(p, respuestas.get(str(p.id))) for p in preguntas])
 
 
-def _descarga(contenido: bytes, tipo: str, nombre: str) -> Response:
+def descarga(contenido: bytes, tipo: str, nombre: str) -> Response:
     respuesta = Response(contenido, content_type=tipo,
                          headers={"Content-Disposition": f'attachment; filename="{nombre}"'})
-    return _privado(respuesta)
+    return privado(respuesta)
 
 
 @bp.get("/eventos/<slug>/inscripciones.csv")
 @vista_de_evento()
 def exportar_inscripciones_csv(evento):
-    encabezados, *filas = _filas_exportacion(evento, _leer_filtro(_mesas(evento)))
-    return _descarga(csv_bytes(encabezados, filas), TIPO_CSV, f"inscripciones-{evento.slug}.csv")
+    encabezados, *filas = _filas_exportacion(evento, leer_filtro(mesas_por_id(evento)))
+    return descarga(csv_bytes(encabezados, filas), TIPO_CSV, f"inscripciones-{evento.slug}.csv")
 
 
 @bp.get("/eventos/<slug>/inscripciones.xlsx")
 @vista_de_evento()
 def exportar_inscripciones_xlsx(evento):
-    encabezados, *filas = _filas_exportacion(evento, _leer_filtro(_mesas(evento)))
-    return _descarga(xlsx_bytes(encabezados, filas, hoja=_("Inscripciones")),
+    encabezados, *filas = _filas_exportacion(evento, leer_filtro(mesas_por_id(evento)))
+    return descarga(xlsx_bytes(encabezados, filas, hoja=_("Inscripciones")),
                      TIPO_XLSX,
                      f"inscripciones-{evento.slug}.xlsx")
 
@@ -502,7 +502,7 @@ def correos(evento):
         .order_by(CorreoSaliente.creado_en, CorreoSaliente.id).limit(500)).scalars().all()
     enviados = db.session.scalar(select(func.count()).where(
         CorreoSaliente.evento_id == evento.id, CorreoSaliente.estado == "enviado"))
-    return _privado(render_template("organizacion/correos.html", evento=evento, correos=sin_enviar, enviados=enviados,
+    return privado(render_template("organizacion/correos.html", evento=evento, correos=sin_enviar, enviados=enviados,
                                     intentos_maximos=bandeja.INTENTOS_MAXIMOS, acciones=FormularioVacio()))
 
 

@@ -19,7 +19,7 @@ from ..modelos import Inscripcion
 from ..modelos.cambios import una_sola_entrada
 from ..permisos import auditar, vista_de_evento
 from . import bp
-from .inscripciones import _consulta, _leer_filtro, _mesas, _privado
+from .inscripciones import consulta_filtrada, leer_filtro, mesas_por_id, privado
 
 MAX_ELEGIDAS = 1000  # marcadas a mano (la página muestra 100); para más, «todas las que cumplen el filtro»
 MAX_NOMBRES = 20  # omitidas que se nombran en el aviso del resultado
@@ -36,8 +36,8 @@ class Peticion:
     """Lo que pide el formulario, ya validado: un valor que no es de este evento es un 400 claro."""
 
     def __init__(self, evento):
-        self.mesas = _mesas(evento)
-        self.filtro = _leer_filtro(self.mesas)
+        self.mesas = mesas_por_id(evento)
+        self.filtro = leer_filtro(self.mesas)
         formulario = request.form
         self.operacion = formulario.get("operacion", "")
         if self.operacion not in masivas.OPERACIONES:
@@ -70,7 +70,7 @@ class Peticion:
     def inscripciones(self, evento) -> list[Inscripcion]:
         """Las elegidas, leídas ahora: las marcadas (todas de este evento, o 400) o las que cumplen el filtro."""
         if self.alcance == "filtro":
-            consulta = _consulta(evento, self.filtro)
+            consulta = consulta_filtrada(evento, self.filtro)
         else:
             consulta = select(Inscripcion).where(Inscripcion.evento_id == evento.id, Inscripcion.id.in_(self.ids))
         filas = db.session.execute(consulta.order_by(Inscripcion.creado_en, Inscripcion.id)).scalars().all()
@@ -117,7 +117,7 @@ def _revisar(evento, peticion: Peticion, cambio: bool = False):
     if cambio:
         aviso = _("Ahora son %(ahora)d inscripciones, no %(antes)d como se mostró: revise la acción y vuelva a "
                   "confirmarla. No se cambió nada.", ahora=len(elegidas), antes=peticion.cuantas or 0)
-    return _privado(render_template(
+    return privado(render_template(
         "organizacion/inscripciones_en_bloque.html", evento=evento, peticion=peticion, elegidas=elegidas,
         aplicables=aplicables, omitidas=omitidas, disponibilidad=servicios.disponibilidad(evento), aviso=aviso,
         nombre_operacion=masivas.OPERACIONES[peticion.operacion]), 409 if cambio else 200)

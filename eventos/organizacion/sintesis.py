@@ -24,7 +24,7 @@ from ..zonas import rango_de_fechas
 from . import bp
 from .formularios import FormularioVacio
 from .guias import nombre_guia
-from .inscripciones import _descarga, _privado
+from .inscripciones import descarga, privado
 from ..permisos import auditar, vista_de_evento
 
 TIPO_MARKDOWN = "text/markdown; charset=utf-8"
@@ -99,7 +99,7 @@ def sintesis(evento):
     guias_de = servicios.guias_por_mesa(m)
     aplicables = sum(1 for guia, bloques in m.guias for _b, preguntas in bloques for _p in preguntas
                      for mesa in m.mesas if guia.id in guias_de[mesa.id])
-    return _privado(render_template(
+    return privado(render_template(
         "organizacion/sintesis.html", evento=evento, completa=completa, m=m, filtro=filtro, guias_de=guias_de,
         nombre_guia=nombre_guia, respondidas=len(m.respuestas), aplicables=aplicables,
         html_respuesta=exportar.html, intervenciones=_textos_intervenciones(m), acciones=FormularioVacio()))
@@ -132,7 +132,7 @@ def publicar_respuestas(evento):
 @vista_de_evento()
 def informe_sintesis(evento):
     completa, filtro, m = _sintesis(evento)
-    return _privado(render_template(
+    return privado(render_template(
         "organizacion/sintesis_informe.html", evento=evento, filtro=filtro,
         guias=exportar.informe(servicios.cruces(m), nombre_guia), html_respuesta=exportar.html,
         rango_fechas=rango_de_fechas(evento.fecha_inicio, evento.fecha_fin, g.idioma)))
@@ -143,7 +143,7 @@ def informe_sintesis(evento):
 def _documento(evento, extension: str, tipo: str, construir):
     completa, filtro, m = _sintesis(evento)
     contenido = construir(evento, servicios.cruces(m), filtro)
-    return _descarga(contenido, tipo, f"sintesis-{evento.slug}{filtro.sufijo(completa)}.{extension}")
+    return descarga(contenido, tipo, f"sintesis-{evento.slug}{filtro.sufijo(completa)}.{extension}")
 
 
 def _rango(evento) -> str:
@@ -185,7 +185,7 @@ def _pagina_asignar(evento, codigo=200):
                                          Inscripcion.mesa_id.is_(None))
     sin_mesa = db.session.execute(consulta.order_by(Inscripcion.creado_en, Inscripcion.id)
                                   .limit(MAX_SIN_MESA + 1)).scalars().all()
-    return _privado(render_template(
+    return privado(render_template(
         "organizacion/asignar_mesas.html", evento=evento, mesas=mesas, por_mesa=por_mesa,
         sin_mesa=sin_mesa[:MAX_SIN_MESA], hay_mas=len(sin_mesa) > MAX_SIN_MESA,
         con_lugar={m.id for m in mesas if m.cupo is None or por_mesa.get(m.id, 0) < m.cupo},
