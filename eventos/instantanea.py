@@ -73,6 +73,12 @@ def programa_por_id(evento_id: int) -> EventoVista:
     return de_version(tuple(db.session.execute(_VERSION.where(Evento.id == evento_id)).one()))
 
 
+def programa_de(evento: Evento) -> EventoVista:
+    """La instantánea vigente de un evento ya cargado (los correos, que lo leen con la inscripción): sin otra
+    consulta para saber su versión."""
+    return de_version((evento.id, evento.version_programa, evento.actualizado_en))
+
+
 def de_version(version: tuple) -> EventoVista:
     """La instantánea de (id, version_programa, actualizado_en), construida si el proceso no la tiene."""
     return memoria().recordar(("programa", *version), lambda: construir(version[0]),

@@ -98,7 +98,7 @@ def componer(saliente: CorreoSaliente) -> tuple[str, bytes] | None:
             inscripcion.estado != "confirmada" or not saliente.recordatorio.activo or saliente.sesion is None
             or saliente.sesion.inicio <= ahora()):
         return None
-    evento = instantanea.programa_por_id(inscripcion.evento_id)
+    evento = instantanea.programa_de(inscripcion.evento)
     idioma_persona = inscripcion.idioma or "es"
     origen = saliente.recordatorio if saliente.tipo == "recordatorio" else saliente.anuncio
     idioma, version = origen.version(idioma_persona)

@@ -95,7 +95,7 @@ def agenda_personal(evento, inscripcion) -> list[dict]:
 def componer(saliente: CorreoSaliente) -> tuple[str, bytes]:
     """(asunto, mensaje MIME) de un correo anotado, con los datos actuales de la inscripción."""
     inscripcion = saliente.inscripcion
-    evento = instantanea.programa_por_id(inscripcion.evento_id)
+    evento = instantanea.programa_de(inscripcion.evento)
     con_qr = saliente.tipo in CON_QR
     # Fuera de la petición que lo anotó, con la dirección pública (la única que admite TRUSTED_HOSTS en producción).
     with current_app.test_request_context(base_url=current_app.config["URL_PUBLICA"]), \
