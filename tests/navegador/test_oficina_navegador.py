@@ -117,7 +117,7 @@ def test_evento_completo_desde_la_oficina_hasta_la_pagina_publica(nuevo_contexto
     url_sesion_oficina = pagina.url
 
     # --- Personas de la sesión ---------------------------------------------------------------------
-    personas = pagina.get_by_role("region", name="Personas")
+    personas = pagina.get_by_role("region", name="Personas", exact=True)
     for rol, datos in [("Facilitación", FACILITADORA)] + [("Panelista", p) for p in PANELISTAS]:
         expect(personas.get_by_role("heading", name="Añadir una persona")).to_be_visible()
         rellenar(personas, datos)
@@ -125,7 +125,7 @@ def test_evento_completo_desde_la_oficina_hasta_la_pagina_publica(nuevo_contexto
         with pagina.expect_navigation():
             personas.get_by_role("button", name=exacto("Añadir")).click()
         avisa(pagina, f"Se añadió a {datos['Nombre']} a la sesión.")
-        personas = pagina.get_by_role("region", name="Personas")
+        personas = pagina.get_by_role("region", name="Personas", exact=True)
         fila = personas.get_by_role("row").filter(has_text=datos["Nombre"])
         expect(fila).to_have_count(1)
         expect(fila.get_by_role("rowheader")).to_contain_text(datos["Nombre"])
@@ -135,7 +135,11 @@ def test_evento_completo_desde_la_oficina_hasta_la_pagina_publica(nuevo_contexto
     expect(filas.nth(1)).to_contain_text("Dra. Ana Beltrán Ocampo")
     expect(filas.nth(1)).to_contain_text("Coordinadora de cooperación, Red de Ciudades de Prueba")
     expect(filas.nth(2)).to_contain_text(AFILIACION)
-    expect(personas.get_by_role("button", name="Quitar Carmen Duarte Ruiz")).to_be_visible()
+    # Las acciones de cada fila están en su menú: se ven al abrirlo.
+    quitar = personas.get_by_role("button", name="Quitar Carmen Duarte Ruiz")
+    expect(quitar).to_be_hidden()
+    filas.nth(3).locator("summary").click()
+    expect(quitar).to_be_visible()
     pagina.screenshot(path=str(artefactos / "oficina-sesion.png"), full_page=True)
 
     # --- Mesa que se reúne en la sesión ------------------------------------------------------------
