@@ -34,13 +34,6 @@ pytestmark = pytest.mark.navegador
 TELEFONO = {"width": 360, "height": 740}
 ESCRITORIO = {"width": 1280, "height": 800}
 
-# Páginas que aún se desplazan de lado a 360 px porque las arreglan otras partes del issue 18; quitar cada una
-# al unir esa parte (la prueba sigue pasando axe-core sobre ellas).
-PENDIENTES = {
-    "organizacion.inscripciones": "issue 18, puntos 2 y 3: la lista de inscripciones con acciones por fila y en bloque",
-    "inscripciones.personal": "issue 18, punto 6: la página personal en un teléfono (sesiones en tarjetas, webcal)",
-}
-
 # Lo que responde la página de entrada cuando hace falta una sesión iniciada.
 ENTRAR = "/cuentas/entrar"
 
@@ -229,17 +222,16 @@ def semillas(app, slugs):
 
 def test_cada_pagina_de_la_demostracion_cabe_en_un_telefono(app, servidor, nuevo_contexto, ruta_axe, demostracion):
     recorrido = Recorrido(app, servidor, demostracion["slugs"], ruta_axe)
-    pendiente = lambda ruta: ruta not in PENDIENTES  # noqa: E731
 
     # Sin sesión: las páginas públicas, las personales y las de la cuenta.
     anonima = nuevo_contexto(viewport=TELEFONO, locale="es-ES", bypass_csp=True).new_page()
     iniciales = semillas(app, demostracion["slugs"]) + demostracion["personales"] + [demostracion["restablecer"]]
-    recorrido.recorrer(anonima, iniciales, 360, pendiente)
+    recorrido.recorrer(anonima, iniciales, 360)
     oficina = recorrido.de_la_oficina
 
     # Con la sesión de una persona administradora: lo que la pedía y lo que se enlaza desde ahí.
     pagina, _errores = entrar(nuevo_contexto(viewport=TELEFONO, locale="es-ES", bypass_csp=True), demostracion["admin"])
-    recorrido.recorrer(pagina, oficina, 360, pendiente)
+    recorrido.recorrer(pagina, oficina, 360)
 
     sin_alcanzar = recorrido.candidatas - recorrido.alcanzadas
     assert not sin_alcanzar, ("rutas a las que el recorrido no llegó (ninguna semilla ni enlace las alcanza; "
@@ -253,5 +245,5 @@ def test_la_oficina_cabe_en_1280_px(app, servidor, nuevo_contexto, demostracion)
     recorrido.recorrer(anonima, semillas(app, demostracion["slugs"]), 1280,
                        lambda ruta: False)  # aquí solo se buscan las direcciones de la oficina
     pagina, _errores = entrar(nuevo_contexto(viewport=ESCRITORIO, locale="es-ES"), demostracion["admin"])
-    recorrido.recorrer(pagina, recorrido.de_la_oficina, 1280, lambda ruta: ruta not in PENDIENTES)
+    recorrido.recorrer(pagina, recorrido.de_la_oficina, 1280)
     assert len(recorrido.paginas) > 50
