@@ -204,8 +204,8 @@ def test_inscripcion_confirmacion_conexion_cambio_de_datos_y_baja(app, nuevo_con
     sesiones = pagina.get_by_role("region", name="Sus sesiones", exact=True)
     fila = sesiones.get_by_role("listitem").filter(has=pagina.get_by_role("heading", name=titulo, exact=True))
     expect(fila).to_have_count(1)
-    expect(fila).to_contain_text(f"{hora_madrid} Madrid")
-    expect(fila).to_contain_text(f"{hora_mexico} Ciudad de México (evento)")
+    expect(fila).to_contain_text(f"{hora_mexico} Ciudad de México (hora del evento)")
+    expect(fila).to_contain_text(f"{hora_madrid} Madrid (su hora)")
     pagina.screenshot(path=str(artefactos / "inscripcion-confirmada.png"), full_page=True)
 
     # El seminario aún no tiene enlace de reunión: la página lo dice, y «Conectarse» abre la página de

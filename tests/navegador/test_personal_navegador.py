@@ -64,12 +64,15 @@ def _comprobar_tarjetas(pagina, personal, proxima_edicion):  # noqa: F811
     tarjetas = sesiones.get_by_role("listitem")
     expect(tarjetas).to_have_count(len(personal["titulos"]))
     expect(sesiones.get_by_role("heading", level=3)).to_have_text(personal["titulos"])
-    # La inauguración: sus horas en Madrid (su zona) y en Ciudad de México (la del evento), con <time>.
+    # La inauguración: primero en Ciudad de México (la zona del evento, con <time>), luego en Madrid (la suya),
+    # como en la agenda pública y en los correos.
     titulo, inicio, fin = proxima_edicion["inauguracion"]
     tarjeta = tarjetas.filter(has=pagina.get_by_role("heading", name=titulo, exact=True))
     expect(tarjeta).to_have_count(1)
-    expect(tarjeta).to_contain_text(f"{franja(inicio, fin, ZONA_VISITANTE)} Madrid")
-    expect(tarjeta).to_contain_text(f"{franja(inicio, fin, ZONA_EVENTO)} Ciudad de México (evento)")
+    texto = " ".join(tarjeta.inner_text().split())
+    del_evento = f"{franja(inicio, fin, ZONA_EVENTO)} Ciudad de México (hora del evento)"
+    suya = f"{franja(inicio, fin, ZONA_VISITANTE)} Madrid (su hora)"
+    assert del_evento in texto and suya in texto and texto.index(del_evento) < texto.index(suya), texto
     expect(tarjeta.locator("time").first).to_have_attribute("datetime", inicio.isoformat())
     expect(tarjeta.get_by_role("link", name=f"Conectarse {titulo}")).to_have_count(1)
     # Ningún título queda partido en una palabra por línea.
