@@ -227,8 +227,8 @@ def perfilar(app, evento_id: int, sumidero: Sumidero, cuantos: int) -> None:
               "  de ello, abrir la conexión (connect, EHLO)": acumulado("smtplib.py", "__init__")
               + acumulado("smtplib.py", "ehlo_or_helo_if_needed"),
               "  de ello, cerrar la conexión (QUIT)": acumulado("smtplib.py", "__exit__"),
-              "reclamar (UPDATE + commit)": acumulado("correo.py", "_reclamar"),
-              "anotar el resultado (UPDATE + commit)": acumulado("correo.py", "_anotar")}
+              "reclamar (UPDATE … RETURNING + commit por trozo)": acumulado("correo.py", "_reclamar"),
+              "anotar los resultados (por trozo)": acumulado("correo.py", "_anotar")}
     print(f"Dónde se va el tiempo de entregar_pendientes ({total:.2f} s con el perfilador, por mensaje "
           f"{1000 * total / max(enviados, 1):.2f} ms):")
     for nombre, segundos_parte in partes.items():

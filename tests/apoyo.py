@@ -81,6 +81,23 @@ def entrar(cliente, correo: str, clave: str = CLAVE):
     return respuesta
 
 
+def cliente_con_sesion(app, correo: str):
+    """Un cliente de pruebas con la sesión de esa cuenta iniciada."""
+    cliente = app.test_client()
+    entrar(cliente, correo)
+    return cliente
+
+
+def borrar_usuarios(app, correos) -> None:
+    """Borra las cuentas de prueba con esos correos (al final de un fixture)."""
+    from sqlalchemy import delete
+    from eventos.extensiones import db
+    from eventos.modelos import Usuario
+    with app.app_context():
+        db.session.execute(delete(Usuario).where(Usuario.correo.in_(list(correos))))
+        db.session.commit()
+
+
 def instante_utc(hora: str, dia=None):
     """Hoy (o `dia`) a esa hora UTC, como datetime con zona."""
     from datetime import datetime, time, timezone

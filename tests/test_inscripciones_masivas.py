@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import event, func, select
 from werkzeug.datastructures import MultiDict
 
-from apoyo import campos_del_formulario, crear_usuario, entrar, enviar as enviar_con_csrf
+from apoyo import borrar_usuarios, campos_del_formulario, cliente_con_sesion, crear_usuario, entrar, enviar as enviar_con_csrf
 from apoyo_inscripciones import EventoPrueba, borrar_evento, unico
 from eventos.extensiones import db
 from eventos.inscripciones import servicios
-from eventos.modelos import Auditoria, CorreoSaliente, Evento, Inscripcion, RolEvento, Usuario
+from eventos.modelos import Auditoria, CorreoSaliente, Evento, Inscripcion, RolEvento
 
 pdfium = pytest.importorskip("pypdfium2", reason="pip install pypdfium2 (extra «pruebas»)")
 
@@ -54,17 +54,12 @@ def oficina(app, eventos_prueba):
         db.session.commit()
     yield datos
     borrar_evento(app, evento.slug)
-    with app.app_context():
-        for correo in (datos.organizador, datos.acreditador):
-            db.session.delete(db.session.execute(select(Usuario).where(Usuario.correo == correo)).scalar_one())
-        db.session.commit()
+    borrar_usuarios(app, (datos.organizador, datos.acreditador))
 
 
 @pytest.fixture()
 def organizadora(app, oficina):
-    cliente = app.test_client()
-    entrar(cliente, oficina.organizador)
-    return cliente
+    return cliente_con_sesion(app, oficina.organizador)
 
 
 def altas(app, oficina, cuantas: int, nombre: str, mesa: str = "a", estado: str = "confirmada") -> list[int]:

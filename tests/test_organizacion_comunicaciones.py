@@ -15,12 +15,11 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from apoyo import campos_del_formulario, crear_usuario, entrar, enviar as enviar_con_csrf
+from apoyo import borrar_usuarios, campos_del_formulario, cliente_con_sesion, crear_usuario, entrar, enviar as enviar_con_csrf
 from apoyo_inscripciones import (ZONA_EVENTO, EventoPrueba, borrar_evento, inscribir, inscripcion_de,
                                  mensajes_para, texto_de, token_personal, unico)
 from eventos.extensiones import db
-from eventos.modelos import (Anuncio, CorreoSaliente, Evento, Inscripcion, Mesa, Recordatorio, RolEvento, Sesion,
-                             Usuario)
+from eventos.modelos import Anuncio, CorreoSaliente, Evento, Inscripcion, Mesa, Recordatorio, RolEvento, Sesion
 
 
 ASUNTO = "Aviso para {nombre}"
@@ -54,17 +53,12 @@ def oficina(app, eventos_prueba):
         db.session.commit()
     yield datos
     borrar_evento(app, evento.slug)
-    with app.app_context():
-        for correo in (datos.organizador, datos.moderador):
-            db.session.delete(db.session.execute(select(Usuario).where(Usuario.correo == correo)).scalar_one())
-        db.session.commit()
+    borrar_usuarios(app, (datos.organizador, datos.moderador))
 
 
 @pytest.fixture()
 def organizadora(app, oficina):
-    cliente = app.test_client()
-    entrar(cliente, oficina.organizador)
-    return cliente
+    return cliente_con_sesion(app, oficina.organizador)
 
 
 def _inscribir(app, evento, mesa: str, cuantas: int = 1) -> list[str]:

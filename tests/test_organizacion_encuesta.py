@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 
-from apoyo import campos_del_formulario, crear_usuario, entrar, enviar
+from apoyo import borrar_usuarios, campos_del_formulario, cliente_con_sesion, crear_usuario, entrar, enviar
 from apoyo_inscripciones import EventoPrueba
 from eventos.encuestas import servicios
 from eventos.extensiones import db
 from eventos.modelos import (Auditoria, Encuesta, Evento, Mesa, PreguntaEncuesta, RespuestaEncuesta, RolEvento,
-                             SeccionEncuesta, Usuario)
+                             SeccionEncuesta)
 
 
 @dataclass
@@ -47,17 +47,12 @@ def oficina(app, eventos_prueba):
         mesa.moderadores.append(moderador)
         db.session.commit()
     yield datos
-    with app.app_context():
-        for correo in (datos.organizador, datos.moderador):
-            db.session.delete(db.session.execute(select(Usuario).where(Usuario.correo == correo)).scalar_one())
-        db.session.commit()
+    borrar_usuarios(app, (datos.organizador, datos.moderador))
 
 
 @pytest.fixture()
 def organizadora(app, oficina):
-    cliente = app.test_client()
-    entrar(cliente, oficina.organizador)
-    return cliente
+    return cliente_con_sesion(app, oficina.organizador)
 
 
 @pytest.fixture()

@@ -89,7 +89,8 @@ def reglas_candidatas(app):
 def demostracion(app):
     """Los slugs de la demostración y, en una copia de las Jornadas de hoy (híbrida, con constancias), lo que la
     demostración no trae: una inscripción confirmada en línea que asistió (con su constancia), una pregunta de
-    inscripción, la encuesta por omisión (abierta) y un recordatorio. Una cuenta de administración. Todo se borra al final."""
+    inscripción, la encuesta por omisión (abierta) y un recordatorio. Una cuenta de administración. Todo se borra al final.
+    Las ediciones siguientes de la demostración repiten el programa de las originales: no se recorren."""
     from eventos import qr, zonas
     from eventos.constancias import servicios as constancias
     from eventos.cuentas.servicios import token_restablecer
@@ -101,9 +102,6 @@ def demostracion(app):
 
     sufijo = uuid.uuid4().hex[:8]
     with app.app_context():
-        originales = [db.session.execute(select(Evento).where(Evento.slug == slug)).scalar_one() for slug in SLUGS]
-        siguientes = db.session.execute(select(Evento.slug).where(
-            Evento.edicion_anterior_id.in_([e.id for e in originales]))).scalars().all()
         original = Evento.con_programa("jornadas-mexico-ue")
         evento = programa.duplicar(original, f"recorrido-{sufijo}", zonas.hoy_en(original.zona_horaria),
                                    estado="publicado")
@@ -128,7 +126,7 @@ def demostracion(app):
         admin = crear_usuario(f"recorrido-{sufijo}@prueba.org", nombre="Administración del recorrido", admin=True)
         db.session.commit()
         datos = {
-            "slugs": [*SLUGS, *siguientes, evento.slug], "copia": evento.slug, "admin": admin.correo,
+            "slugs": [*SLUGS, evento.slug], "copia": evento.slug, "admin": admin.correo,
             # Las direcciones personales llegan por correo: ningún enlace de la aplicación lleva a ellas.
             "personales": [f"/inscripcion/{qr.firmar_gestion(inscripcion)}",
                            f"/anuncios/baja/{qr.firmar_baja(inscripcion)}",
