@@ -107,13 +107,21 @@ def _sin_version(parte):
 
 def _cabecera(valor: str) -> str:
     """El valor, codificado (RFC 2047) y plegado a 78 columnas si no es ASCII."""
+    _sin_saltos(valor)
     return valor if valor.isascii() else Header(valor, "utf-8").encode()
 
 
 def _direccion(valor: str) -> str:
     """Dirección con su nombre, que se codifica (RFC 2047) si no es ASCII."""
-    nombre, direccion = parseaddr(valor)
+    nombre, direccion = parseaddr(_sin_saltos(valor))
     return formataddr((nombre, direccion), charset="utf-8") if direccion else valor
+
+
+def _sin_saltos(valor: str) -> str:
+    """Un salto de línea en una cabecera añadiría otras (compat32 no lo comprueba): el correo falla, no sale."""
+    if "\r" in valor or "\n" in valor:
+        raise ValueError(f"Salto de línea en una cabecera del correo: {valor[:80]!r}")
+    return valor
 
 
 def entregar_bytes(contenido: bytes, destinatario: str, asunto: str) -> str:

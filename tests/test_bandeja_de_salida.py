@@ -298,3 +298,15 @@ def test_el_correo_sale_aunque_el_navegador_corte_la_conexion_al_recibir_la_resp
     while not mensajes_para(app, correo) and time.monotonic() < limite:
         time.sleep(0.05)
     assert len(mensajes_para(app, correo)) == 1, f"en la bandeja: {saliente_de(app, correo).estado}"
+
+
+def test_un_salto_de_linea_en_una_cabecera_no_anade_cabeceras(app):
+    """El MIME se arma con compat32, que no revisa los valores: un salto de línea que llegara a una cabecera
+    (un remitente mal configurado, una dirección) hace fallar el correo en vez de inyectar otra cabecera."""
+    with app.app_context():
+        for destinatario, cabeceras in (("ana@prueba.org\r\nBcc: otra@prueba.org", {}),
+                                        ("ana@prueba.org", {"List-Unsubscribe": "<http://x/baja>\nBcc: otra@prueba.org"})):
+            with pytest.raises(ValueError):
+                bandeja.construir(destinatario, "Asunto", "Texto", cabeceras=cabeceras)
+        mensaje = bytes(bandeja.construir("ana@prueba.org", "Foro de\r\nprueba", "Texto"))
+        assert b"Subject: Foro de prueba\n" in mensaje and b"Bcc" not in mensaje
