@@ -228,7 +228,7 @@ def perfilar(app, evento_id: int, sumidero: Sumidero, cuantos: int) -> None:
               + acumulado("smtplib.py", "ehlo_or_helo_if_needed"),
               "  de ello, cerrar la conexión (QUIT)": acumulado("smtplib.py", "__exit__"),
               "reclamar (UPDATE … RETURNING + commit por trozo)": acumulado("correo.py", "_reclamar"),
-              "anotar los resultados (por trozo)": acumulado("correo.py", "_anotar")}
+              "anotar el resultado (UPDATE + commit por correo)": acumulado("correo.py", "_anotar")}
     print(f"Dónde se va el tiempo de entregar_pendientes ({total:.2f} s con el perfilador, por mensaje "
           f"{1000 * total / max(enviados, 1):.2f} ms):")
     for nombre, segundos_parte in partes.items():

@@ -284,8 +284,7 @@ def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=
     dejar el resto para otra vez. Los correos de la tanda comparten una conexión SMTP (`_ConexionDeTanda`).
 
     Varios procesos pueden llamarla a la vez: los correos se reclaman de TROZO en TROZO con una actualización
-    condicional (cada correo lo consigue un solo proceso), los resultados del trozo se anotan juntos, y ninguno
-    mantiene bloqueos mientras envía.
+    condicional (cada correo lo consigue un solo proceso) y ninguno mantiene bloqueos mientras envía.
     """
     from sqlalchemy import case, select
 
@@ -318,7 +317,7 @@ def entregar_pendientes(limite: int = 50, evento_id: int | None = None, primero=
     return enviados, fallidos
 
 
-TROZO = 25  # correos que se reclaman juntos y cuyos resultados se anotan juntos
+TROZO = 25  # correos que se reclaman juntos (y se cargan en una consulta)
 
 
 def _pendiente(momento):
@@ -329,9 +328,12 @@ def _pendiente(momento):
 
 
 def _entregar_trozo(ids: list[int], turno) -> tuple[list[str], bool]:
-    """Reclama los correos `ids` que sigan pendientes, los entrega y anota sus resultados en una transacción;
-    devuelve (sus estados, si seguir). Si `turno` dice que no, los reclamados que no se trataron se devuelven
-    a la bandeja tal como estaban, listos para otro proceso."""
+    """Reclama los correos `ids` que sigan pendientes y los entrega; devuelve (sus estados, si seguir).
+
+    El resultado de cada correo se anota (y se confirma) antes de pasar al siguiente: si el proceso muere, lo
+    ya entregado no vuelve a salir; solo el que estaba a medias (que el servidor no aceptó) y los que quedaban
+    del trozo esperan el plazo de reclamo. Si `turno` dice que no, los reclamados que no se trataron vuelven a
+    la bandeja al momento, listos para otro proceso."""
     from sqlalchemy import select
     from sqlalchemy.orm import joinedload
 
@@ -350,17 +352,23 @@ def _entregar_trozo(ids: list[int], turno) -> tuple[list[str], bool]:
         joinedload(CorreoSaliente.inscripcion).joinedload(Inscripcion.evento),
         joinedload(CorreoSaliente.anuncio), joinedload(CorreoSaliente.recordatorio))).all()
     por_id = {saliente.id: saliente for saliente in salientes}
-    resultados, seguir, sin_tratar = [], True, set(intentos)
+    estados, seguir, sin_tratar = [], True, set(intentos)
+    sesion = db.session()
+    caducar, sesion.expire_on_commit = sesion.expire_on_commit, False  # lo cargado sirve tras cada commit
     try:
         for saliente in (por_id[i] for i in ids if i in por_id):
             if turno is not None and not turno():
                 seguir = False
                 break
             sin_tratar.discard(saliente.id)  # si algo lo interrumpe desde aquí, queda reclamado («interrumpido»)
-            resultados.append(_entregar_reclamado(saliente, intentos[saliente.id]))
+            resultado = _entregar_reclamado(saliente, intentos[saliente.id])
+            _anotar([resultado], (), intentos, limite)
+            estados.append(resultado["estado"])
     finally:
-        _anotar(resultados, sin_tratar, intentos, limite)
-    return [r["estado"] for r in resultados], seguir
+        sesion.expire_on_commit = caducar
+        if sin_tratar:
+            _anotar([], sin_tratar, intentos, limite)
+    return estados, seguir
 
 
 def _reclamar(ids: list[int]) -> dict[int, int]:
@@ -441,9 +449,9 @@ def programar_y_entregar(limite: int = 50, turno=None) -> tuple[int, int]:
     return entregar_pendientes(limite=limite, turno=turno)
 
 
-def _anotar(resultados: list[dict], sin_tratar: set[int], intentos: dict[int, int], limite: float) -> None:
-    """Escribe en una transacción los resultados de un trozo (una fila de valores por correo) y devuelve a la
-    bandeja los reclamados `sin_tratar`. Si la base de datos no responde (se reinicia, se cortó la conexión), lo
+def _anotar(resultados: list[dict], sin_tratar, intentos: dict[int, int], limite: float) -> None:
+    """Escribe en una transacción resultados de envíos (una fila de valores por correo) y devuelve a la bandeja
+    los reclamados `sin_tratar`. Si la base de datos no responde (se reinicia, se cortó la conexión), lo
     reintenta hasta `limite` (time.monotonic()): un correo entregado cuyo resultado no se anotara se volvería a
     enviar al acabar el plazo de reclamo."""
     from sqlalchemy import case, update
@@ -454,8 +462,10 @@ def _anotar(resultados: list[dict], sin_tratar: set[int], intentos: dict[int, in
     from .zonas import ahora
     while True:
         try:
-            if resultados:
-                db.session.execute(update(CorreoSaliente), resultados)  # por clave primaria, en una ida y vuelta
+            tabla = CorreoSaliente.__table__  # sentencias del núcleo: sin la maquinaria de la ORM por cada correo
+            for resultado in resultados:
+                valores = {clave: valor for clave, valor in resultado.items() if clave != "id"}
+                db.session.execute(update(tabla).where(tabla.c.id == resultado["id"]).values(**valores))
             for correo_id in sin_tratar:  # el intento no llegó a empezar: se deshace el reclamo
                 db.session.execute(update(CorreoSaliente).where(
                     CorreoSaliente.id == correo_id, CorreoSaliente.intentos == intentos[correo_id],

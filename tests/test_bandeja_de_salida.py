@@ -310,3 +310,41 @@ def test_un_salto_de_linea_en_una_cabecera_no_anade_cabeceras(app):
                 bandeja.construir(destinatario, "Asunto", "Texto", cabeceras=cabeceras)
         mensaje = bytes(bandeja.construir("ana@prueba.org", "Foro de\r\nprueba", "Texto"))
         assert b"Subject: Foro de prueba\n" in mensaje and b"Bcc" not in mensaje
+
+
+def test_si_el_proceso_de_correo_muere_de_golpe_lo_ya_entregado_no_vuelve_a_salir(app, eventos_prueba,
+                                                                                   proceso_aparte):
+    """Un `kill -9` del proceso de correo a mitad de un trozo (bench/cluster.py lo hace en CI). Los correos se
+    reclaman de 25 en 25, pero el resultado de cada uno se anota antes de pasar al siguiente: lo ya entregado no
+    sale otra vez al vencer el plazo de reclamo; el que estaba a medias sale entonces, una vez."""
+    import os
+
+    evento = eventos_prueba()
+    correos = [unico("muere-de-golpe") for _ in range(4)]
+    for correo in correos:
+        inscribir(app.test_client(), evento.slug, correo)
+    entregar = bandeja.entregar_bytes
+    hijo = os.fork()
+    if hijo == 0:  # el proceso de correo: entrega dos y muere sin limpiar nada al empezar el tercero
+        try:
+            entregados = []
+
+            def entregar_y_morir(*args):
+                if len(entregados) == 2:
+                    os._exit(9)
+                entregados.append(entregar(*args))
+                return entregados[-1]
+
+            bandeja.entregar_bytes = entregar_y_morir
+            with app.app_context():
+                db.engine.dispose(close=False)  # conexiones propias, no las del proceso de las pruebas
+                bandeja.entregar_pendientes(evento_id=evento.id)
+        finally:
+            os._exit(1)
+    assert os.waitpid(hijo, 0)[1] >> 8 == 9, "el proceso de correo no murió donde debía"
+    assert sorted(len(mensajes_para(app, correo)) for correo in correos) == [0, 0, 1, 1]
+    with app.app_context():
+        vencido = ahora() + bandeja.plazo_de_reclamo() + timedelta(minutes=1)
+    with time_machine.travel(vencido):
+        proceso_aparte()
+    assert [len(mensajes_para(app, correo)) for correo in correos] == [1, 1, 1, 1]
