@@ -21,7 +21,8 @@ from ..modelos.encuestas import CON_OPCIONES, DE_VALORACION
 from ..permisos import vista_de_evento
 from ..texto import fecha_hora_en
 from . import bp
-from .formularios import FormularioEncuesta, FormularioPreguntaEncuesta, FormularioSeccionEncuesta, con_ids_unicos
+from .formularios import (FormularioEncuesta, FormularioPreguntaEncuesta, FormularioSeccionEncuesta, con_ids_unicos,
+                          formularios_del_grupo)
 from .ordenables import Ordenable, registrar
 
 RESULTADOS = "organizacion.encuesta_resultados"
@@ -111,17 +112,10 @@ def _pagina(evento, encuesta, codigo=200, formulario=None, nueva_seccion=None, r
     total, por_pregunta = _respuestas_por_pregunta(encuesta)
     secciones = []
     for seccion in encuesta.secciones:
-        f_renombrar = FormularioSeccionEncuesta(formdata=None, obj=seccion)
-        if renombrar and renombrar[0] == seccion.id:
-            f_renombrar = renombrar[1]
-        f_pregunta = FormularioPreguntaEncuesta(formdata=None)
-        if nueva_pregunta and nueva_pregunta[0] == seccion.id:
-            f_pregunta = nueva_pregunta[1]
-        # Etiquetas con el nombre de la sección: hay un par de campos iguales por sección en la página.
-        f_renombrar.titulo.label.text = _("Título de «%(titulo)s»", titulo=seccion.titulo)
+        formularios = formularios_del_grupo(seccion, "seccion", FormularioSeccionEncuesta, FormularioPreguntaEncuesta,
+                                            renombrar, nueva_pregunta)
         con_respuestas = any(por_pregunta[str(p.id)] for p in seccion.preguntas)
-        secciones.append((seccion, con_ids_unicos(f_renombrar, f"seccion-{seccion.id}"),
-                          con_ids_unicos(f_pregunta, f"seccion-{seccion.id}-nueva"), con_respuestas))
+        secciones.append((seccion, *formularios, con_respuestas))
     return render_template(
         "organizacion/encuesta.html", evento=evento, encuesta=encuesta, estado=estado_encuesta(encuesta),
         respuestas=total, por_pregunta=por_pregunta, elegibles=servicios.elegibles(encuesta),

@@ -1,6 +1,6 @@
 """Formularios de la oficina. Las reglas del programa (horas locales, fechas, anidamiento) no se
 repiten aquí: los datos pasan por los mismos lectores que la importación (servicios/programa.py)."""
-from flask_babel import get_translations, ngettext
+from flask_babel import get_translations, gettext, ngettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf.file import FileField
 from wtforms import (BooleanField, DateField, DateTimeLocalField, EmailField, HiddenField, IntegerField, RadioField,
@@ -26,6 +26,18 @@ def con_ids_unicos(formulario, prefijo: str):
             campo.id = f"{prefijo}-{campo.name}"
             campo.label.field_id = campo.id
     return formulario
+
+
+def formularios_del_grupo(grupo, prefijo: str, Renombrar, NuevaPregunta, renombrar=None, nueva_pregunta=None):
+    """Los dos formularios de un bloque de la guía o de una sección de la encuesta: cambiar su título y añadirle
+    una pregunta. El enviado con errores (`renombrar` o `nueva_pregunta`, como (id del grupo, formulario)) ocupa
+    su sitio; hay un par de campos iguales por grupo en la página: ids únicos y el título en la etiqueta."""
+    f_renombrar = renombrar[1] if renombrar and renombrar[0] == grupo.id else Renombrar(formdata=None, obj=grupo)
+    f_pregunta = (nueva_pregunta[1] if nueva_pregunta and nueva_pregunta[0] == grupo.id
+                  else NuevaPregunta(formdata=None))
+    f_renombrar.titulo.label.text = gettext("Título de «%(titulo)s»", titulo=grupo.titulo)
+    return (con_ids_unicos(f_renombrar, f"{prefijo}-{grupo.id}"),
+            con_ids_unicos(f_pregunta, f"{prefijo}-{grupo.id}-nueva"))
 CLAVE = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Solo minúsculas sin acentos, números y guiones (p. ej. foro-2027)."))
 TEXTO_LARGO = [Optional(), Length(max=20000)]
 

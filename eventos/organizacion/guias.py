@@ -9,7 +9,8 @@ from ..extensiones import db
 from ..modelos import Bloque, Guia, Pregunta, Sesion
 from ..permisos import de_evento, vista_de_evento
 from . import bp
-from .formularios import FormularioBloque, FormularioGuia, FormularioPregunta, FormularioVacio, con_ids_unicos
+from .formularios import (FormularioBloque, FormularioGuia, FormularioPregunta, FormularioVacio, con_ids_unicos,
+                          formularios_del_grupo)
 from .ordenables import Ordenable, registrar
 from ..texto import etiqueta_sesion
 
@@ -39,17 +40,10 @@ def _pagina_guia(evento, guia, codigo=200, formulario=None, nuevo_bloque=None, r
         formulario.sesion.data = guia.sesion_id or 0
     bloques = []
     for bloque in guia.bloques:
-        f_renombrar = FormularioBloque(formdata=None, obj=bloque)
-        if renombrar and renombrar[0] == bloque.id:
-            f_renombrar = renombrar[1]
-        f_pregunta = FormularioPregunta(formdata=None)
-        if nueva_pregunta and nueva_pregunta[0] == bloque.id:
-            f_pregunta = nueva_pregunta[1]
-        # Etiquetas con el nombre del bloque: hay un par de campos iguales por bloque en la página.
-        f_renombrar.titulo.label.text = _("Título de «%(titulo)s»", titulo=bloque.titulo)
+        f_renombrar, f_pregunta = formularios_del_grupo(bloque, "bloque", FormularioBloque, FormularioPregunta,
+                                                        renombrar, nueva_pregunta)
         f_pregunta.texto.label.text = _("Nueva pregunta para «%(titulo)s»", titulo=bloque.titulo)
-        bloques.append((bloque, con_ids_unicos(f_renombrar, f"bloque-{bloque.id}"),
-                        con_ids_unicos(f_pregunta, f"bloque-{bloque.id}-nueva")))
+        bloques.append((bloque, f_renombrar, f_pregunta))
     return render_template("organizacion/guia.html", evento=evento, guia=guia, nombre=nombre_guia(guia),
                            formulario=con_ids_unicos(formulario, "guia"), bloques=bloques,
                            nuevo_bloque=con_ids_unicos(nuevo_bloque or FormularioBloque(formdata=None), "nuevo-bloque"),
