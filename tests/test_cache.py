@@ -3,6 +3,7 @@ los documentos (páginas, API, calendarios) con ETag y 304."""
 from __future__ import annotations
 
 import gc
+import gzip
 import os
 import tracemalloc
 
@@ -93,6 +94,42 @@ def test_la_api_responde_304_y_cambia_con_las_inscripciones(app, cliente):
         db.session.commit()
     otra = cliente.get("/api/v1/eventos/gsef2021", headers={"If-None-Match": primera.headers["ETag"]})
     assert otra.status_code == 200 and otra.headers["ETag"] != primera.headers["ETag"]
+
+
+@pytest.mark.parametrize("ruta", ["/eventos/foro-cache/", "/eventos/foro-cache/calendario.ics",
+                                  "/api/v1/eventos/foro-cache", "/eventos/foro-cache/schedule.xml"],
+                         ids=["html", "ics", "json", "xml"])
+def test_los_documentos_se_guardan_comprimidos_y_salen_asi_a_quien_acepta_gzip(app, foro_grande, ruta):
+    """Guardados con gzip: el navegador (o nginx) recibe el documento comprimido, con su propio ETag; quien no
+    acepta gzip recibe el mismo documento sin comprimir. Antes se guardaba entero (~12 veces más) y nginx lo
+    volvía a comprimir en cada petición."""
+    cliente = app.test_client()
+    with app.app_context():
+        app.extensions["cache"].clear()
+    sin_gzip = cliente.get(ruta)
+    assert sin_gzip.status_code == 200 and "Content-Encoding" not in sin_gzip.headers
+    assert app.extensions["cache"].bytes_usados * 4 < len(sin_gzip.data)
+    con_gzip = cliente.get(ruta, headers={"Accept-Encoding": "gzip, deflate, br"})
+    assert con_gzip.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(con_gzip.data) == sin_gzip.data
+    for respuesta in (sin_gzip, con_gzip):
+        assert "Accept-Encoding" in respuesta.headers["Vary"]
+    assert con_gzip.headers["ETag"] == sin_gzip.headers["ETag"][:-1] + '-gzip"'
+    assert cliente.get(ruta, headers={"Accept-Encoding": "gzip", "If-None-Match": con_gzip.headers["ETag"]}) \
+        .status_code == 304
+    assert cliente.get(ruta, headers={"If-None-Match": sin_gzip.headers["ETag"]}).status_code == 304
+    # Con el ETag de la otra codificación, el documento entero en la que se pide.
+    cruzada = cliente.get(ruta, headers={"If-None-Match": con_gzip.headers["ETag"]})
+    assert cruzada.status_code == 200 and cruzada.data == sin_gzip.data
+    rechazado = cliente.get(ruta, headers={"Accept-Encoding": "gzip;q=0, identity"})
+    assert "Content-Encoding" not in rechazado.headers and rechazado.data == sin_gzip.data
+
+
+def test_lo_que_ya_va_comprimido_no_se_vuelve_a_comprimir(app, foro_grande):
+    """El XLSX del programa (un ZIP) sale tal cual aunque se acepte gzip."""
+    respuesta = app.test_client().get("/eventos/foro-cache/programa.xlsx", headers={"Accept-Encoding": "gzip"})
+    assert respuesta.status_code == 200 and "Content-Encoding" not in respuesta.headers
+    assert respuesta.data[:2] == b"PK" and "Accept-Encoding" not in respuesta.headers.get("Vary", "")
 
 
 def _redis_disponible() -> bool:

@@ -180,7 +180,9 @@ def test_nginx_sirve_los_estaticos_con_huella_sin_pasar_por_un_nodo(sitio):
 
 @pytest.mark.parametrize("ruta", [f"/eventos/{SLUG}/", f"/eventos/{SLUG}/calendario.ics", f"/api/v1/eventos/{SLUG}"],
                          ids=["html", "ics", "json"])
-def test_nginx_comprime_y_responde_304_con_su_etag(sitio, ruta):
+def test_nginx_pasa_tal_cual_lo_que_la_aplicacion_ya_comprimio_y_responde_304(sitio, ruta):
+    """Los documentos de la caché salen de la aplicación ya comprimidos (así se guardan): nginx no los vuelve a
+    comprimir ni debilita su ETag, y el 304 funciona con él."""
     nginx = sitio["nginx"]
     respuesta = nginx.get(ruta, headers={"Accept-Encoding": "gzip"})
     assert respuesta.status_code == 200
@@ -188,8 +190,15 @@ def test_nginx_comprime_y_responde_304_con_su_etag(sitio, ruta):
     sin_comprimir = requests.get(sitio["directo"] + ruta, timeout=30, headers={"Accept-Encoding": "identity"})
     assert respuesta.content == sin_comprimir.content  # requests ya lo descomprimió
     etiqueta = respuesta.headers["ETag"]
-    assert etiqueta.startswith("W/")
+    assert etiqueta.endswith('-gzip"') and not etiqueta.startswith("W/")
     assert nginx.get(ruta, headers={"Accept-Encoding": "gzip", "If-None-Match": etiqueta}).status_code == 304
+
+
+def test_nginx_comprime_lo_que_no_viene_comprimido(sitio):
+    """Una página que no se guarda (el formulario de entrada, con su token) la comprime nginx."""
+    respuesta = sitio["nginx"].get("/cuentas/entrar", headers={"Accept-Encoding": "gzip"})
+    assert respuesta.status_code == 200 and respuesta.headers["Content-Encoding"] == "gzip"
+    assert "csrf_token" in respuesta.text
 
 
 def test_hsts_lo_pone_solo_la_aplicacion(sitio):
