@@ -67,6 +67,11 @@ class MemoriaAcotada:
             self._lru.clear()
 
     @property
+    def guarda(self) -> bool:
+        """False con CACHE_MB=0: no guarda nada."""
+        return self._lru.maxsize > 0
+
+    @property
     def bytes_usados(self) -> int:
         return self._lru.currsize
 
@@ -80,6 +85,8 @@ class MemoriaAcotada:
 
 class AlmacenRedis:
     """Documentos en Redis con caducidad. Si Redis no responde, la petición sigue como si no estuvieran."""
+
+    guarda = True
 
     def __init__(self, url: str, prefijo: str, segundos: int):
         import redis
@@ -191,6 +198,7 @@ def respuesta_condicional(partes: tuple, generar, *, tipo: str = "text/html; cha
     Lo que se guarda comprimido sale comprimido (`Content-Encoding: gzip`) hacia quien lo acepta, con su propio
     ETag (el del documento con «-gzip»: otra codificación es otra representación, RFC 9110 §8.8.3)."""
     clave = etiqueta(*partes)
+    guardar = guardar and cache.almacen.guarda  # con CACHE_MB=0, ni se guarda ni se comprime (lo hará nginx)
     comprimido = guardar and comprimible(tipo)
     con_gzip = comprimido and request.accept_encodings["gzip"] > 0
     etiqueta_servida = clave + "-gzip" if con_gzip else clave
