@@ -1,7 +1,11 @@
 """Un proceso web de gunicorn arranca sin lo que solo usan algunas peticiones (PDF, Word, Excel, QR, YAML)
-ni lo que solo usan la línea de órdenes y las pruebas (las migraciones): cada worker pesa menos."""
+ni lo que solo usan la línea de órdenes y las pruebas (las migraciones): cada worker pesa menos. Y la basura
+de cada petición se recoge al terminarla."""
+import gc
+import runpy
 import subprocess
 import sys
+import weakref
 from pathlib import Path
 
 RAIZ_REPOSITORIO = Path(__file__).resolve().parent.parent
@@ -56,3 +60,22 @@ def test_la_lista_de_paises_no_carga_la_tabla_de_unicode(tmp_path):
                             capture_output=True, text=True, timeout=60)
     assert salida.returncode == 0, salida.stderr
     assert salida.stdout.split() == []
+
+
+def test_tras_cada_peticion_el_worker_recoge_la_basura_ciclica_que_dejo():
+    """Lo que el ORM carga queda en ciclos (cada objeto con su estado): gunicorn.conf.py los recoge al terminar
+    cada petición, antes de la siguiente, en vez de esperar a que el recolector lo decida."""
+    configuracion = runpy.run_path(str(RAIZ_REPOSITORIO / "gunicorn.conf.py"))  # (apaga el recolector, como en el maestro)
+    try:
+        class Nodo:
+            pass
+
+        nodo = Nodo()
+        nodo.a_si_mismo = nodo
+        referencia = weakref.ref(nodo)
+        del nodo
+        assert referencia() is not None  # un ciclo: sin recolector, sigue en memoria
+        configuracion["post_request"](None, None, {}, None)
+        assert referencia() is None
+    finally:
+        gc.enable()
