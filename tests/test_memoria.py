@@ -65,7 +65,8 @@ def test_la_lista_de_paises_no_carga_la_tabla_de_unicode(tmp_path):
 def test_tras_cada_peticion_el_worker_recoge_la_basura_ciclica_que_dejo():
     """Lo que el ORM carga queda en ciclos (cada objeto con su estado): gunicorn.conf.py los recoge al terminar
     cada petición, antes de la siguiente, en vez de esperar a que el recolector lo decida."""
-    configuracion = runpy.run_path(str(RAIZ_REPOSITORIO / "gunicorn.conf.py"))  # (apaga el recolector, como en el maestro)
+    # Leerla apaga el recolector, como en el maestro: el ciclo solo se recoge si lo recoge el gancho.
+    configuracion = runpy.run_path(str(RAIZ_REPOSITORIO / "gunicorn.conf.py"))
     try:
         class Nodo:
             pass
