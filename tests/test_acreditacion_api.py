@@ -390,15 +390,32 @@ def test_reenviar_una_lectura_aceptada_sigue_aceptada_aunque_llegue_fuera_de_fec
     assert r.get_json()["resultado"] == "aceptado" and _asistencias(app, puerta) == 1
 
 
-def test_una_acreditacion_son_tres_sentencias(app, cliente, puerta):
+def test_una_acreditacion_son_tres_sentencias_sin_transaccion(app, cliente, puerta):
     """En la puerta cada ida y vuelta a la base de datos cuenta (8 escáneres a la vez): la clave con sus
-    roles, el evento con la inscripción leída y la asistencia (INSERT … ON CONFLICT DO NOTHING), más la
-    confirmación. Antes eran seis (evento e inscripción por separado, y SAVEPOINT … RELEASE)."""
-    from test_consultas import contar_consultas
+    roles, el evento con la inscripción leída y la asistencia (INSERT … ON CONFLICT DO NOTHING). Antes eran seis
+    (evento e inscripción por separado, y SAVEPOINT … RELEASE), y luego cinco: BEGIN y COMMIT alrededor de las
+    tres, que sobran porque solo el INSERT escribe."""
+    from sqlalchemy import event
     _leer(cliente, puerta, puerta["codigos"]["en_espera"])  # la clave ya anotó su uso: no cuenta aquí
-    with app.app_context(), contar_consultas() as consultas:
-        assert _leer(cliente, puerta, puerta["codigos"]["confirmada"]).get_json()["resultado"] == "aceptado"
-    assert len(consultas) == 3, consultas
+    modos, crudas = [], set()
+
+    def anotar(conexion, _cursor, sentencia, *_):
+        modos.append((sentencia.split()[0], conexion.get_execution_options().get("isolation_level")))
+        crudas.add(conexion.connection.driver_connection)
+
+    with app.app_context():
+        event.listen(db.engine, "before_cursor_execute", anotar)
+        try:
+            assert _leer(cliente, puerta, puerta["codigos"]["confirmada"]).get_json()["resultado"] == "aceptado"
+        finally:
+            event.remove(db.engine, "before_cursor_execute", anotar)
+    assert modos == [("SELECT", "AUTOCOMMIT"), ("SELECT", "AUTOCOMMIT"), ("INSERT", "AUTOCOMMIT")]
+    assert _asistencias(app, puerta) == 1
+    # La conexión vuelve al pool con su aislamiento: lo siguiente que la use va en una transacción, como siempre.
+    (cruda,) = crudas
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    assert (cruda.autocommit is False) if postgresql else (cruda.isolation_level is not None)  # psycopg / sqlite3
 
 
 def test_una_acreditacion_en_curso_no_bloquea_ni_la_cuenta_de_la_puerta_ni_el_evento(app, puerta):
