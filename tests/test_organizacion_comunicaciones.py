@@ -346,6 +346,30 @@ def test_la_seleccion_de_la_lista_llega_solo_a_las_elegidas(app, organizadora, o
     assert "4 personas elegidas" in fila and "<td>2</td>" in fila, "las elegidas y a cuántas llegó"
 
 
+def test_escribir_a_todas_las_que_cumplen_el_filtro_de_la_lista(app, organizadora, oficina):
+    """En la lista, «¿A cuáles?» vale también para «Escribir a las elegidas»: con «todas las que cumplen estos
+    filtros» el compositor llega con las de todas las páginas que los cumplen, no con las marcadas (antes tomaba
+    solo las marcadas, y sin ninguna marcada volvía a la lista con un error)."""
+    a1, a2 = _inscribir(app, oficina.evento, "a", 2)
+    (b1,) = _inscribir(app, oficina.evento, "b")
+    mesa_a = oficina.evento.mesas["a"]
+    lista = _texto(organizadora.get(f"/organizacion/eventos/{oficina.evento.slug}/inscripciones?mesa={mesa_a}"))
+    assert f'formaction="/organizacion/eventos/{oficina.evento.slug}/comunicaciones/anuncio?mesa={mesa_a}"' in lista
+    marcada = inscripcion_de(app, oficina.evento, b1).id  # marcada, pero el alcance es el filtro
+    compositor = enviar(organizadora, f"{oficina.base}/anuncio?mesa={mesa_a}", {"alcance": "filtro", "ids": [str(marcada)]})
+    assert compositor.status_code == 200
+    assert "2 personas marcadas en la lista" in _texto(compositor)
+    campos = MultiDict(campos_del_formulario(_texto(compositor), accion=f"{oficina.base}/anuncio"))
+    campos["asunto_es"], campos["texto_es"], campos["accion"] = ASUNTO, TEXTO, "vista_previa"
+    vista = organizadora.post(f"{oficina.base}/anuncio", data=campos, buffered=True)
+    assert _confirmar(organizadora, oficina, vista).status_code == 303
+    assert len(_recibidos(app, a1)) == 1 and len(_recibidos(app, a2)) == 1 and _recibidos(app, b1) == []
+    # Un filtro que nadie cumple vuelve a la lista, con sus filtros y un aviso.
+    vacia = enviar(organizadora, f"{oficina.base}/anuncio?q=nadie-se-llama-asi", {"alcance": "filtro"})
+    assert vacia.status_code == 303 and vacia.headers["Location"].endswith("/inscripciones?q=nadie-se-llama-asi")
+    assert enviar(organizadora, f"{oficina.base}/anuncio?estado=inventado", {"alcance": "filtro"}).status_code == 400
+
+
 def test_la_seleccion_vacia_o_invalida(app, organizadora, oficina):
     vacia = enviar(organizadora, f"{oficina.base}/anuncio", {}, follow_redirects=True)
     assert "Marque en la lista a las personas" in _texto(vacia)

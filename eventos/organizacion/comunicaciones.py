@@ -22,14 +22,14 @@ from sqlalchemy.orm import selectinload
 from .. import correo
 from ..comunicaciones import mensajes, servicios
 from ..extensiones import db, es_entero_bd
-from ..modelos import Anuncio, CorreoSaliente, Recordatorio, Sesion
+from ..modelos import Anuncio, CorreoSaliente, Inscripcion, Recordatorio, Sesion
 from ..permisos import exigir_boton, vista_de_evento
 from ..seguridad import POLITICA_CONTENIDO
 from ..zonas import ahora
 from . import bp
 from .formularios import (IDIOMAS_MENSAJE, FormularioAnuncio, FormularioAvisoCambios,
                           FormularioRecordatorio)
-from .inscripciones import privado
+from .inscripciones import consulta_filtrada, leer_filtro, mesas_por_id, privado
 
 ACCIONES_ANUNCIO = ("vista_previa", "prueba", "enviar")
 ACCIONES_RECORDATORIO = ("vista_previa", "guardar")
@@ -262,8 +262,17 @@ def _encolar_prueba(evento, compuesto: dict) -> None:
 
 
 def _desde_la_lista(evento, tipo: str):
-    """Llega de la lista de inscripciones con las personas marcadas: el compositor con esa selección."""
+    """Llega de la lista de inscripciones: el compositor con las personas marcadas o, con «todas las que cumplen
+    estos filtros», con las que los cumplen ahora (el filtro de la URL se repite aquí, como en las acciones en
+    bloque)."""
     exigir_boton()
+    if request.form.get("alcance") == "filtro":
+        filtro = leer_filtro(mesas_por_id(evento))
+        ids = db.session.execute(consulta_filtrada(evento, filtro).with_only_columns(Inscripcion.id)).scalars().all()
+        if not ids:
+            flash(_("Ninguna inscripción cumple esos filtros: no hay a quién escribir."), "error")
+            return redirect(url_for("organizacion.inscripciones", slug=evento.slug, **filtro.argumentos()), 303)
+        return _pantalla_anuncio(evento, tipo, _formulario_inicial(evento, tipo, sorted(ids)))
     ids = request.form.getlist("ids")
     if not all(len(i) <= 10 and i.isascii() and i.isdigit() and es_entero_bd(int(i)) for i in ids):
         abort(400, description=_("La selección de personas no es válida."))
