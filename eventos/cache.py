@@ -206,10 +206,7 @@ def respuesta_condicional(partes: tuple, generar, *, tipo: str = "text/html; cha
     if request.if_none_match.contains_weak(etiqueta_servida):
         respuesta = Response(status=304)
     else:
-        cuerpo = _documento(clave, generar, guardar, comprimido)
-        if comprimido and not con_gzip:
-            cuerpo = gzip.decompress(cuerpo)
-        respuesta = Response(cuerpo, content_type=tipo)
+        respuesta = Response(_cuerpo(clave, generar, guardar, comprimido, con_gzip), content_type=tipo)
         if con_gzip:
             respuesta.headers["Content-Encoding"] = "gzip"
         if nombre:
@@ -221,13 +218,16 @@ def respuesta_condicional(partes: tuple, generar, *, tipo: str = "text/html; cha
     return respuesta
 
 
-def _documento(clave: str, generar, guardar: bool, comprimido: bool) -> bytes:
-    """El documento guardado con `clave` o, si no está, `generar()` (comprimido si `comprimido`) y guardado."""
-    cuerpo = cache.get(clave) if guardar else None
-    if cuerpo is None:
-        cuerpo = generar()
-        if comprimido:
-            cuerpo = gzip.compress(cuerpo, compresslevel=NIVEL_GZIP, mtime=0)
-        if guardar:
-            cache.set(clave, cuerpo)
-    return cuerpo
+def _cuerpo(clave: str, generar, guardar: bool, comprimido: bool, con_gzip: bool) -> bytes:
+    """El cuerpo de la respuesta: el guardado con `clave` (descomprimido para quien no acepta gzip) o, si no está,
+    `generar()`, que se guarda (comprimido si `comprimido`). Recién generado, quien no acepta gzip recibe el
+    original: no se descomprime lo que se acaba de comprimir."""
+    guardado = cache.get(clave) if guardar else None
+    if guardado is not None:
+        return gzip.decompress(guardado) if comprimido and not con_gzip else guardado
+    cuerpo = generar()
+    if not guardar:
+        return cuerpo
+    guardado = gzip.compress(cuerpo, compresslevel=NIVEL_GZIP, mtime=0) if comprimido else cuerpo
+    cache.set(clave, guardado)
+    return guardado if con_gzip else cuerpo
