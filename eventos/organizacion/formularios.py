@@ -38,6 +38,8 @@ def formularios_del_grupo(grupo, prefijo: str, Renombrar, NuevaPregunta, renombr
     f_renombrar.titulo.label.text = gettext("Título de «%(titulo)s»", titulo=grupo.titulo)
     return (con_ids_unicos(f_renombrar, f"{prefijo}-{grupo.id}"),
             con_ids_unicos(f_pregunta, f"{prefijo}-{grupo.id}-nueva"))
+
+
 CLAVE = Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$", message=_l("Solo minúsculas sin acentos, números y guiones (p. ej. foro-2027)."))
 TEXTO_LARGO = [Optional(), Length(max=20000)]
 
