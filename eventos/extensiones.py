@@ -65,14 +65,14 @@ def cargar_usuario_de_token(peticion):
     esquema, _, clave = peticion.headers.get("Authorization", "").partition(" ")
     if esquema.lower() != "bearer" or not clave or not peticion.path.startswith("/api/"):
         return None
-    fila = TokenApi.vigente(clave.strip())
-    g.por_token = fila is not None
-    if fila is None:
+    cuenta = TokenApi.vigente(clave.strip())
+    g.por_token = cuenta is not None
+    if cuenta is None:
         return None
     momento = ahora()
-    if TokenApi.toca_anotar(fila.usado_en, momento):
-        _anotar_uso_al_cerrar(fila.id, momento)
-    return fila.Usuario
+    if TokenApi.toca_anotar(cuenta.clave_usada_en, momento):
+        _anotar_uso_al_cerrar(cuenta.clave_id, momento)
+    return cuenta
 
 
 def _anotar_uso_al_cerrar(clave_id: int, momento) -> None:

@@ -99,8 +99,10 @@ def hora_local_texto(instante: datetime, nombre_zona: str) -> str:
     return a_local(instante, nombre_zona).strftime(FORMATO_HORA_LOCAL)
 
 
+@lru_cache(maxsize=1024)
 def inicio_del_dia(dia: date, nombre_zona: str) -> datetime:
-    """Primer instante del día local (la medianoche puede no existir en algunas zonas)."""
+    """Primer instante del día local (la medianoche puede no existir en algunas zonas). Memorizado: la puerta
+    calcula la ventana de acreditación en cada lectura."""
     tz = zona(nombre_zona)
     return tz.normalize(tz.localize(datetime.combine(dia, time()), is_dst=False)).astimezone(UTC)
 

@@ -6,12 +6,12 @@ import re
 import uuid
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from apoyo import entrar, token_csrf
 from eventos import qr
 from eventos.extensiones import db
-from eventos.modelos import Evento, Inscripcion, TokenApi, Usuario
+from eventos.modelos import Evento, Inscripcion, RolEvento, TokenApi, Usuario
 from eventos.zonas import ahora
 
 RUTA = "/cuentas/claves-api"
@@ -153,3 +153,40 @@ def test_cambiar_la_contrasena_revoca_las_claves(app, evento_con_equipo, codigos
         usuario.fijar_clave("otra-clave-distinta-456")
         db.session.commit()
     assert _acreditar(app, evento_con_equipo["slug"], clave, codigos[1]).status_code == 401
+
+
+def test_la_clave_actua_con_los_permisos_que_su_duena_tiene_en_cada_momento(app, evento_con_equipo, codigos):
+    """Con roles en dos eventos, la clave acredita en los dos y firma con el nombre de su dueña; quitarle un rol,
+    hacerla administradora o desactivar su cuenta cuenta desde la lectura siguiente."""
+    slug, otro_slug = evento_con_equipo["slug"], evento_con_equipo["otro_slug"]
+    correo = evento_con_equipo["correos"]["acreditador"]
+    clave, _ = _crear(_cliente(app, correo))
+    with app.app_context():
+        duena = db.session.execute(select(Usuario).where(Usuario.correo == correo)).scalar_one()
+        otro = db.session.execute(select(Evento).where(Evento.slug == otro_slug)).scalar_one()
+        db.session.add(RolEvento(evento=otro, usuario=duena, rol="organizador"))
+        db.session.commit()
+        nombre = duena.nombre
+
+    r = _acreditar(app, slug, clave, codigos[0])
+    assert r.status_code == 200 and r.get_json()["acreditado_por"] == nombre
+    # En el otro evento organiza: acredita (la persona es de este evento, así que es «otro_evento», no un 403).
+    r = _acreditar(app, otro_slug, clave, codigos[1])
+    assert r.status_code == 200 and r.get_json()["resultado"] == "otro_evento"
+
+    with app.app_context():
+        db.session.execute(delete(RolEvento).where(RolEvento.usuario_id == duena.id, RolEvento.rol == "acreditador"))
+        db.session.commit()
+    assert _acreditar(app, slug, clave, codigos[1]).status_code == 403
+    assert _acreditar(app, otro_slug, clave, codigos[1]).status_code == 200
+
+    with app.app_context():
+        db.session.get(Usuario, duena.id).es_admin = True
+        db.session.commit()
+    r = _acreditar(app, slug, clave, codigos[1])
+    assert r.status_code == 200 and r.get_json()["resultado"] == "aceptado"
+
+    with app.app_context():
+        db.session.get(Usuario, duena.id).activo = False
+        db.session.commit()
+    assert _acreditar(app, slug, clave, codigos[2]).status_code == 401

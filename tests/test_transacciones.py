@@ -186,7 +186,8 @@ def test_autenticarse_con_clave_a_mitad_de_peticion_no_confirma_nada(app, evento
         titulo = evento.titulo
         evento.titulo = "Cambio a medias de la petición"
         assert current_user.is_authenticated  # aquí se autentica, con el cambio pendiente
-        assert current_user.correo == evento_con_equipo["correos"]["acreditador"]
+        assert current_user.id == db.session.execute(select(Usuario.id).where(
+            Usuario.correo == evento_con_equipo["correos"]["acreditador"])).scalar_one()
         assert evento.titulo == "Cambio a medias de la petición"
         db.session.flush()
         assert db.session.get(TokenApi, clave_id).usado_en is None  # se anota al cerrar la respuesta

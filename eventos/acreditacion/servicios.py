@@ -20,7 +20,7 @@ from sqlalchemy.orm import joinedload
 
 from .. import zonas
 from ..extensiones import db, es_entero_bd
-from ..modelos import Asistencia, Evento, Inscripcion, Mesa, Sesion, Usuario
+from ..modelos import Asistencia, Cuenta, Evento, Inscripcion, Mesa, Sesion, Usuario
 from ..modelos.evento import ReglasEvento
 from ..qr import PREFIJO_CODIGO
 from ..texto import plegar
@@ -126,7 +126,7 @@ def puerta(slug: str, texto_codigo=None) -> tuple[EventoPuerta | None, Inscrita 
     return EventoPuerta(*fila[:5]), Inscrita(*fila[5:]) if fila[5] is not None else None
 
 
-def acreditar(evento, persona: Inscrita | None, sesion: Sesion | None, usuario: Usuario, id_cliente: str | None,
+def acreditar(evento, persona: Inscrita | None, sesion: Sesion | None, usuario: Cuenta, id_cliente: str | None,
               escaneado_en: datetime | None = None) -> Lectura:
     """Registra la asistencia de quien presentó el código (la persona que encontró `puerta`) y devuelve lo que
     ve el personal de la puerta."""
@@ -136,7 +136,7 @@ def acreditar(evento, persona: Inscrita | None, sesion: Sesion | None, usuario: 
     return _registrar(evento, persona, sesion, usuario, id_cliente, escaneado_en, "qr")
 
 
-def registrar(evento, inscripcion_id: int, sesion: Sesion | None, usuario: Usuario | None,
+def registrar(evento, inscripcion_id: int, sesion: Sesion | None, usuario: Cuenta | None,
               id_cliente: str | None = None, escaneado_en: datetime | None = None, origen: str = "manual") -> Lectura:
     """La asistencia de una inscripción ya identificada (buscada a mano)."""
     return _registrar(evento, _persona(Inscripcion.id == inscripcion_id), sesion, usuario, id_cliente, escaneado_en,

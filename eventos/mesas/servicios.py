@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import zonas
 from ..extensiones import db, es_entero_bd
-from ..modelos import Bloque, Guia, Mesa, Pregunta, Respuesta, Usuario, VersionRespuesta
+from ..modelos import Bloque, Cuenta, Guia, Mesa, Pregunta, Respuesta, VersionRespuesta
 
 MAX_TEXTO = 20_000
 MAX_PUNTOS = 50
@@ -130,7 +130,7 @@ class Guardada:
     autor: str
 
 
-def guardar(mesa_id: int, pregunta_id: int, contenido: Contenido, version: int, usuario: Usuario) -> Guardada:
+def guardar(mesa_id: int, pregunta_id: int, contenido: Contenido, version: int, usuario: Cuenta) -> Guardada:
     """Guarda sobre `version` (0 si la respuesta aún no existía) y devuelve la respuesta con la versión nueva.
 
     Un UPDATE condicionado a la versión (o el INSERT con la restricción única, la primera vez) decide
