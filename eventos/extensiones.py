@@ -31,6 +31,18 @@ def es_entero_bd(valor) -> bool:
     return isinstance(valor, int) and not isinstance(valor, bool) and 0 <= valor <= MAXIMO_ENTERO_BD
 
 
+def sin_transaccion() -> None:
+    """Desde aquí, la petición trabaja sin transacción (AUTOCOMMIT): cada sentencia vale por sí sola y no hay
+    BEGIN ni el COMMIT o ROLLBACK del final, dos idas y vueltas menos a la base de datos. Solo para peticiones
+    que leen, o cuya única escritura es una sentencia atómica: la acreditación y los documentos públicos del
+    programa. Si la petición ya empezó su transacción (quien tiene sesión iniciada ya leyó su cuenta), sigue en
+    ella; fuera de una petición (órdenes, pruebas) no cambia nada. La conexión vuelve al pool con el aislamiento
+    de siempre."""
+    from flask import has_request_context
+    if has_request_context() and not db.session().in_transaction():
+        db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
 login = LoginManager()
 login.login_view = "cuentas.entrar"
 login.login_message = _l("Inicie sesión para continuar.")

@@ -72,3 +72,30 @@ def test_consultas_de_la_agenda_no_crecen_con_las_sesiones(app, foros):
     for ruta, (chico, grande) in cuentas.items():
         assert chico == grande, f"{ruta}: {chico} consultas con 3 sesiones, {grande} con 50"
         assert grande <= 10, f"{ruta}: {grande} consultas"
+
+
+def test_un_documento_del_programa_ya_en_cache_es_una_sentencia_sin_transaccion(app, foros):
+    """Lo ya guardado (o un 304) cuesta una consulta, la versión del programa, sin BEGIN ni ROLLBACK alrededor:
+    con la página en caché, esas dos idas y vueltas eran dos tercios de su trabajo con la base de datos."""
+    cliente = app.test_client()
+    with app.app_context():
+        cache.clear()
+        for ruta in ("/eventos/foro-chico/", "/eventos/foro-chico/calendario.ics", "/api/v1/eventos/foro-chico",
+                     "/eventos/foro-chico/schedule.xml"):
+            primera = cliente.get(ruta)
+            assert primera.status_code == 200, ruta
+            for cabeceras, codigo in (({}, 200), ({"If-None-Match": primera.headers["ETag"]}, 304)):
+                modos = []
+
+                def anotar(conexion, _cursor, sentencia, *_):
+                    modos.append((sentencia.split()[0], conexion.get_execution_options().get("isolation_level")))
+
+                event.listen(db.engine, "before_cursor_execute", anotar)
+                try:
+                    respuesta = cliente.get(ruta, headers=cabeceras)
+                finally:
+                    event.remove(db.engine, "before_cursor_execute", anotar)
+                assert respuesta.status_code == codigo, ruta
+                assert modos == [("SELECT", "AUTOCOMMIT")], (ruta, codigo, modos)
+                if codigo == 200:
+                    assert respuesta.get_data() == primera.get_data()

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from ..acreditacion import servicios
 from ..entrada import leer_json
-from ..extensiones import db, es_entero_bd
+from ..extensiones import db, es_entero_bd, sin_transaccion
 from ..metricas import contar_al_confirmar
 from ..modelos import Evento
 from ..permisos import MENSAJES, evento_con_permiso, puede_acreditar
@@ -48,7 +48,7 @@ def acreditar(slug):
     Sin transacción (AUTOCOMMIT): lo único que escribe es ese INSERT, atómico por sí solo, y lo anterior solo lee.
     Así cada lectura de la puerta se ahorra dos idas y vueltas a la base, BEGIN y COMMIT. La conexión vuelve al
     pool con el aislamiento de siempre."""
-    db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    sin_transaccion()
     exigir_cuenta()
     # El cuerpo ya lo leyó (y validó) el gancho de entrada: aquí solo se mira qué código buscar con el evento.
     leido = leer_json() if request.is_json else None

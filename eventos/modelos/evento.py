@@ -4,10 +4,10 @@ from datetime import date, datetime, timedelta
 from typing import NamedTuple
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import JSON, select
+from sqlalchemy import JSON, bindparam, select
 from sqlalchemy.orm import defer, selectinload
 
-from ..extensiones import db
+from ..extensiones import db, sin_transaccion
 from ..zonas import FechaHoraUTC, ahora, hoy_en, inicio_del_dia
 
 class VersionPublicada(NamedTuple):
@@ -188,12 +188,10 @@ class Evento(ReglasEvento, db.Model):
     @classmethod
     def version_publicada(cls, slug: str):
         """(id, version_programa, actualizado_en) de un evento publicado, o None: una consulta pequeña
-        que basta para responder 304 o encontrar la página en caché sin cargar el programa."""
-        fila = db.session.execute(
-            select(cls.id, cls.version_programa, cls.actualizado_en, cls.estado, cls.inscripcion_apertura,
-                   cls.inscripcion_cierre, cls.version_inscripciones)
-            .where(cls.slug == slug, cls.estado.in_(("publicado", "cerrado")))
-        ).first()
+        que basta para responder 304 o encontrar la página en caché sin cargar el programa. La hacen, al
+        empezar, las páginas y los documentos públicos del programa, que solo leen: sin transacción."""
+        sin_transaccion()
+        fila = db.session.execute(_VERSION_PUBLICADA, {"slug": slug}).first()
         if fila is None:
             return None
         return VersionPublicada(fila.id, fila.version_programa, fila.actualizado_en, fila.version_inscripciones,
@@ -229,3 +227,11 @@ class Evento(ReglasEvento, db.Model):
 
     def __repr__(self):
         return f"<Evento {self.slug}>"
+
+
+# La consulta de `Evento.version_publicada`, construida una vez: la hace cada página pública, también las que
+# salen de la caché o con un 304.
+_VERSION_PUBLICADA = (
+    select(Evento.id, Evento.version_programa, Evento.actualizado_en, Evento.estado, Evento.inscripcion_apertura,
+           Evento.inscripcion_cierre, Evento.version_inscripciones)
+    .where(Evento.slug == bindparam("slug"), Evento.estado.in_(("publicado", "cerrado"))))
