@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 
 from .. import zonas
@@ -45,13 +45,14 @@ def texto_del_aviso(evento) -> str:
     return evento.aviso_privacidad or aviso_generico(evento)
 
 
-def version_del_aviso(evento_id: int, texto: str) -> AvisoPrivacidad:
-    """La versión de ese texto del aviso del evento; si es un texto nuevo, la crea con el número siguiente."""
+def version_del_aviso(evento_id: int, texto: str) -> int:
+    """El id de la versión de ese texto del aviso del evento; si es un texto nuevo, la crea con el número
+    siguiente. Cada inscripción la pide: la versión que ya existe se busca por su huella, sin cargar el texto."""
     huella = hashlib.sha256(texto.encode()).hexdigest()
-    consulta = select(AvisoPrivacidad).where(AvisoPrivacidad.evento_id == evento_id, AvisoPrivacidad.huella == huella)
-    version = db.session.execute(consulta).scalar_one_or_none()
-    if version is not None:
-        return version
+    parametros = {"evento_id": evento_id, "huella": huella}
+    version_id = db.session.scalar(_VERSION_DEL_AVISO, parametros)
+    if version_id is not None:
+        return version_id
     numero = (db.session.scalar(select(db.func.max(AvisoPrivacidad.version))
                                 .where(AvisoPrivacidad.evento_id == evento_id)) or 0) + 1
     try:
@@ -59,8 +60,12 @@ def version_del_aviso(evento_id: int, texto: str) -> AvisoPrivacidad:
             version = AvisoPrivacidad(evento_id=evento_id, version=numero, texto=texto, huella=huella)
             db.session.add(version)
     except IntegrityError:
-        return db.session.execute(consulta).scalar_one()
-    return version
+        return db.session.scalar(_VERSION_DEL_AVISO, parametros)
+    return version.id
+
+
+_VERSION_DEL_AVISO = select(AvisoPrivacidad.id).where(AvisoPrivacidad.evento_id == bindparam("evento_id"),
+                                                      AvisoPrivacidad.huella == bindparam("huella"))
 
 
 # --- Retención ---------------------------------------------------------------------------------------

@@ -203,7 +203,7 @@ def _inscribir(evento_id, correo, datos, por_organizacion, existente):
     # El consentimiento, con la versión del aviso que la persona vio; la organización solo lo anota si le consta.
     aviso = datos.get("aviso_privacidad")
     inscripcion.consentimiento_en = ahora() if aviso else None
-    inscripcion.aviso_privacidad_id = version_del_aviso(evento_id, aviso).id if aviso else None
+    inscripcion.aviso_privacidad_id = version_del_aviso(evento_id, aviso) if aviso else None
     inscripcion.creado_en = ahora()  # quien vuelve tras cancelar entra en la cola por el final
     inscripcion.cancelada_en = None
     if estado == "confirmada":
