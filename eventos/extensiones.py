@@ -35,9 +35,9 @@ def sin_transaccion() -> None:
     """Desde aquí, la petición trabaja sin transacción (AUTOCOMMIT): cada sentencia vale por sí sola y no hay
     BEGIN ni el COMMIT o ROLLBACK del final, dos idas y vueltas menos a la base de datos. Solo para peticiones
     que leen, o cuya única escritura es una sentencia atómica: la acreditación y los documentos públicos del
-    programa. Si la petición ya empezó su transacción (quien tiene sesión iniciada ya leyó su cuenta), sigue en
-    ella; fuera de una petición (órdenes, pruebas) no cambia nada. La conexión vuelve al pool con el aislamiento
-    de siempre."""
+    programa. Si la petición ya empezó su transacción, sigue en ella; fuera de una petición (órdenes, pruebas) no
+    cambia nada. Después, cada escritura queda confirmada al momento y `rollback()` ya no la deshace. La conexión
+    vuelve al pool con el aislamiento de siempre."""
     from flask import has_request_context
     if has_request_context() and not db.session().in_transaction():
         db.session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})

@@ -60,7 +60,7 @@ def version_del_aviso(evento_id: int, texto: str) -> int:
             version = AvisoPrivacidad(evento_id=evento_id, version=numero, texto=texto, huella=huella)
             db.session.add(version)
     except IntegrityError:
-        return db.session.scalar(_VERSION_DEL_AVISO, parametros)
+        return db.session.execute(_VERSION_DEL_AVISO, parametros).scalar_one()
     return version.id
 
 
