@@ -8,10 +8,17 @@ from sqlalchemy import create_engine, text
 from eventos.config import normalizar_url_bd
 
 URL_PRUEBAS = os.environ.get("TEST_DATABASE_URL")
+
 # Horas UTC en las que el día UTC y el del evento (América) no coinciden, o justo en el borde.
 HORAS_DIFICILES = ("00:30", "02:30", "05:59", "06:00", "23:30")
 # Zonas del proceso lejos de las de los eventos: nada debe depender de la zona del servidor.
 ZONAS_DEL_PROCESO = ("Asia/Tokyo", "America/Los_Angeles")
+
+
+def redis_de_pruebas(base: int) -> str:
+    """La base de Redis (0–15) de las pruebas que la usan. .ci/run corre dos baterías a la vez (SQLite y
+    PostgreSQL): la segunda suma REDIS_PRUEBAS_DESPLAZAMIENTO para que ninguna vacíe ni lea lo de la otra."""
+    return f"redis://127.0.0.1:6379/{base + int(os.environ.get('REDIS_PRUEBAS_DESPLAZAMIENTO', '0'))}"
 
 
 def es_postgresql(url: str) -> bool:

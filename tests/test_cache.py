@@ -10,7 +10,7 @@ import tracemalloc
 import pytest
 from sqlalchemy import select
 
-from apoyo import configuracion
+from apoyo import configuracion, redis_de_pruebas
 from app import create_app
 from eventos import zonas
 from eventos.extensiones import db
@@ -19,7 +19,7 @@ from eventos.servicios import programa
 from test_consultas import contar_consultas, foro
 
 MB = 1024 * 1024
-REDIS_PRUEBAS = os.environ.get("REDIS_PRUEBAS", "redis://127.0.0.1:6379/9")
+REDIS_PRUEBAS = os.environ.get("REDIS_PRUEBAS", redis_de_pruebas(9))
 
 
 @pytest.fixture()

@@ -7,13 +7,13 @@ from __future__ import annotations
 import pytest
 import requests
 
-from apoyo import configuracion
+from apoyo import configuracion, redis_de_pruebas
 from apoyo_gunicorn import Gunicorn
 from app import create_app
 from eventos.config import ConfiguracionInsegura, exigir_produccion
 
 PRODUCCION = {"HTTPS": True, "URL_PUBLICA": "https://foros.example.org", "SECRET_KEY": "s" * 64, "REDIS_URL": None}
-REDIS_PRUEBAS = "redis://127.0.0.1:6379/12"
+REDIS_PRUEBAS = redis_de_pruebas(12)
 
 
 def test_cada_pieza_que_falta_se_nombra_con_lo_que_hay_que_poner():

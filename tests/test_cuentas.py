@@ -11,7 +11,7 @@ import pytest
 import time_machine
 from sqlalchemy import delete, select
 
-from apoyo import CLAVE, configuracion, crear_usuario, enviar, entrar
+from apoyo import CLAVE, configuracion, crear_usuario, enviar, entrar, redis_de_pruebas
 from app import create_app
 from eventos.extensiones import db
 from eventos.modelos import CorreoSaliente, Usuario
@@ -227,7 +227,7 @@ def _redis_disponible(url: str) -> bool:
 
 def test_limite_compartido_en_redis_entre_procesos(app, tmp_path, url_bd, monkeypatch):
     """Con REDIS_URL, dos procesos (aquí, dos aplicaciones) comparten el contador de intentos."""
-    url_redis = "redis://127.0.0.1:6379/15"
+    url_redis = redis_de_pruebas(15)
     if not _redis_disponible(url_redis):
         pytest.skip("No hay Redis en 127.0.0.1:6379: redis-server --daemonize yes --bind 127.0.0.1")
     import redis

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from apoyo import redis_de_pruebas
 from apoyo_gunicorn import puerto_libre
 from app import create_app
 from eventos.config import opciones_motor
@@ -32,7 +33,7 @@ def test_con_redis_caido_responde_503_y_dice_por_que(app):
 
 
 def test_con_redis_en_marcha_responde_200(app):
-    url = "redis://127.0.0.1:6379/12"
+    url = redis_de_pruebas(12)
     try:
         import redis
         redis.Redis.from_url(url, socket_connect_timeout=1).ping()
