@@ -186,11 +186,13 @@ def zonas_de_vista(zona_evento: str, adicionales, zona_visitante: str | None, id
 
 @dataclass(frozen=True)
 class Tramo:
-    """Inicio y fin de una sesión en una zona, ya formateados para la página."""
+    """Inicio y fin de una sesión en una zona: los instantes en esa zona y sus horas ya escritas para la página."""
     zona: ZonaVista
     inicio: str
     fin: str
     dia_distinto: str | None  # fecha local si no coincide con el día del evento
+    inicio_local: datetime
+    fin_local: datetime
 
 
 def tramos(inicio: datetime, fin: datetime, vistas: list[ZonaVista], dia_evento: date, idioma: str) -> list[Tramo]:
@@ -200,8 +202,13 @@ def tramos(inicio: datetime, fin: datetime, vistas: list[ZonaVista], dia_evento:
         tz = zona(vista.nombre)
         ini, fi = inicio.astimezone(tz), fin.astimezone(tz)
         otro_dia = None if ini.date() == dia_evento else fecha_corta(ini.date(), idioma)
-        resultado.append(Tramo(vista, ini.strftime("%H:%M"), fi.strftime("%H:%M"), otro_dia))
+        resultado.append(Tramo(vista, _reloj(ini), _reloj(fi), otro_dia, ini, fi))
     return resultado
+
+
+def _reloj(hora: datetime) -> str:
+    """'09:05' (lo mismo que strftime('%H:%M'), que con las zonas de pytz cuesta varias veces más)."""
+    return f"{hora.hour:02d}:{hora.minute:02d}"
 
 
 @lru_cache(maxsize=4096)

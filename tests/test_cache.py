@@ -6,6 +6,7 @@ import gc
 import gzip
 import os
 import tracemalloc
+import weakref
 
 import pytest
 from sqlalchemy import select
@@ -82,6 +83,24 @@ def test_la_pagina_en_otra_zona_es_la_misma_que_dibujada_entera(app, foro_grande
     assert tokio.count("marca-visitante") == 50 * 2  # cada sesión y la que contiene
     madrid = cliente.get(f"/eventos/{foro_grande}/?tz=Europe/Madrid").get_data(as_text=True)
     assert madrid.count("hora-visitante") == 50 * 2  # Madrid es zona adicional: su línea lleva la marca
+
+
+def test_el_molde_de_otra_zona_no_retiene_la_instantanea_del_programa(app, foro_grande):
+    """La memoria de cada proceso se acota contando cada molde por su tamaño. Si el molde de «otra zona» guardara
+    las sesiones en sus huecos (como antes), la instantánea entera seguiría viva después de que la memoria la
+    desalojara, sin que nadie la contara."""
+    cliente = app.test_client()
+    memoria = app.extensions["memoria"]
+    memoria.clear()
+    assert cliente.get(f"/eventos/{foro_grande}/?tz=Asia/Tokyo").status_code == 200
+    claves = list(memoria._lru)
+    assert any(clave[0] == "molde-evento" and clave[-1] == "(otra)" for clave in claves)
+    (clave_instantanea,) = [clave for clave in claves if clave[0] == "programa"]
+    instantanea = weakref.ref(memoria.get(clave_instantanea))
+    del memoria._lru[clave_instantanea]  # la desaloja, como haría el límite de bytes
+    gc.collect()
+    assert instantanea() is None
+    assert "hora-visitante" in cliente.get(f"/eventos/{foro_grande}/?tz=Asia/Tokyo").get_data(as_text=True)
 
 
 def test_la_api_responde_304_y_cambia_con_las_inscripciones(app, cliente):

@@ -45,13 +45,9 @@ class VistaHoraria:
     def tramos_fijos(self, sesion) -> list[zonas.Tramo]:
         """Las horas de la sesión en las zonas del evento; en un foro muchas sesiones comparten horario
         (salas en paralelo): se convierten una vez por franja."""
-        return self._tramos_en(sesion, "fijas")
-
-    def _tramos_en(self, sesion, cuales: str) -> list[zonas.Tramo]:
-        clave = (sesion.inicio, sesion.fin, cuales)
+        clave = (sesion.inicio, sesion.fin)
         if clave not in self._tramos:
-            dia = zonas.a_local(sesion.inicio, self.evento.zona_horaria).date()
-            self._tramos[clave] = zonas.tramos(sesion.inicio, sesion.fin, getattr(self, cuales), dia, self.idioma)
+            self._tramos[clave] = zonas.tramos(sesion.inicio, sesion.fin, self.fijas, sesion.dia_local, self.idioma)
         return self._tramos[clave]
 
     def desfase(self, nombre_zona: str) -> str:
@@ -59,9 +55,6 @@ class VistaHoraria:
 
     def fecha_larga(self, dia: date) -> str:
         return format_date(dia, "full", locale=self.idioma)
-
-    def iso(self, instante) -> str:
-        return zonas.iso(instante, self.evento.zona_horaria)
 
     # --- Lo que depende de la zona de quien visita -------------------------------------------------
 
@@ -74,11 +67,14 @@ class VistaHoraria:
 
     def linea_visitante(self, sesion) -> Markup:
         """La línea de horas en la zona de quien visita, si no es una de las del evento."""
-        if not self.otra:
-            return Markup()
-        clave = (sesion.inicio, sesion.fin)
+        return self.linea_de_otra_zona(sesion.inicio, sesion.fin, sesion.dia_local) if self.otra else Markup()
+
+    def linea_de_otra_zona(self, inicio, fin, dia: date) -> Markup:
+        """La línea de una franja (`dia`: su día en la zona del evento), dibujada una vez por franja."""
+        clave = (inicio, fin)
         if clave not in self._lineas:
-            self._lineas[clave] = self.macros.linea(self, sesion, self._tramos_en(sesion, "otra")[0])
+            tramo, = zonas.tramos(inicio, fin, self.otra, dia, self.idioma)
+            self._lineas[clave] = self.macros.linea(self, tramo)
         return self._lineas[clave]
 
     def selector(self) -> Markup:
@@ -118,7 +114,10 @@ class _VistaDelMolde(VistaHoraria):
         return Markup(f"<!--hueco:{len(self.huecos) - 1}-->")
 
     def linea_visitante(self, sesion):
-        return self._hueco("linea_visitante", sesion) if self.marca == _OTRA else super().linea_visitante(sesion)
+        # El hueco guarda la franja, no la sesión: el molde no retiene la instantánea del programa.
+        if self.marca == _OTRA:
+            return self._hueco("linea_de_otra_zona", sesion.inicio, sesion.fin, sesion.dia_local)
+        return super().linea_visitante(sesion)
 
     def selector(self):
         return self._hueco("selector")
@@ -142,18 +141,19 @@ class Molde:
         self.huecos = tuple(huecos[int(i)] for i in partes[1::2])
         self.tamano = sum(map(sys.getsizeof, self.textos)) + sys.getsizeof(self.huecos) * 2
 
-    def rellenar(self, vista: VistaHoraria) -> str:
-        piezas = [self.textos[0].decode()]
+    def rellenar(self, vista: VistaHoraria) -> bytes:
+        """La página en UTF-8: los textos fijos no se decodifican (ni se copian como `str`) en cada petición."""
+        piezas = [self.textos[0]]
         for (parte, *argumentos), texto in zip(self.huecos, self.textos[1:]):
-            piezas.append(getattr(vista, parte)(*argumentos))
-            piezas.append(texto.decode())
-        return "".join(piezas)
+            piezas.append(getattr(vista, parte)(*argumentos).encode())
+            piezas.append(texto)
+        return b"".join(piezas)
 
 
 _OTRA = "(otra)"
 
 
-def pagina_evento(evento, idioma: str, zona_visitante: str | None) -> str:
+def pagina_evento(evento, idioma: str, zona_visitante: str | None) -> bytes:
     """El contenido de la página del evento: el molde de su versión, idioma y clase de zona, rellenado."""
     del_evento = {evento.zona_horaria, *(evento.zonas_adicionales or [])}
     marca = zona_visitante if zona_visitante in del_evento or zona_visitante is None else _OTRA

@@ -16,16 +16,23 @@ from .agenda import VistaHoraria, contexto_del_programa, pagina_evento
 bp = Blueprint("publico", __name__)
 
 
+# El contenido (cientos de KB en un foro grande) no pasa por la plantilla del marco: se dibuja el marco con este
+# comentario, que solo la plantilla puede escribir (lo que escribe la gente sale escapado), y el contenido se pone en
+# su lugar ya en UTF-8.
+_CONTENIDO = Markup("<!--contenido-->")
+
+
 def _pagina(partes: tuple, generar):
-    """Página pública del programa. `generar()` da (contenido, título, descripción).
+    """Página pública del programa. `generar()` da (contenido en UTF-8, título, descripción).
 
     Sin sesión iniciada, la página entera se guarda por su ETag, que lleva todo lo que la cambia: el
     programa (`partes`), la ruta, el idioma y la zona. Con sesión, la cabecera lleva el nombre y un
     token CSRF propios: se dibuja para cada petición (desde la instantánea, sin tocar la caché)."""
     def pagina() -> bytes:
         contenido, titulo, descripcion = generar()
-        return render_template("publico/marco.html", contenido=Markup(contenido), titulo=titulo,
-                               descripcion=descripcion).encode()
+        marco = render_template("publico/marco.html", contenido=_CONTENIDO, titulo=titulo, descripcion=descripcion)
+        antes, despues = marco.split(_CONTENIDO)
+        return b"".join((antes.encode(), contenido, despues.encode()))
 
     if current_user.is_authenticated:
         respuesta = make_response(pagina())
@@ -73,7 +80,7 @@ def sesion(slug, clave):
         html = render_template("publico/_sesion.html", evento=evento, sesion=sesion, mesas=mesas, guias=guias,
                                grabacion_visible=grabacion_visible,
                                **contexto_del_programa(evento, VistaHoraria(evento, g.zona_visitante, g.idioma)))
-        return html, f"{sesion.titulo} · {evento.titulo}", evento.titulo
+        return html.encode(), f"{sesion.titulo} · {evento.titulo}", evento.titulo
 
     return _pagina(("sesion", *fila.programa, clave, grabacion_visible), generar)
 
