@@ -70,12 +70,16 @@ class VistaHoraria:
         return self.linea_de_otra_zona(sesion.inicio, sesion.fin, sesion.dia_local) if self.otra else Markup()
 
     def linea_de_otra_zona(self, inicio, fin, dia: date) -> Markup:
-        """La línea de una franja (`dia`: su día en la zona del evento), dibujada una vez por franja."""
-        clave = (inicio, fin)
-        if clave not in self._lineas:
+        """La línea de una franja (`dia`: su día en la zona del evento). Se dibuja una vez por horas escritas:
+        en la mayoría de las zonas, las franjas de cada día del foro dan las mismas líneas."""
+        franja = (inicio, fin)
+        if franja not in self._lineas:
             tramo, = zonas.tramos(inicio, fin, self.otra, dia, self.idioma)
-            self._lineas[clave] = self.macros.linea(self, tramo)
-        return self._lineas[clave]
+            escrita = (tramo.inicio, tramo.fin, tramo.dia_distinto)
+            if escrita not in self._lineas:
+                self._lineas[escrita] = self.macros.linea(self, tramo)
+            self._lineas[franja] = self._lineas[escrita]
+        return self._lineas[franja]
 
     def selector(self) -> Markup:
         return self.macros.selector_zona(self, opciones_de_zona(self.idioma, self.zona_visitante))
