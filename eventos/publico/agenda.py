@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import sys
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from operator import attrgetter
 
 from babel.dates import format_date
@@ -33,14 +33,20 @@ class VistaHoraria:
         # Las zonas del evento (la suya y las adicionales) y, si es otra, la de quien visita, que va al final.
         otra = zona_visitante and zona_visitante not in (evento.zona_horaria, *(evento.zonas_adicionales or []))
         self.fijas, self.otra = (self.zonas[:-1], self.zonas[-1:]) if otra else (self.zonas, [])
-        # Textos repetidos en cada fila: se traducen una vez por página.
-        self.etiquetas = {"evento": _("evento"), "su_zona": _("su zona"),
-                          "horario_ilustrativo": _("horario ilustrativo"), "mesas": _("Mesas:")}
-        self.tipos = {clave: str(etiqueta) for clave, etiqueta in TIPOS_SESION.items()}
         self._tramos: dict = {}
         self._celdas: dict = {}
         self._lineas: dict = {}
-        self._macros = None
+
+    # Textos repetidos en cada fila: se traducen una vez por página, y solo si la página los usa (rellenar un
+    # molde sin zona de quien visita no los necesita).
+    @cached_property
+    def etiquetas(self) -> dict[str, str]:
+        return {"evento": _("evento"), "su_zona": _("su zona"),
+                "horario_ilustrativo": _("horario ilustrativo"), "mesas": _("Mesas:")}
+
+    @cached_property
+    def tipos(self) -> dict[str, str]:
+        return {clave: str(etiqueta) for clave, etiqueta in TIPOS_SESION.items()}
 
     def tramos_fijos(self, sesion) -> list[zonas.Tramo]:
         """Las horas de la sesión en las zonas del evento; en un foro muchas sesiones comparten horario
@@ -91,11 +97,9 @@ class VistaHoraria:
         return Markup(render_template("publico/_inscribirse.html", evento=self.evento,
                                       zona_visitante=self.zona_visitante))
 
-    @property
+    @cached_property
     def macros(self):
-        if self._macros is None:
-            self._macros = current_app.jinja_env.get_template("publico/_macros.html").make_module({"g": g})
-        return self._macros
+        return current_app.jinja_env.get_template("publico/_macros.html").make_module({"g": g})
 
 
 _HUECO = re.compile(r"<!--hueco:(\d+)-->")
