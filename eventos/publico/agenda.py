@@ -36,6 +36,7 @@ class VistaHoraria:
         self._tramos: dict = {}
         self._celdas: dict = {}
         self._lineas: dict = {}
+        self._lineas_escritas: dict = {}
 
     # Textos repetidos en cada fila: se traducen una vez por página, y solo si la página los usa (rellenar un
     # molde sin zona de quien visita no los necesita).
@@ -77,14 +78,15 @@ class VistaHoraria:
 
     def linea_de_otra_zona(self, inicio, fin, dia: date) -> Markup:
         """La línea de una franja (`dia`: su día en la zona del evento). Se dibuja una vez por horas escritas:
-        en la mayoría de las zonas, las franjas de cada día del foro dan las mismas líneas."""
+        en la mayoría de las zonas, las franjas de cada día del foro dan las mismas líneas. (La línea de otra
+        zona no lleva `<time datetime>`: su HTML depende solo de las horas y la fecha escritas.)"""
         franja = (inicio, fin)
         if franja not in self._lineas:
             tramo, = zonas.tramos(inicio, fin, self.otra, dia, self.idioma)
             escrita = (tramo.inicio, tramo.fin, tramo.dia_distinto)
-            if escrita not in self._lineas:
-                self._lineas[escrita] = self.macros.linea(self, tramo)
-            self._lineas[franja] = self._lineas[escrita]
+            if escrita not in self._lineas_escritas:
+                self._lineas_escritas[escrita] = self.macros.linea(self, tramo)
+            self._lineas[franja] = self._lineas_escritas[escrita]
         return self._lineas[franja]
 
     def selector(self) -> Markup:
@@ -147,7 +149,8 @@ class Molde:
         partes = _HUECO.split(html)
         self.textos = tuple(parte.encode() for parte in partes[0::2])
         self.huecos = tuple(huecos[int(i)] for i in partes[1::2])
-        self.tamano = sum(map(sys.getsizeof, self.textos)) + sys.getsizeof(self.huecos) * 2
+        self.tamano = sum(map(sys.getsizeof, self.textos)) + sys.getsizeof(self.huecos) + sum(
+            sys.getsizeof(hueco) + sum(map(sys.getsizeof, hueco)) for hueco in self.huecos)
 
     def rellenar(self, vista: VistaHoraria) -> bytes:
         """La página en UTF-8: los textos fijos no se decodifican (ni se copian como `str`) en cada petición."""
