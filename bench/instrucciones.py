@@ -1,5 +1,5 @@
 """Instrucciones de CPU por petición (valgrind/callgrind), para comparar dos versiones del código en una máquina
-ruidosa: el recuento es el mismo en cada corrida, haga lo que haga el resto de la máquina.
+ruidosa: el recuento apenas cambia de una corrida a otra (±0,1 %), haga lo que haga el resto de la máquina.
 
     .venv/bin/python bench/instrucciones.py                    # todas las mediciones, 10 peticiones cada una
     .venv/bin/python bench/instrucciones.py agenda agenda_tz   # solo esas
@@ -42,8 +42,14 @@ MEDICIONES = {
 }
 
 
-def preparar(carpeta: Path) -> None:
+def entorno(carpeta: Path) -> None:
+    """El de `agenda.py`: SQLite en `carpeta` y sin Redis (con REDIS_URL, CACHE_BYTES=0 no tendría efecto)."""
+    os.environ.pop("REDIS_URL", None)
     os.environ.update(preparar_entorno(False, carpeta))
+
+
+def preparar(carpeta: Path) -> None:
+    entorno(carpeta)
     app = crear_aplicacion(carpeta)
     with app.app_context():
         preparar_datos()
@@ -52,7 +58,7 @@ def preparar(carpeta: Path) -> None:
 def medir(carpeta: Path, nombre: str, peticiones: int) -> None:
     """Dentro de valgrind: calienta con la instrumentación apagada y cuenta solo las peticiones medidas."""
     from eventos.zonas import zonas_para_selector
-    os.environ.update(preparar_entorno(False, carpeta))
+    entorno(carpeta)
     config, ruta, cabeceras, parametros = MEDICIONES[nombre]
     cliente = crear_aplicacion(carpeta, config).test_client(use_cookies=False)
     zonas = [zona for zona, _ in zonas_para_selector("es")]
@@ -72,17 +78,25 @@ def medir(carpeta: Path, nombre: str, peticiones: int) -> None:
 def contar(carpeta: Path, nombre: str, peticiones: int) -> int:
     orden = ["valgrind", "--tool=callgrind", "--instr-atstart=no", "--callgrind-out-file=/dev/null",
              sys.executable, __file__, "--medir", nombre, "--carpeta", str(carpeta), "--peticiones", str(peticiones)]
-    resultado = subprocess.run(orden, capture_output=True, text=True)
+    # Con la misma semilla de hash, el recuento de una corrida a otra varía menos (±0,1 %).
+    resultado = subprocess.run(orden, capture_output=True, text=True, env={**os.environ, "PYTHONHASHSEED": "0"})
     total = re.search(r"Collected : (\d+)", resultado.stderr)
     if resultado.returncode != 0 or total is None:
         raise SystemExit(f"{nombre}: valgrind terminó con {resultado.returncode}\n{resultado.stderr[-2000:]}")
     return int(total.group(1))
 
 
+def _positivo(texto: str) -> int:
+    valor = int(texto)
+    if valor < 1:
+        raise argparse.ArgumentTypeError("debe ser 1 o más")
+    return valor
+
+
 def main() -> None:
     argumentos = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     argumentos.add_argument("mediciones", nargs="*", metavar="medicion", help=", ".join(MEDICIONES))
-    argumentos.add_argument("--peticiones", type=int, default=10)
+    argumentos.add_argument("--peticiones", type=_positivo, default=10)
     argumentos.add_argument("--medir", help=argparse.SUPPRESS)
     argumentos.add_argument("--carpeta", help=argparse.SUPPRESS)
     opciones = argumentos.parse_args()
