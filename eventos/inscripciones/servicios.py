@@ -142,20 +142,20 @@ def _hay_lugar(evento: EventoBloqueado, mesa_id: int | None) -> bool:
         confirmadas = db.session.scalar(_CONFIRMADAS, {"evento_id": evento.id})
         if confirmadas >= evento.cupo:
             return False
-    return mesa_id is None or _hay_lugar_en_mesa(mesa_id)
+    return mesa_id is None or _hay_lugar_en_mesa(evento.id, mesa_id)
 
 
+# Las dos se cuentan solo en el índice (evento_id, estado, mesa_id), sin leer las filas.
 _CONFIRMADAS = select(func.count()).where(Inscripcion.evento_id == bindparam("evento_id"),
                                          Inscripcion.estado == "confirmada")
+_CONFIRMADAS_EN_MESA = _CONFIRMADAS.where(Inscripcion.mesa_id == bindparam("mesa_id"))
 
 
-def _hay_lugar_en_mesa(mesa_id: int) -> bool:
+def _hay_lugar_en_mesa(evento_id: int, mesa_id: int) -> bool:
     cupo_mesa = db.session.scalar(select(Mesa.cupo).where(Mesa.id == mesa_id))
     if cupo_mesa is None:
         return True
-    en_mesa = db.session.scalar(select(func.count()).where(
-        Inscripcion.mesa_id == mesa_id, Inscripcion.estado == "confirmada"))
-    return en_mesa < cupo_mesa
+    return db.session.scalar(_CONFIRMADAS_EN_MESA, {"evento_id": evento_id, "mesa_id": mesa_id}) < cupo_mesa
 
 
 def _confirmar(inscripcion: Inscripcion) -> None:
@@ -259,7 +259,7 @@ def _promover_en_orden(evento: EventoBloqueado) -> list[Inscripcion]:
     for candidata in esperando:
         if evento.cupo is not None and not _hay_lugar(evento, None):
             break
-        if candidata.mesa_id is None or _hay_lugar_en_mesa(candidata.mesa_id):
+        if candidata.mesa_id is None or _hay_lugar_en_mesa(evento.id, candidata.mesa_id):
             _confirmar(candidata)
             db.session.flush()
             avisos.promovida(candidata)
@@ -310,7 +310,7 @@ def cambiar_datos(inscripcion_id: int, datos: dict) -> list[Inscripcion]:
         raise InscripcionNoPosible(_("La inscripción está cancelada."))
     nueva_mesa = datos.get("mesa_id")
     if inscripcion.estado == "confirmada" and nueva_mesa != inscripcion.mesa_id and nueva_mesa is not None \
-            and not _hay_lugar_en_mesa(nueva_mesa):
+            and not _hay_lugar_en_mesa(evento.id, nueva_mesa):
         raise InscripcionNoPosible(_("Esa mesa ya está completa. Su inscripción sigue en la mesa anterior."))
     mesa_anterior = inscripcion.mesa_id
     for campo in CAMPOS:

@@ -67,7 +67,7 @@ class Inscripcion(db.Model):
     __tablename__ = "inscripcion"
 
     id = db.Column(db.Integer, primary_key=True)
-    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), nullable=False, index=True)
+    evento_id = db.Column(db.Integer, db.ForeignKey("evento.id", ondelete="CASCADE"), nullable=False)
     mesa_id = db.Column(db.Integer, db.ForeignKey("mesa.id", ondelete="SET NULL"), index=True)
     nombre = db.Column(db.String(120), nullable=False)
     apellidos = db.Column(db.String(120), nullable=False, default="")
@@ -102,10 +102,14 @@ class Inscripcion(db.Model):
     busqueda = db.Column(db.String(800), nullable=False, default="", server_default="")
     institucion_plegada = db.Column(db.String(300), nullable=False, default="", server_default="")
 
-    # Sin índice propio: se busca con LIKE '%…%', que un B-tree no sirve; basta el de evento_id.
+    # Sin índice propio: se busca con LIKE '%…%', que un B-tree no sirve; basta con los que empiezan por evento_id.
     # (id, evento_id) es único porque id lo es: existe para que la asistencia apunte a la inscripción Y a su evento.
+    # (evento_id, estado, mesa_id): las plazas ocupadas del evento y de cada mesa se cuentan solo en el índice, sin
+    # leer las filas; cada alta cuenta con el evento bloqueado, y leerlas la hacía más lenta a medida que el evento
+    # crecía. También sirve a todo lo que filtra por evento.
     __table_args__ = (db.UniqueConstraint("evento_id", "correo", name="uq_inscripcion_evento_correo"),
-                      db.UniqueConstraint("id", "evento_id", name="uq_inscripcion_id_evento_id"))
+                      db.UniqueConstraint("id", "evento_id", name="uq_inscripcion_id_evento_id"),
+                      db.Index("ix_inscripcion_evento_estado_mesa", "evento_id", "estado", "mesa_id"))
 
     evento = db.relationship("Evento", back_populates="inscripciones")
     mesa = db.relationship("Mesa")
