@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+from datetime import datetime, time, timezone
 
 from sqlalchemy import create_engine, text
 
@@ -13,6 +14,10 @@ URL_PRUEBAS = os.environ.get("TEST_DATABASE_URL")
 HORAS_DIFICILES = ("00:30", "02:30", "05:59", "06:00", "23:30")
 # Zonas del proceso lejos de las de los eventos: nada debe depender de la zona del servidor.
 ZONAS_DEL_PROCESO = ("Asia/Tokyo", "America/Los_Angeles")
+# Con RELOJ_PRUEBAS=HH:MM (las corridas de .ci/run con el reloj movido): esa hora UTC de hoy.
+_HORA_DEL_RELOJ = os.environ.get("RELOJ_PRUEBAS")
+INSTANTE_DEL_RELOJ = (datetime.combine(datetime.now(timezone.utc).date(), time.fromisoformat(_HORA_DEL_RELOJ),
+                                       tzinfo=timezone.utc) if _HORA_DEL_RELOJ else None)
 
 
 def redis_de_pruebas(base: int) -> str:

@@ -1,26 +1,35 @@
 """Fixtures comunes. Por omisión las pruebas usan SQLite; con TEST_DATABASE_URL, PostgreSQL.
 
-Con RELOJ_PRUEBAS=HH:MM toda la sesión de pruebas empieza a esa hora UTC de hoy (y el reloj sigue
+Con RELOJ_PRUEBAS=HH:MM la sesión de pruebas y cada prueba empiezan a esa hora UTC de hoy (y el reloj sigue
 andando): así .ci/run repite las pruebas que dependen de la hora en los instantes difíciles.
 """
 from __future__ import annotations
-
-import os
-from datetime import datetime, time, timezone
 
 import pytest
 import time_machine
 from flask_migrate import upgrade
 
-from apoyo import URL_PRUEBAS, ZONAS_DEL_PROCESO, configuracion, vaciar_bd
+from apoyo import INSTANTE_DEL_RELOJ, URL_PRUEBAS, ZONAS_DEL_PROCESO, configuracion, vaciar_bd
 from app import create_app
 from eventos.extensiones import db
 
+
 def pytest_configure(config):
-    hora = os.environ.get("RELOJ_PRUEBAS")
-    if hora:
-        instante = datetime.combine(datetime.now(timezone.utc).date(), time.fromisoformat(hora), tzinfo=timezone.utc)
-        time_machine.travel(instante, tick=True).start()
+    if INSTANTE_DEL_RELOJ:  # lo que se prepara para toda la sesión (la aplicación, la demo) también, a esa hora
+        time_machine.travel(INSTANTE_DEL_RELOJ, tick=True).start()
+
+
+@pytest.fixture(autouse=True)
+def reloj_de_cada_prueba():
+    """Con RELOJ_PRUEBAS, cada prueba vuelve a empezar en el instante difícil. Con un solo reloj andando toda la
+    sesión, las pruebas del primer minuto corrían antes del cruce (con 05:59, la medianoche de Ciudad de México)
+    y las demás después; la que coincidía con él creaba el evento «de hoy» un día y acreditaba al siguiente, y
+    fallaba o no según la velocidad de la máquina."""
+    if INSTANTE_DEL_RELOJ is None:
+        yield
+        return
+    with time_machine.travel(INSTANTE_DEL_RELOJ, tick=True):
+        yield
 
 
 @pytest.fixture(params=ZONAS_DEL_PROCESO)

@@ -4,7 +4,7 @@ Cada prueba corre en las horas UTC en que el día UTC y el del evento no coincid
 con la zona del proceso lejos de la de los eventos (fixture `zona_del_proceso`).
 """
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import time_machine
@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from apoyo import HORAS_DIFICILES, configuracion, instante_utc
+from apoyo import HORAS_DIFICILES, INSTANTE_DEL_RELOJ, configuracion, instante_utc
 from app import create_app
 from eventos import zonas
 from eventos.extensiones import db
@@ -55,3 +55,12 @@ def test_inicio_cuenta_el_ultimo_dia_en_la_zona_del_evento(app, cliente, eventos
     with time_machine.travel(medianoche + timedelta(minutes=minutos_locales), tick=False):
         html = cliente.get("/").get_data(as_text=True)
     assert prueba.titulo in _seccion(html, seccion)
+
+
+def test_cada_prueba_empieza_en_el_instante_del_reloj():
+    """Con RELOJ_PRUEBAS, cada prueba empieza en el instante difícil, no minutos después del comienzo de la sesión
+    (así ninguna cruza la medianoche que el instante pone a prueba a mitad de camino)."""
+    if INSTANTE_DEL_RELOJ is None:
+        pytest.skip("solo con RELOJ_PRUEBAS=HH:MM (las corridas de .ci/run con el reloj movido)")
+    transcurrido = (datetime.now(timezone.utc) - INSTANTE_DEL_RELOJ).total_seconds()
+    assert 0 <= transcurrido < 5, transcurrido
