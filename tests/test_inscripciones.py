@@ -672,6 +672,47 @@ def _cambiar_mesa(app, token, mesa_id):
         "pais": "MX", "ciudad": "", "mesa": str(mesa_id)})
 
 
+def test_una_baja_recorre_la_lista_de_espera_por_tandas_sin_cargarla_entera(app, eventos_prueba):
+    """La plaza que deja una baja es de la primera persona en espera que cabe, aunque esté detrás de una tanda
+    entera de personas cuya mesa sigue llena; y para encontrarla no se carga la lista de espera entera (eso se
+    hacía en cada baja, con el evento bloqueado, y en cada una de una cancelación en bloque)."""
+    from sqlalchemy import event
+
+    from eventos.inscripciones import servicios
+
+    evento = eventos_prueba(cupo=2, mesas=[("a", 1), ("b", None)])
+    with app.app_context():
+        def alta(nombre, mesa):
+            datos = {"correo": f"{nombre}@prueba.org", "nombre": nombre, "mesa_id": evento.mesas[mesa]}
+            return servicios.inscribir(evento.id, datos, por_organizacion=True)[0].id
+
+        alta("conf-a", "a")
+        saliente = alta("conf-b", "b")
+        for n in range(60):
+            alta(f"espera-a{n}", "a")  # su mesa seguirá llena
+        alta("espera-b1", "b")
+        for n in range(70):
+            alta(f"espera-b{n + 2}", "b")
+        db.session.commit()
+    cargadas = []
+
+    def al_cargar(inscripcion, _contexto):
+        cargadas.append(inscripcion.correo)
+
+    with app.app_context():
+        event.listen(Inscripcion, "load", al_cargar)
+        try:
+            promovidas = [p.correo for p in servicios.cancelar(saliente, avisar=False)]
+        finally:
+            event.remove(Inscripcion, "load", al_cargar)
+        db.session.commit()
+    assert promovidas == ["espera-b1@prueba.org"]
+    finales = estados(app, evento)
+    assert {c for c, e in finales.items() if e == "confirmada"} == {"conf-a@prueba.org", "espera-b1@prueba.org"}
+    assert sum(e == "en_espera" for e in finales.values()) == 130
+    assert len(cargadas) <= 101, len(cargadas)  # la saliente y dos tandas de 50, no las 131 que esperaban
+
+
 def test_cambiar_de_mesa_libera_la_plaza_para_quien_espera(app, eventos_prueba):
     evento = eventos_prueba(cupo=10, mesas=[("a", 1), ("b", None)])
     primera, segunda = unico("cambia"), unico("espera")

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, exists, func, select, update
+from sqlalchemy import bindparam, exists, func, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from ..datos_personales.servicios import version_del_aviso
@@ -253,10 +253,7 @@ def cancelar(inscripcion_id: int, avisar: bool = True) -> list[Inscripcion]:
 def _promover_en_orden(evento: EventoBloqueado) -> list[Inscripcion]:
     """Confirma a quien espera, por orden de llegada, mientras haya lugar (en el evento y en su mesa)."""
     promovidas = []
-    esperando = db.session.execute(
-        select(Inscripcion).where(Inscripcion.evento_id == evento.id, Inscripcion.estado == "en_espera")
-        .order_by(Inscripcion.creado_en, Inscripcion.id)).scalars().all()
-    for candidata in esperando:
+    for candidata in _en_espera_por_orden(evento.id):
         if evento.cupo is not None and not _hay_lugar(evento, None):
             break
         if candidata.mesa_id is None or _hay_lugar_en_mesa(evento.id, candidata.mesa_id):
@@ -265,6 +262,24 @@ def _promover_en_orden(evento: EventoBloqueado) -> list[Inscripcion]:
             avisos.promovida(candidata)
             promovidas.append(candidata)
     return promovidas
+
+
+_TANDA_DE_ESPERA = 50
+
+
+def _en_espera_por_orden(evento_id: int):
+    """Quienes esperan, por orden de llegada, de a tandas: una baja que libera una plaza no carga la lista de
+    espera entera (con el evento bloqueado, y una vez por cada baja de una cancelación en bloque)."""
+    consulta = (select(Inscripcion).where(Inscripcion.evento_id == evento_id, Inscripcion.estado == "en_espera")
+                .order_by(Inscripcion.creado_en, Inscripcion.id).limit(_TANDA_DE_ESPERA))
+    tanda = db.session.scalars(consulta).all()
+    while tanda:
+        yield from tanda
+        if len(tanda) < _TANDA_DE_ESPERA:
+            return
+        ultima = tanda[-1]
+        tanda = db.session.scalars(consulta.where(
+            tuple_(Inscripcion.creado_en, Inscripcion.id) > (ultima.creado_en, ultima.id))).all()
 
 
 def promover(inscripcion_id: int) -> None:
