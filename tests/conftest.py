@@ -24,7 +24,9 @@ def reloj_de_cada_prueba():
     """Con RELOJ_PRUEBAS, cada prueba vuelve a empezar en el instante difícil. Con un solo reloj andando toda la
     sesión, las pruebas del primer minuto corrían antes del cruce (con 05:59, la medianoche de Ciudad de México)
     y las demás después; la que coincidía con él creaba el evento «de hoy» un día y acreditaba al siguiente, y
-    fallaba o no según la velocidad de la máquina."""
+    fallaba o no según la velocidad de la máquina. Entre una prueba y la siguiente el reloj vuelve atrás: lo que
+    caduca con el tiempo (límites de peticiones en memoria, la caché) no caduca en esas corridas, y las filas de
+    pruebas anteriores pueden quedar unos segundos «en el futuro»."""
     if INSTANTE_DEL_RELOJ is None:
         yield
         return

@@ -675,7 +675,8 @@ def _cambiar_mesa(app, token, mesa_id):
 def test_una_baja_recorre_la_lista_de_espera_por_tandas_sin_cargarla_entera(app, eventos_prueba):
     """La plaza que deja una baja es de la primera persona en espera que cabe, aunque esté detrás de una tanda
     entera de personas cuya mesa sigue llena; y para encontrarla no se carga la lista de espera entera (eso se
-    hacía en cada baja, con el evento bloqueado, y en cada una de una cancelación en bloque)."""
+    hacía en cada baja, con el evento bloqueado, y en cada una de una cancelación en bloque), ni se pregunta
+    por la mesa llena una vez por cada persona que espera en ella."""
     from sqlalchemy import event
 
     from eventos.inscripciones import servicios
@@ -694,23 +695,29 @@ def test_una_baja_recorre_la_lista_de_espera_por_tandas_sin_cargarla_entera(app,
         for n in range(70):
             alta(f"espera-b{n + 2}", "b")
         db.session.commit()
-    cargadas = []
+    cargadas, sentencias = [], []
 
     def al_cargar(inscripcion, _contexto):
         cargadas.append(inscripcion.correo)
 
+    def al_ejecutar(_conexion, _cursor, sentencia, *_):
+        sentencias.append(sentencia)
+
     with app.app_context():
         event.listen(Inscripcion, "load", al_cargar)
+        event.listen(db.engine, "before_cursor_execute", al_ejecutar)
         try:
             promovidas = [p.correo for p in servicios.cancelar(saliente, avisar=False)]
         finally:
             event.remove(Inscripcion, "load", al_cargar)
+            event.remove(db.engine, "before_cursor_execute", al_ejecutar)
         db.session.commit()
     assert promovidas == ["espera-b1@prueba.org"]
     finales = estados(app, evento)
     assert {c for c, e in finales.items() if e == "confirmada"} == {"conf-a@prueba.org", "espera-b1@prueba.org"}
     assert sum(e == "en_espera" for e in finales.values()) == 130
     assert len(cargadas) <= 101, len(cargadas)  # la saliente y dos tandas de 50, no las 131 que esperaban
+    assert len(sentencias) <= 25, sentencias  # no tres por cada una de las 60 que esperan en la mesa llena
 
 
 def test_cambiar_de_mesa_libera_la_plaza_para_quien_espera(app, eventos_prueba):

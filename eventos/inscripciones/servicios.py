@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, exists, func, select, tuple_, update
+from sqlalchemy import bindparam, exists, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 
 from ..datos_personales.servicios import version_del_aviso
@@ -145,7 +145,7 @@ def _hay_lugar(evento: EventoBloqueado, mesa_id: int | None) -> bool:
     return mesa_id is None or _hay_lugar_en_mesa(evento.id, mesa_id)
 
 
-# Las dos se cuentan solo en el índice (evento_id, estado, mesa_id), sin leer las filas.
+# Las dos se cuentan en el índice (evento_id, estado, mesa_id), sin leer las filas (ver el modelo).
 _CONFIRMADAS = select(func.count()).where(Inscripcion.evento_id == bindparam("evento_id"),
                                          Inscripcion.estado == "confirmada")
 _CONFIRMADAS_EN_MESA = _CONFIRMADAS.where(Inscripcion.mesa_id == bindparam("mesa_id"))
@@ -251,35 +251,45 @@ def cancelar(inscripcion_id: int, avisar: bool = True) -> list[Inscripcion]:
 
 
 def _promover_en_orden(evento: EventoBloqueado) -> list[Inscripcion]:
-    """Confirma a quien espera, por orden de llegada, mientras haya lugar (en el evento y en su mesa)."""
-    promovidas = []
-    for candidata in _en_espera_por_orden(evento.id):
+    """Confirma a quien espera, por orden de llegada, mientras haya lugar (en el evento y en su mesa). Aquí solo
+    se confirma: una mesa que se ve llena sigue llena, y a quien espera en ella ya no se le pregunta."""
+    promovidas, mesas_llenas = [], set()
+    for candidata in _en_espera_por_orden(evento.id, mesas_llenas):
+        if candidata.mesa_id in mesas_llenas:
+            continue
         if evento.cupo is not None and not _hay_lugar(evento, None):
             break
-        if candidata.mesa_id is None or _hay_lugar_en_mesa(evento.id, candidata.mesa_id):
-            _confirmar(candidata)
-            db.session.flush()
-            avisos.promovida(candidata)
-            promovidas.append(candidata)
+        if candidata.mesa_id is not None and not _hay_lugar_en_mesa(evento.id, candidata.mesa_id):
+            mesas_llenas.add(candidata.mesa_id)
+            continue
+        _confirmar(candidata)
+        db.session.flush()
+        avisos.promovida(candidata)
+        promovidas.append(candidata)
     return promovidas
 
 
 _TANDA_DE_ESPERA = 50
 
 
-def _en_espera_por_orden(evento_id: int):
-    """Quienes esperan, por orden de llegada, de a tandas: una baja que libera una plaza no carga la lista de
-    espera entera (con el evento bloqueado, y una vez por cada baja de una cancelación en bloque)."""
-    consulta = (select(Inscripcion).where(Inscripcion.evento_id == evento_id, Inscripcion.estado == "en_espera")
-                .order_by(Inscripcion.creado_en, Inscripcion.id).limit(_TANDA_DE_ESPERA))
-    tanda = db.session.scalars(consulta).all()
-    while tanda:
+def _en_espera_por_orden(evento_id: int, mesas_llenas: set[int]):
+    """Quienes esperan, por orden de llegada, de a tandas: una baja no carga la lista de espera entera (con el
+    evento bloqueado, y una vez por cada baja de una cancelación en bloque). Cada tanda deja fuera a quien
+    espera en una de las `mesas_llenas` que quien recorre la lista ya encontró."""
+    despues_de = None
+    while True:
+        consulta = select(Inscripcion).where(Inscripcion.evento_id == evento_id, Inscripcion.estado == "en_espera")
+        if mesas_llenas:
+            consulta = consulta.where(or_(Inscripcion.mesa_id.is_(None),
+                                          Inscripcion.mesa_id.not_in(sorted(mesas_llenas))))
+        if despues_de is not None:
+            consulta = consulta.where(tuple_(Inscripcion.creado_en, Inscripcion.id) > despues_de)
+        orden = consulta.order_by(Inscripcion.creado_en, Inscripcion.id).limit(_TANDA_DE_ESPERA)
+        tanda = db.session.scalars(orden).all()
         yield from tanda
         if len(tanda) < _TANDA_DE_ESPERA:
             return
-        ultima = tanda[-1]
-        tanda = db.session.scalars(consulta.where(
-            tuple_(Inscripcion.creado_en, Inscripcion.id) > (ultima.creado_en, ultima.id))).all()
+        despues_de = (tanda[-1].creado_en, tanda[-1].id)
 
 
 def promover(inscripcion_id: int) -> None:

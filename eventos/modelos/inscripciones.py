@@ -104,9 +104,10 @@ class Inscripcion(db.Model):
 
     # Sin índice propio: se busca con LIKE '%…%', que un B-tree no sirve; basta con los que empiezan por evento_id.
     # (id, evento_id) es único porque id lo es: existe para que la asistencia apunte a la inscripción Y a su evento.
-    # (evento_id, estado, mesa_id): las plazas ocupadas del evento y de cada mesa se cuentan solo en el índice, sin
-    # leer las filas; cada alta cuenta con el evento bloqueado, y leerlas la hacía más lenta a medida que el evento
-    # crecía. También sirve a todo lo que filtra por evento.
+    # (evento_id, estado, mesa_id): las plazas ocupadas del evento y de cada mesa se cuentan en el índice, sin leer
+    # las filas (en PostgreSQL, salvo las recientes que el autovacuum aún no marcó visibles); cada alta cuenta con
+    # el evento bloqueado, y leerlas todas la hacía más lenta a medida que el evento crecía. También sirve a todo
+    # lo que filtra por evento.
     __table_args__ = (db.UniqueConstraint("evento_id", "correo", name="uq_inscripcion_evento_correo"),
                       db.UniqueConstraint("id", "evento_id", name="uq_inscripcion_id_evento_id"),
                       db.Index("ix_inscripcion_evento_estado_mesa", "evento_id", "estado", "mesa_id"))
