@@ -1,9 +1,13 @@
 """Fixtures comunes. Por omisión las pruebas usan SQLite; con TEST_DATABASE_URL, PostgreSQL.
 
-Con RELOJ_PRUEBAS=HH:MM la sesión de pruebas y cada prueba empiezan a esa hora UTC de hoy (y el reloj sigue
-andando): así .ci/run repite las pruebas que dependen de la hora en los instantes difíciles.
+Con RELOJ_PRUEBAS=HH:MM la sesión de pruebas empieza a esa hora UTC de hoy, y cada prueba a esa hora de un
+día después que la anterior (y el reloj sigue andando): así .ci/run repite las pruebas que dependen de la hora
+en los instantes difíciles.
 """
 from __future__ import annotations
+
+import itertools
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -19,18 +23,21 @@ def pytest_configure(config):
         time_machine.travel(INSTANTE_DEL_RELOJ, tick=True).start()
 
 
+_pruebas_con_reloj = itertools.count(1)
+
+
 @pytest.fixture(autouse=True)
 def reloj_de_cada_prueba():
-    """Con RELOJ_PRUEBAS, cada prueba vuelve a empezar en el instante difícil. Con un solo reloj andando toda la
-    sesión, las pruebas del primer minuto corrían antes del cruce (con 05:59, la medianoche de Ciudad de México)
-    y las demás después; la que coincidía con él creaba el evento «de hoy» un día y acreditaba al siguiente, y
-    fallaba o no según la velocidad de la máquina. Entre una prueba y la siguiente el reloj vuelve atrás: lo que
-    caduca con el tiempo (límites de peticiones en memoria, la caché) no caduca en esas corridas, y las filas de
-    pruebas anteriores pueden quedar unos segundos «en el futuro»."""
+    """Con RELOJ_PRUEBAS, cada prueba vuelve a empezar en el instante difícil, un día después que la anterior.
+    Con un solo reloj andando toda la sesión, las pruebas del primer minuto corrían antes del cruce (con 05:59,
+    la medianoche de Ciudad de México) y las demás después; la que coincidía con él creaba el evento «de hoy»
+    un día y acreditaba al siguiente, y fallaba o no según la velocidad de la máquina. Volver cada vez al mismo
+    día no sirve: el reloj iría hacia atrás, y dos eventos de pruebas distintas (SQLite reutiliza el id del
+    que se borró) coincidían en id, versión y hora de actualización, la clave de su instantánea."""
     if INSTANTE_DEL_RELOJ is None:
         yield
         return
-    with time_machine.travel(INSTANTE_DEL_RELOJ, tick=True):
+    with time_machine.travel(INSTANTE_DEL_RELOJ + timedelta(days=next(_pruebas_con_reloj)), tick=True):
         yield
 
 
